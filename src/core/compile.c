@@ -1,0 +1,115 @@
+/*-------------------------------------------------------------------------
+ *
+ * compile.c
+ *	  md_compile(): model text in, validated blob out.
+ *
+ * Parse the JSON (bounded), find out which format it is, let that format's
+ * parser describe the model to a builder, finish the blob, and open it with
+ * full validation, so that a blob this function returns has passed exactly
+ * the checks a blob read from an untrusted file must pass.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+
+#include "json.h"
+#include "md_internal.h"
+#include "parse.h"
+
+void
+md_limits_default(md_limits *limits)
+{
+	limits->max_source_bytes = (size_t) 512 * 1024 * 1024;
+	limits->max_trees = 100000;
+	limits->max_nodes_per_tree = 1 << 22;
+	limits->max_depth = 256;
+	limits->max_features = 100000;
+	limits->max_classes = 10000;
+	limits->max_json_depth = 64;
+}
+
+static md_status
+detect_format(const cJSON *root, md_format *format, md_error *err)
+{
+	if (md_json_member(root, "learner") != NULL)
+	{
+		*format = MD_FORMAT_XGBOOST;
+		return MD_OK;
+	}
+	md_fail(err, MD_ERR_MODEL,
+			"model JSON is not in a known format: it has no \"learner\" "
+			"object (XGBoost)");
+	md_hint(err, "Save XGBoost models with Booster.save_model(\"model.json\").");
+	return MD_ERR_MODEL;
+}
+
+md_status
+md_compile(const char *text, size_t len, md_format format,
+		   const md_limits *limits, void **blob, size_t *blob_len,
+		   md_error *err)
+{
+	md_limits	defaults;
+	cJSON	   *root = NULL;
+	md_builder	b;
+	md_model	check;
+	md_status	st;
+
+	*blob = NULL;
+	*blob_len = 0;
+	md_clear_error(err);
+	if (limits == NULL)
+	{
+		md_limits_default(&defaults);
+		limits = &defaults;
+	}
+	if (text == NULL)
+		return md_fail(err, MD_ERR_ARGUMENT, "no model text");
+	if (len > limits->max_source_bytes)
+	{
+		md_fail(err, MD_ERR_LIMIT, "model text is %zu bytes; the limit is %zu",
+				len, limits->max_source_bytes);
+		md_hint(err, "Raise model_deploy.max_model_size if the model is "
+				"genuine.");
+		return MD_ERR_LIMIT;
+	}
+
+	st = md_json_parse(text, len, limits, &root, err);
+	if (st == MD_OK && format == MD_FORMAT_AUTO)
+		st = detect_format(root, &format, err);
+	if (st != MD_OK)
+	{
+		cJSON_Delete(root);
+		return st;
+	}
+
+	md_builder_init(&b);
+	switch (format)
+	{
+		case MD_FORMAT_XGBOOST:
+			st = md_parse_xgboost(root, limits, &b, err);
+			break;
+		default:
+			st = md_fail(err, MD_ERR_ARGUMENT, "unknown model format");
+			break;
+	}
+	cJSON_Delete(root);
+	if (st == MD_OK)
+		st = md_builder_finish(&b, blob, blob_len, err);
+	md_builder_free(&b);
+
+	if (st == MD_OK)
+		st = md_open(&check, *blob, *blob_len, MD_OPEN_VALIDATE, err);
+	if (st != MD_OK)
+	{
+		md_blob_free(*blob);
+		*blob = NULL;
+		*blob_len = 0;
+	}
+	return st;
+}
+
+void
+md_blob_free(void *blob)
+{
+	free(blob);
+}

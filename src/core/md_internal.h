@@ -1,0 +1,106 @@
+/*-------------------------------------------------------------------------
+ *
+ * md_internal.h
+ *	  Declarations shared by the files of the scoring core; not installed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MD_INTERNAL_H
+#define MD_INTERNAL_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mdscore.h"
+#include "md_blob.h"
+
+#define FLEXIBLE_ARRAY_MEMBER	/* empty */
+
+#if defined(__GNUC__)
+#define md_printf_like(f, a) __attribute__((format(printf, f, a)))
+#else
+#define md_printf_like(f, a)
+#endif
+
+/* error.c: set err (which may be NULL) and return its status. */
+md_status	md_fail(md_error *err, md_status status, const char *fmt, ...)
+			md_printf_like(3, 4);
+void		md_hint(md_error *err, const char *fmt, ...) md_printf_like(2, 3);
+void		md_clear_error(md_error *err);
+
+/* Rounds up to the blob's section alignment. */
+static inline uint64_t
+md_align(uint64_t n)
+{
+	return (n + (MD_BLOB_ALIGN - 1)) & ~(uint64_t) (MD_BLOB_ALIGN - 1);
+}
+
+/*
+ * A double rounded to the nearest float, as numpy's astype(float32) and
+ * XGBoost's DMatrix do, with out-of-range values going to infinity (spelled
+ * out because C leaves that conversion undefined).
+ */
+static inline float
+md_round_to_float(double v)
+{
+	if (v >= 0x1.ffffffp127)
+		return INFINITY;
+	if (v <= -0x1.ffffffp127)
+		return -INFINITY;
+	return (float) v;
+}
+
+/* Typed access to a section of an open model; NULL when absent. */
+static inline const void *
+md_section_ptr(const md_model *m, md_section_kind kind)
+{
+	return m->section[kind];
+}
+
+static inline const md_meta *
+md_model_meta(const md_model *m)
+{
+	return (const md_meta *) m->section[MD_SEC_META];
+}
+
+/*
+ * builder.c: accumulates sections in a growing buffer and finishes them into
+ * a blob.  Every append reports allocation failure through the builder, so
+ * callers check md_builder_finish() once instead of every call.
+ */
+typedef struct md_builder
+{
+	unsigned char *buf;
+	size_t		len;
+	size_t		cap;
+	bool		failed;
+	md_section	sections[MD_SEC__COUNT];
+	uint32_t	n_sections;
+	uint32_t	open_kind;		/* section being written, or UINT32_MAX */
+	uint64_t	open_start;
+} md_builder;
+
+void		md_builder_init(md_builder *b);
+void		md_builder_free(md_builder *b);
+void		md_builder_begin(md_builder *b, md_section_kind kind);
+/* Appends bytes at a 16-aligned offset within the open section; returns it */
+uint64_t	md_builder_put(md_builder *b, const void *data, size_t len);
+/* Reserves zeroed space; returns its offset within the open section. */
+uint64_t	md_builder_reserve(md_builder *b, size_t len);
+/* Bytes of the open section (valid until the next put); NULL if failed */
+void	   *md_builder_at(md_builder *b, uint64_t section_offset);
+void		md_builder_end(md_builder *b);
+md_status	md_builder_finish(md_builder *b, void **blob, size_t *len,
+							  md_error *err);
+
+/* blob.c: validators of each section kind (untrusted input). */
+uint64_t	md_checksum(const unsigned char *p, size_t len);
+md_status	md_validate_forest(const md_model *m, md_error *err);
+md_status	md_validate_linear(const md_model *m, md_error *err);
+
+/* Counting helpers for md_get_info(). */
+uint32_t	md_count_trees(const md_model *m);
+
+#endif							/* MD_INTERNAL_H */

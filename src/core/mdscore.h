@@ -1,0 +1,206 @@
+/*-------------------------------------------------------------------------
+ *
+ * mdscore.h
+ *	  Public C API of libmdscore, the scoring core of model_deploy.
+ *
+ * A model is compiled once from its JSON text (XGBoost's Booster.save_model
+ * output, or model_deploy's native format) into ONE contiguous blob that holds
+ * offsets, never pointers.  The same bytes can therefore live in a malloc'd
+ * buffer, a file an edge device maps, a bytea, or a PostgreSQL shared-memory
+ * segment mapped at a different address in every process.
+ *
+ * md_open() lays a small view (md_model) over a blob without copying it.  The
+ * scoring calls read the view and the blob only: they never allocate, never
+ * fail on a valid model, and any number of threads may score with one model
+ * at once, each with its own workspace.
+ *
+ * Everything that can be wrong with a model is found by md_compile() or by
+ * md_open() with MD_OPEN_VALIDATE; errors come back as an md_status code and
+ * a message in an md_error, never as a crash or an abort.
+ *
+ * Copyright (c) 2026, model_deploy developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MDSCORE_H
+#define MDSCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C"
+{
+#endif
+
+#define MDSCORE_VERSION_MAJOR 0
+#define MDSCORE_VERSION_MINOR 1
+#define MDSCORE_VERSION_PATCH 0
+#define MDSCORE_VERSION "0.1.0"
+
+/* Result of every call that can fail. */
+typedef enum md_status
+{
+	MD_OK = 0,
+	MD_ERR_ARGUMENT,			/* invalid argument to an API call */
+	MD_ERR_SYNTAX,				/* the model text is not JSON */
+	MD_ERR_MODEL,				/* JSON, but not a valid model */
+	MD_ERR_UNSUPPORTED,			/* a valid model using a feature we lack */
+	MD_ERR_LIMIT,				/* the model exceeds a configured limit */
+	MD_ERR_BLOB,				/* a compiled blob is corrupt or foreign */
+	MD_ERR_INPUT,				/* bad scoring input (unknown category...) */
+	MD_ERR_NOMEM				/* out of memory */
+} md_status;
+
+/* What went wrong, in words a user can act on. */
+typedef struct md_error
+{
+	md_status	status;
+	char		message[320];	/* one line: what is wrong, naming it */
+	char		hint[192];		/* what to do about it, or "" */
+} md_error;
+
+/* Model source formats. */
+typedef enum md_format
+{
+	MD_FORMAT_AUTO = 0,			/* detect from the JSON's shape */
+	MD_FORMAT_XGBOOST,			/* XGBoost Booster.save_model JSON */
+	MD_FORMAT_NATIVE			/* model_deploy's documented native JSON */
+} md_format;
+
+/* What a model predicts. */
+typedef enum md_task
+{
+	MD_TASK_REGRESSION = 0,
+	MD_TASK_BINARY,
+	MD_TASK_MULTICLASS,
+	MD_TASK_RANKING,
+	MD_TASK_CLUSTER
+} md_task;
+
+/* Which of a model's outputs a scoring call produces. */
+typedef enum md_output
+{
+	MD_OUTPUT_PREDICT = 0,		/* 1 value: probability, value or class */
+	MD_OUTPUT_PROBA,			/* n_classes class probabilities */
+	MD_OUTPUT_RAW				/* n_outputs raw margins */
+} md_output;
+
+/*
+ * Bounds a compiled model must respect.  md_limits_default() gives values
+ * that admit every real model we know of and refuse absurd ones; callers
+ * (the extension's GUCs, the CLI's options) may tighten or relax them.
+ */
+typedef struct md_limits
+{
+	size_t		max_source_bytes;	/* model text length */
+	uint32_t	max_trees;
+	uint32_t	max_nodes_per_tree;
+	uint32_t	max_depth;
+	uint32_t	max_features;
+	uint32_t	max_classes;
+	uint32_t	max_json_depth; /* nesting of JSON arrays and objects */
+} md_limits;
+
+void		md_limits_default(md_limits *limits);
+
+/*
+ * Compile model text into a new blob, allocated with malloc() and released
+ * with md_blob_free().  'limits' may be NULL for the defaults.  On failure
+ * *blob is NULL and 'err' says why.
+ */
+md_status	md_compile(const char *text, size_t len, md_format format,
+					   const md_limits *limits, void **blob, size_t *blob_len,
+					   md_error *err);
+void		md_blob_free(void *blob);
+
+/*
+ * A view over a blob.  Its fields are private; it is public only so that
+ * callers can place it where they like (stack, shared or pooled memory).
+ * The blob must stay mapped, unmodified, as long as the view is used.
+ */
+#define MD_MAX_SECTION_KINDS 16
+typedef struct md_model
+{
+	const unsigned char *base;
+	size_t		size;
+	const void *section[MD_MAX_SECTION_KINDS];
+	uint64_t	section_size[MD_MAX_SECTION_KINDS];
+} md_model;
+
+typedef enum md_open_flags
+{
+	/* check every byte as thoroughly as md_compile(): untrusted blobs */
+	MD_OPEN_VALIDATE = 0,
+	/* only check the header: for blobs this program compiled itself */
+	MD_OPEN_TRUSTED = 1
+} md_open_flags;
+
+/* The blob must be 8-byte aligned. */
+md_status	md_open(md_model *model, const void *blob, size_t len,
+					md_open_flags flags, md_error *err);
+
+/* What a model is. */
+typedef struct md_info
+{
+	md_format	format;
+	md_task		task;
+	const char *objective;		/* e.g. "binary:logistic" */
+	const char *booster;		/* e.g. "gbtree", "dart", "gblinear" */
+	uint32_t	n_features;		/* input features */
+	uint32_t	n_outputs;		/* raw margins per row */
+	uint32_t	n_classes;		/* class probabilities per row; 0 if none */
+	uint32_t	n_trees;
+	uint64_t	n_nodes;
+	uint32_t	max_depth;
+	size_t		blob_size;
+} md_info;
+
+void		md_get_info(const md_model *model, md_info *info);
+const char *md_format_name(md_format format);
+md_status	md_format_from_name(const char *name, md_format *format);
+
+/*
+ * Feature names, in model order; NULL if the model was trained without
+ * names.  md_feature_index() finds a name (exact, case-sensitive match of
+ * 'len' bytes) and returns its index, or -1.
+ */
+int			md_has_feature_names(const md_model *model);
+const char *md_feature_name(const md_model *model, uint32_t i);
+int64_t		md_feature_index(const md_model *model, const char *name,
+							 size_t len);
+
+/*
+ * Values per row of an output kind: 1, n_classes or n_outputs.  Zero means
+ * the model has no such output (class probabilities of a regression).
+ */
+uint32_t	md_output_width(const md_model *model, md_output kind);
+
+/* Bytes of scratch memory a scoring call needs; one workspace per thread. */
+size_t		md_workspace_size(const md_model *model);
+
+/*
+ * Score 'n_rows' rows of md_info.n_features values each, row-major, NaN for
+ * a missing value, into 'out' (n_rows * md_output_width() values).  The
+ * float variant takes single-precision input directly.  Returns
+ * MD_ERR_ARGUMENT only if the model has no output of that kind.
+ */
+md_status	md_score(const md_model *model, md_output kind, const double *x,
+					 size_t n_rows, double *out, void *workspace);
+md_status	md_score_f32(const md_model *model, md_output kind,
+						 const float *x, size_t n_rows, double *out,
+						 void *workspace);
+
+/* Shorthands for md_score() with each output kind. */
+md_status	md_predict(const md_model *model, const double *x, size_t n_rows,
+					   double *out, void *workspace);
+md_status	md_predict_proba(const md_model *model, const double *x,
+							 size_t n_rows, double *out, void *workspace);
+md_status	md_predict_raw(const md_model *model, const double *x,
+						   size_t n_rows, double *out, void *workspace);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* MDSCORE_H */

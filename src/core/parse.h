@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * parse.h
+ *	  Model format parsers: JSON tree in, blob sections out.
+ *
+ * A parser reads a cJSON tree produced by md_json_parse(), checks it against
+ * its format and the limits, and describes the model to a builder.  It need
+ * not re-check what the blob validators check, but everything it reports is
+ * phrased in terms of the source format (tree and node numbers as the file
+ * has them), which is why it checks structure as it reads.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MD_PARSE_H
+#define MD_PARSE_H
+
+#include <cjson/cJSON.h>
+
+#include "md_internal.h"
+
+md_status	md_parse_xgboost(const cJSON *root, const md_limits *limits,
+							 md_builder *b, md_error *err);
+
+#endif							/* MD_PARSE_H */
