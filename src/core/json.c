@@ -179,11 +179,21 @@ md_json_parse(const char *text, size_t len, const md_limits *limits,
 	{
 		size_t		line,
 					column;
+		cJSON	   *prefix;
 
 		if (end == NULL)
 			end = buf;
 		position_of(buf, end, &line, &column);
-		if (*end == '\0')
+		/* a valid value followed by more text? */
+		prefix = cJSON_ParseWithOpts(buf, NULL, 0);
+		if (prefix != NULL)
+		{
+			cJSON_Delete(prefix);
+			md_fail(err, MD_ERR_SYNTAX,
+					"model text goes on after the end of its JSON value "
+					"(line %zu, column %zu)", line, column);
+		}
+		else if (*end == '\0')
 			md_fail(err, MD_ERR_SYNTAX,
 					"model text is not valid JSON: it ends unexpectedly "
 					"(line %zu)", line);

@@ -57,7 +57,7 @@ typedef struct md_error
 {
 	md_status	status;
 	char		message[320];	/* one line: what is wrong, naming it */
-	char		hint[192];		/* what to do about it, or "" */
+	char		hint[320];		/* what to do about it, or "" */
 } md_error;
 
 /* Model source formats. */

@@ -1,0 +1,110 @@
+/*-------------------------------------------------------------------------
+ *
+ * callsite.c
+ *	  Per-call-site state of the scoring functions, kept in fn_extra.
+ *
+ * The first row a call site scores resolves the model and pins its compiled
+ * copy; every later row only checks that the model name is the same and
+ * that no registry invalidation arrived (two comparisons, no lookups, no
+ * allocation).  The pin is released when the memory the call site lives in
+ * is reset or deleted, normally at the end of the query, or on error.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "md_pg.h"
+
+#include "utils/inval.h"
+#include "utils/memutils.h"
+
+static void
+release_pin(void *arg)
+{
+	MdCallSite *site = arg;
+
+	if (site->loaded != NULL)
+		md_store_release(site->loaded);
+	site->loaded = NULL;
+}
+
+/* Replace 'old' scratch memory with 'size' new bytes of the call site's. */
+static void *
+scratch(MdCallSite *site, void *old, Size size)
+{
+	if (old != NULL)
+		pfree(old);
+	return MemoryContextAlloc(site->mcxt, size);
+}
+
+/*
+ * (Re)bind a call site to the model its name and version resolve to.  The
+ * site changes only once the new model is pinned, so an error (unknown
+ * model, say) leaves it as it was.
+ */
+static void
+bind_model(MdCallSite *site, const char *name, int len, int32 version)
+{
+	char		cname[NAMEDATALEN];
+	MdVersionRef ref;
+	MdLoadedModel *loaded = site->loaded;
+	const md_info *info;
+	uint64		epoch;
+
+	md_check_model_name(name, len);
+	memcpy(cname, name, len);
+	cname[len] = '\0';
+	md_resolve(cname, version, &ref);
+	/* as fresh as the resolution; compiling may see later changes */
+	epoch = md_registry_epoch;
+
+	if (loaded == NULL || loaded->deploy_id != ref.deploy_id)
+	{
+		loaded = md_store_acquire(&ref);
+		release_pin(site);
+		site->loaded = loaded;
+
+		info = &loaded->info;
+		site->workspace = scratch(site, site->workspace,
+								  md_workspace_size(&loaded->model));
+		site->features = scratch(site, site->features,
+								 sizeof(double) * info->n_features);
+		site->out = scratch(site, site->out, sizeof(double) *
+							Max(info->n_outputs, Max(info->n_classes, 1)));
+	}
+	memcpy(site->name, cname, len + 1);
+	site->name_len = len;
+	site->version = version;
+	site->epoch = epoch;
+}
+
+/*
+ * The call site of this function call, bound to the model 'name' (and
+ * 'version', or 0 for the active one).
+ */
+MdCallSite *
+md_callsite(FunctionCallInfo fcinfo, text *name, int32 version)
+{
+	MdCallSite *site = fcinfo->flinfo->fn_extra;
+	const char *name_data = VARDATA_ANY(name);
+	int			name_len = VARSIZE_ANY_EXHDR(name);
+
+	if (site == NULL)
+	{
+		MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+
+		site = MemoryContextAllocZero(mcxt, sizeof(MdCallSite));
+		site->mcxt = mcxt;
+		site->release.func = release_pin;
+		site->release.arg = site;
+		MemoryContextRegisterResetCallback(mcxt, &site->release);
+		fcinfo->flinfo->fn_extra = site;
+		/* a new query sees every change committed before it */
+		AcceptInvalidationMessages();
+	}
+	else if (site->epoch == md_registry_epoch && site->version == version &&
+			 site->name_len == name_len &&
+			 memcmp(site->name, name_data, name_len) == 0)
+		return site;
+
+	bind_model(site, name_data, name_len, version);
+	return site;
+}

@@ -1,0 +1,108 @@
+/*-------------------------------------------------------------------------
+ *
+ * md_pg.h
+ *	  Declarations shared by the PostgreSQL side of model_deploy.
+ *
+ * How a call to predict() finds its model:
+ *
+ *	 call site (fn_extra)  --name-->  registry.c  --deploy_id-->  store.c
+ *	 MdCallSite                       MdVersionRef                MdLoadedModel
+ *
+ * registry.c resolves a model name (and optional pinned version) to the
+ * immutable version that should score, caching the answer per backend until
+ * the registry's invalidation epoch moves.  store.c turns a version into a
+ * compiled model, compiling its source on first use, and keeps it pinned
+ * while any call site uses it.  callsite.c ties the two to one call site of
+ * one query, so that the per-row path is a name comparison and an epoch
+ * comparison.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MD_PG_H
+#define MD_PG_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/array.h"
+
+#include "mdscore.h"
+
+/* The extension's fixed schema and registry table. */
+#define MD_SCHEMA_NAME "model_deploy"
+#define MD_REGISTRY_TABLE "model_version"
+#define MD_REGISTRY_PKEY "model_version_pkey"
+
+/* Model names are 1 to 63 bytes (the registry's CHECK constraint). */
+#define MD_MAX_NAME_LEN (NAMEDATALEN - 1)
+
+/* model_deploy.c: GUCs */
+extern int	md_local_cache_kb;
+extern md_limits md_current_limits(void);
+
+/* errors.c */
+extern void md_report_error(const md_error *err, const char *context) pg_attribute_noreturn();
+
+/* registry.c */
+
+/* One immutable version of a model, as the registry describes it. */
+typedef struct MdVersionRef
+{
+	char		name[NAMEDATALEN];
+	int32		version;
+	int64		deploy_id;
+} MdVersionRef;
+
+/* Bumped by every invalidation of the registry table in this backend. */
+extern uint64 md_registry_epoch;
+
+extern void md_registry_init(void);
+extern void md_check_model_name(const char *name, int len);
+extern void md_resolve(const char *name, int32 version, MdVersionRef *ref);
+extern text *md_registry_source(const MdVersionRef *ref, md_format *format);
+
+/* store.c */
+
+/* A compiled model held by this backend; stays valid while pinned. */
+typedef struct MdLoadedModel
+{
+	int64		deploy_id;		/* hash key */
+	char		name[NAMEDATALEN];
+	int32		version;
+	int			pins;
+	uint64		last_used;		/* for least-recently-used eviction */
+	void	   *blob;
+	Size		blob_size;
+	md_model	model;
+	md_info		info;
+} MdLoadedModel;
+
+extern MdLoadedModel *md_store_acquire(const MdVersionRef *ref);
+extern void md_store_release(MdLoadedModel *loaded);
+
+/* callsite.c */
+
+/* What one call site of one query keeps between rows. */
+typedef struct MdCallSite
+{
+	char		name[NAMEDATALEN];
+	int			name_len;
+	int32		version;		/* pinned version, or 0 for the active one */
+	uint64		epoch;			/* md_registry_epoch when resolved */
+	MdLoadedModel *loaded;		/* pinned until the query's memory goes */
+	void	   *workspace;		/* md_workspace_size() bytes */
+	double	   *features;		/* n_features, for converted input */
+	double	   *out;			/* widest output of the model */
+	MemoryContext mcxt;
+	MemoryContextCallback release;
+} MdCallSite;
+
+extern MdCallSite *md_callsite(FunctionCallInfo fcinfo, text *name,
+							   int32 version);
+
+/* predict.c */
+extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,
+								  const double **x, const float **x32);
+extern Datum md_float8_array(const double *values, int n);
+
+#endif							/* MD_PG_H */

@@ -1,0 +1,338 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.c
+ *	  Which version of a model should score: reading the registry table,
+ *	  and a per-backend cache of the answers kept fresh by invalidation.
+ *
+ * The registry (model_deploy.model_version) is an ordinary table.  Every
+ * statement that changes it fires a trigger that queues a relcache
+ * invalidation of the table; PostgreSQL delivers it to every backend, and
+ * to hot standbys through the WAL, when (and only if) the transaction
+ * commits, and to the changing backend itself at its next command.  Our
+ * callback then bumps md_registry_epoch, and cached resolutions made under
+ * an older epoch are looked up again.
+ *
+ * Lookups read the table with a fresh snapshot taken after pending
+ * invalidations were accepted, as catalog lookups do.  Since a committing
+ * transaction becomes visible before it sends its invalidations, such a
+ * snapshot sees every change whose invalidation we have processed, so an
+ * answer cached under the current epoch cannot be older than the epoch.
+ * (Inside a parallel operation no new snapshot may be taken; we use the
+ * active one and do not cache the answer beyond the statement.)
+ *
+ * The table is read directly, without SPI and without permission checks:
+ * scoring is open to roles that may not read model sources.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "md_pg.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+/* The registry's primary key is (name, version); name is its column 1. */
+#define Anum_mv_name 1
+
+uint64		md_registry_epoch = 1;
+
+/* OIDs of the registry table and its primary key, looked up lazily. */
+static Oid	registry_relid = InvalidOid;
+static Oid	registry_pkey = InvalidOid;
+
+/* Cached resolutions: (name, version or 0 for active) -> version. */
+typedef struct ResolutionKey
+{
+	char		name[NAMEDATALEN];
+	int32		version;
+} ResolutionKey;
+
+typedef struct Resolution
+{
+	ResolutionKey key;
+	uint64		epoch;
+	bool		found;
+	MdVersionRef ref;
+} Resolution;
+
+static HTAB *resolutions = NULL;
+
+static void
+registry_invalidated(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == registry_relid)
+	{
+		md_registry_epoch++;
+		/* the extension may have been dropped and created again */
+		registry_relid = InvalidOid;
+		registry_pkey = InvalidOid;
+	}
+}
+
+void
+md_registry_init(void)
+{
+	HASHCTL		ctl;
+
+	CacheRegisterRelcacheCallback(registry_invalidated, (Datum) 0);
+
+	ctl.keysize = sizeof(ResolutionKey);
+	ctl.entrysize = sizeof(Resolution);
+	ctl.hcxt = TopMemoryContext;
+	resolutions = hash_create("model_deploy resolutions", 64, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Refuse names the registry could never hold, before looking anything up */
+void
+md_check_model_name(const char *name, int len)
+{
+	if (len < 1 || len > MD_MAX_NAME_LEN)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_NAME),
+				errmsg("model name must be 1 to %d bytes long, not %d",
+					   MD_MAX_NAME_LEN, len));
+	if (memchr(name, '\0', len) != NULL)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_NAME),
+				errmsg("model name contains a NUL byte"));
+}
+
+/*
+ * OIDs of the registry table and its primary key.  Returned by value: the
+ * cached copies are reset by invalidations, which may arrive while we use
+ * them (any lock acquisition accepts them).
+ */
+static void
+lookup_registry_relids(Oid *relid, Oid *pkey)
+{
+	Oid			nsp;
+
+	if (OidIsValid(registry_relid) && OidIsValid(registry_pkey))
+	{
+		*relid = registry_relid;
+		*pkey = registry_pkey;
+		return;
+	}
+	nsp = get_namespace_oid(MD_SCHEMA_NAME, true);
+	if (OidIsValid(nsp))
+	{
+		registry_relid = get_relname_relid(MD_REGISTRY_TABLE, nsp);
+		registry_pkey = get_relname_relid(MD_REGISTRY_PKEY, nsp);
+	}
+	if (!OidIsValid(registry_relid) || !OidIsValid(registry_pkey))
+		ereport(ERROR,
+				errcode(ERRCODE_UNDEFINED_OBJECT),
+				errmsg("extension \"model_deploy\" is not installed in this "
+					   "database"),
+				errhint("Run CREATE EXTENSION model_deploy."));
+	*relid = registry_relid;
+	*pkey = registry_pkey;
+}
+
+/*
+ * Scan the versions of 'name' (all of them, in version order) and call
+ * 'visit' on each until it returns true; returns whether one did.
+ */
+static bool
+scan_versions(const char *name, bool (*visit) (HeapTuple tuple,
+											   TupleDesc desc, void *arg),
+			  void *arg)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	Snapshot	snapshot;
+	HeapTuple	tuple;
+	Oid			relid,
+				pkey;
+	bool		done = false;
+
+	lookup_registry_relids(&relid, &pkey);
+	/* taking the lock also accepts pending invalidations */
+	rel = table_open(relid, AccessShareLock);
+	snapshot = RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot()
+								: GetLatestSnapshot());
+	/* the name column is COLLATE "C", as ScanKeyInit assumes */
+	ScanKeyInit(&key, Anum_mv_name, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	scan = systable_beginscan(rel, pkey, true, snapshot, 1, &key);
+	while (!done && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		done = visit(tuple, RelationGetDescr(rel), arg);
+	systable_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	return done;
+}
+
+/*
+ * A registry column by name: upgrade scripts may add columns, so their
+ * numbers are not fixed.  (A dozen names compared per resolution.)
+ */
+static Datum
+column(HeapTuple tuple, TupleDesc desc, const char *colname)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		isnull;
+		Datum		d;
+
+		if (att->attisdropped || strcmp(NameStr(att->attname), colname) != 0)
+			continue;
+		d = heap_getattr(tuple, i + 1, desc, &isnull);
+		if (isnull)
+			break;
+		return d;
+	}
+	ereport(ERROR,
+			errcode(ERRCODE_DATA_CORRUPTED),
+			errmsg("model_deploy.model_version has no value in column \"%s\"",
+				   colname));
+	return (Datum) 0;
+}
+
+/* Visitor: does this row match the wanted version (0: the active one)? */
+static bool
+match_version(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	MdVersionRef *ref = arg;
+	int32		version = DatumGetInt32(column(tuple, desc, "version"));
+
+	if (ref->version == 0 ? !DatumGetBool(column(tuple, desc, "active"))
+		: version != ref->version)
+		return false;
+	ref->version = version;
+	ref->deploy_id = DatumGetInt64(column(tuple, desc, "deploy_id"));
+	return true;
+}
+
+static void
+report_missing(const char *name, int32 version)
+{
+	if (version == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_UNDEFINED_OBJECT),
+				errmsg("model \"%s\" does not exist", name),
+				errhint("Deploy it with model_deploy.deploy(), or see "
+						"model_deploy.models for the deployed models."));
+	ereport(ERROR,
+			errcode(ERRCODE_UNDEFINED_OBJECT),
+			errmsg("version %d of model \"%s\" does not exist", version, name),
+			errhint("See model_deploy.versions for the versions that exist."));
+}
+
+/*
+ * Resolve a model name and version (0: the active version) to the version
+ * that scores, or raise ERRCODE_UNDEFINED_OBJECT.
+ */
+void
+md_resolve(const char *name, int32 version, MdVersionRef *ref)
+{
+	ResolutionKey key;
+	Resolution *r;
+	bool		found;
+	uint64		epoch;
+
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.name, name, sizeof(key.name));
+	key.version = version;
+
+	r = hash_search(resolutions, &key, HASH_FIND, NULL);
+	if (r != NULL && r->epoch == md_registry_epoch)
+	{
+		if (!r->found)
+			report_missing(name, version);
+		*ref = r->ref;
+		return;
+	}
+
+	memset(ref, 0, sizeof(*ref));
+	strlcpy(ref->name, name, sizeof(ref->name));
+	ref->version = version;
+	AcceptInvalidationMessages();
+	epoch = md_registry_epoch;
+	found = scan_versions(name, match_version, ref);
+
+	if (!IsInParallelMode() && epoch == md_registry_epoch)
+	{
+		r = hash_search(resolutions, &key, HASH_ENTER, NULL);
+		r->epoch = epoch;
+		r->found = found;
+		r->ref = *ref;
+	}
+	if (!found)
+		report_missing(name, version);
+}
+
+/* Visitor: copy out the source text and format of the wanted deploy_id. */
+typedef struct SourceRequest
+{
+	int64		deploy_id;
+	text	   *source;
+	md_format	format;
+} SourceRequest;
+
+static bool
+match_source(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	SourceRequest *req = arg;
+	char	   *format;
+
+	if (DatumGetInt64(column(tuple, desc, "deploy_id")) != req->deploy_id)
+		return false;
+	req->source = (text *) PG_DETOAST_DATUM_COPY(column(tuple, desc, "source"));
+	format = TextDatumGetCString(column(tuple, desc, "format"));
+	if (md_format_from_name(format, &req->format) != MD_OK)
+		ereport(ERROR,
+				errcode(ERRCODE_DATA_CORRUPTED),
+				errmsg("model_deploy.model_version has unknown format \"%s\"",
+					   format));
+	return true;
+}
+
+/* The exact source text of a resolved version, in the caller's context. */
+text *
+md_registry_source(const MdVersionRef *ref, md_format *format)
+{
+	SourceRequest req = {ref->deploy_id, NULL, MD_FORMAT_AUTO};
+
+	if (!scan_versions(ref->name, match_source, &req))
+		ereport(ERROR,
+				errcode(ERRCODE_UNDEFINED_OBJECT),
+				errmsg("version %d of model \"%s\" was dropped while in use",
+					   ref->version, ref->name));
+	*format = req.format;
+	return req.source;
+}
+
+/*
+ * Trigger on the registry table: queue an invalidation that every backend
+ * receives when this transaction commits.
+ */
+PG_FUNCTION_INFO_V1(md_registry_changed);
+Datum
+md_registry_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("model_deploy._registry_changed() must be called as a "
+					   "trigger"));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
+}
