@@ -65,13 +65,8 @@ md_compile(const char *text, size_t len, md_format format,
 	if (text == NULL)
 		return md_fail(err, MD_ERR_ARGUMENT, "no model text");
 	if (len > limits->max_source_bytes)
-	{
-		md_fail(err, MD_ERR_LIMIT, "model text is %zu bytes; the limit is %zu",
-				len, limits->max_source_bytes);
-		md_hint(err, "Raise model_deploy.max_model_size if the model is "
-				"genuine.");
-		return MD_ERR_LIMIT;
-	}
+		return md_fail_limit(err, "model text is", len, "bytes",
+							 limits->max_source_bytes, "max_model_size");
 
 	st = md_json_parse(text, len, limits, &root, err);
 	if (st == MD_OK && format == MD_FORMAT_AUTO)

@@ -50,3 +50,17 @@ md_clear_error(md_error *err)
 	err->message[0] = '\0';
 	err->hint[0] = '\0';
 }
+
+/*
+ * A model over one of the md_limits: 'what' names the count ("model has",
+ * "tree 3 has"), 'unit' what is counted, 'guc' the setting that raises it.
+ */
+md_status
+md_fail_limit(md_error *err, const char *what, uint64_t value,
+			  const char *unit, uint64_t limit, const char *guc)
+{
+	md_fail(err, MD_ERR_LIMIT, "%s %llu %s; the limit is %llu", what,
+			(unsigned long long) value, unit, (unsigned long long) limit);
+	md_hint(err, "Raise model_deploy.%s if the model is genuine.", guc);
+	return MD_ERR_LIMIT;
+}

@@ -29,6 +29,8 @@ md_status	md_fail(md_error *err, md_status status, const char *fmt, ...)
 			md_printf_like(3, 4);
 void		md_hint(md_error *err, const char *fmt, ...) md_printf_like(2, 3);
 void		md_clear_error(md_error *err);
+md_status	md_fail_limit(md_error *err, const char *what, uint64_t value,
+						  const char *unit, uint64_t limit, const char *guc);
 
 /* Rounds up to the blob's section alignment. */
 static inline uint64_t

@@ -228,12 +228,12 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 					   where);
 	if (n > mh->limits->max_nodes_per_tree)
 	{
-		md_fail(err, MD_ERR_LIMIT, "%s has %llu nodes; the limit is %u",
-				where, (unsigned long long) n,
-				mh->limits->max_nodes_per_tree);
-		md_hint(err, "Raise model_deploy.max_nodes_per_tree if the model is "
-				"genuine.");
-		return MD_ERR_LIMIT;
+		char		what[48];
+
+		snprintf(what, sizeof(what), "%s has", where);
+		return md_fail_limit(err, what, n, "nodes",
+							 mh->limits->max_nodes_per_tree,
+							 "max_nodes_per_tree");
 	}
 	/* the arrays' real lengths bound the allocations below */
 	snprintf(path, sizeof(path), "%s.left_children", where);
@@ -527,12 +527,8 @@ read_forest(const cJSON *booster, const xgb_model_head *mh, xgb_forest *f,
 	if (n_trees == 0)
 		return md_fail(err, MD_ERR_MODEL, "model JSON has no trees");
 	if (n_trees > mh->limits->max_trees)
-	{
-		md_fail(err, MD_ERR_LIMIT, "model has %llu trees; the limit is %u",
-				(unsigned long long) n_trees, mh->limits->max_trees);
-		md_hint(err, "Raise model_deploy.max_trees if the model is genuine.");
-		return MD_ERR_LIMIT;
-	}
+		return md_fail_limit(err, "model has", n_trees, "trees",
+							 mh->limits->max_trees, "max_trees");
 	tree_info = malloc(sizeof(int64_t) * n_trees);
 	if (tree_info == NULL)
 		return nomem(err);
@@ -821,13 +817,8 @@ read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 					   "multi-target XGBoost models (num_target %llu) are "
 					   "not supported", (unsigned long long) num_target);
 	if (num_class > mh->limits->max_classes)
-	{
-		md_fail(err, MD_ERR_LIMIT, "model has %llu classes; the limit is %u",
-				(unsigned long long) num_class, mh->limits->max_classes);
-		md_hint(err, "Raise model_deploy.max_classes if the model is "
-				"genuine.");
-		return MD_ERR_LIMIT;
-	}
+		return md_fail_limit(err, "model has", num_class, "classes",
+							 mh->limits->max_classes, "max_classes");
 	if (multi && num_class < 2)
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: %s model with num_class %llu",
@@ -853,13 +844,8 @@ read_feature_count(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 	if (n == 0)
 		return md_fail(err, MD_ERR_MODEL, "model JSON: num_feature is 0");
 	if (n > mh->limits->max_features)
-	{
-		md_fail(err, MD_ERR_LIMIT, "model has %llu features; the limit is %u",
-				(unsigned long long) n, mh->limits->max_features);
-		md_hint(err, "Raise model_deploy.max_features if the model is "
-				"genuine.");
-		return MD_ERR_LIMIT;
-	}
+		return md_fail_limit(err, "model has", n, "features",
+							 mh->limits->max_features, "max_features");
 	mh->n_features = (uint32_t) n;
 	return MD_OK;
 }
