@@ -228,7 +228,7 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 					   where);
 	if (n > mh->limits->max_nodes_per_tree)
 	{
-		char		what[48];
+		char		what[64];
 
 		snprintf(what, sizeof(what), "%s has", where);
 		return md_fail_limit(err, what, n, "nodes",
