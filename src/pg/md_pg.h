@@ -99,6 +99,8 @@ typedef struct MdCallSite
 
 extern MdCallSite *md_callsite(FunctionCallInfo fcinfo, text *name,
 							   int32 version);
+extern MdCallSite *md_callsite_in(void **slot, MemoryContext mcxt,
+								  text *name, int32 version);
 
 /* predict.c */
 extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,
