@@ -24,7 +24,6 @@
 
 #include "common/shortest_dec.h"
 #include "funcapi.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -42,7 +41,7 @@ typedef struct Explanation
 	double		prediction;		/* what predict() returns */
 	double		probability;	/* of the class (binary: of 1), or NaN */
 	double	   *contribs;		/* n_features + 1, the bias last */
-	int		   *order;			/* features by |contribution|, descending */
+	int		   *order;			/* features, largest |contribution| 1st */
 	int			n_shown;		/* how many of them top_n lets through */
 } Explanation;
 
@@ -235,8 +234,8 @@ append_json_number(StringInfo buf, double v)
 }
 
 /* A "key": number member, preceded by a comma unless it is the first. */
-static void
-append_member(StringInfo buf, const char *key, double v)
+void
+md_append_json_member(StringInfo buf, const char *key, double v)
 {
 	if (buf->data[buf->len - 1] != '{')
 		appendStringInfoChar(buf, ',');
@@ -255,26 +254,29 @@ md_explain_jsonb(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 {
 	Explanation e;
 	StringInfoData buf;
+	int			nf = (int) site->loaded->info.n_features;
 
 	explain_row(fcinfo, site, x, &e);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"model\":");
 	escape_json(&buf, site->name);
 	appendStringInfo(&buf, ",\"version\":%d", site->loaded->version);
-	append_member(&buf, "class", e.class < 0 ? NAN : e.class);
-	append_member(&buf, "margin", e.margin);
-	append_member(&buf, "prediction", e.prediction);
-	append_member(&buf, "probability", e.probability);
-	append_member(&buf, "bias", e.contribs[site->loaded->info.n_features]);
+	md_append_json_member(&buf, "class", e.class < 0 ? NAN : e.class);
+	md_append_json_member(&buf, "margin", e.margin);
+	md_append_json_member(&buf, "prediction", e.prediction);
+	md_append_json_member(&buf, "probability", e.probability);
+	md_append_json_member(&buf, "bias", e.contribs[nf]);
 	appendStringInfoString(&buf, ",\"contributions\":[");
 	for (int i = 0; i < e.n_shown; i++)
 	{
 		int			f = e.order[i];
 
-		appendStringInfoString(&buf, i == 0 ? "{\"feature\":" : ",{\"feature\":");
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, "{\"feature\":");
 		escape_json(&buf, feature_name(site, f));
-		append_member(&buf, "value", x[f]);
-		append_member(&buf, "contribution", e.contribs[f]);
+		md_append_json_member(&buf, "value", x[f]);
+		md_append_json_member(&buf, "contribution", e.contribs[f]);
 		appendStringInfoChar(&buf, '}');
 	}
 	appendStringInfoString(&buf, "]}");
