@@ -428,7 +428,7 @@ record(const Evaluation *ev, const EvalVersion *v, const MdMetrics *m)
 		"(name, version, rows, metrics, evaluated_by, query, label) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7)";
 	Oid			types[7] = {TEXTOID, INT4OID, INT8OID, JSONBOID, NAMEOID,
-	TEXTOID, TEXTOID};
+							TEXTOID, TEXTOID};
 	Datum		args[7];
 	StringInfoData metrics;
 	Oid			owner = evaluations_owner();
@@ -438,8 +438,12 @@ record(const Evaluation *ev, const EvalVersion *v, const MdMetrics *m)
 
 	initStringInfo(&metrics);
 	appendStringInfoChar(&metrics, '{');
-	for (int i = 1; i < m->n; i++)	/* rows has its own column */
-		md_append_json_member(&metrics, m->name[i], m->value[i]);
+	for (int i = 0; i < m->n; i++)
+	{
+		/* rows has its own column */
+		if (strcmp(m->name[i], "rows") != 0)
+			md_append_json_member(&metrics, m->name[i], m->value[i]);
+	}
 	appendStringInfoChar(&metrics, '}');
 
 	GetUserIdAndSecContext(&caller, &sec_context);

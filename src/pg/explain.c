@@ -8,7 +8,7 @@
  * XGBoost's pred_contribs=True); this file chooses which margin to explain,
  * orders the features by the size of their contribution and formats the
  * answer.  Each SQL entry point only turns its features into a row of
- * doubles in model order and calls md_explain_rows() or md_explain_jsonb(),
+ * doubles in model order and calls explanation_rows() or explanation_jsonb(),
  * so an overload that takes the features in another form (a record, a
  * jsonb object) needs nothing but its own way of building that row.
  *
@@ -35,7 +35,6 @@ PG_FUNCTION_INFO_V1(md_explain_json_array);
 typedef struct Explanation
 {
 	MdCallSite *site;
-	const double *x;			/* the row: n_features values, NaN missing */
 	int32		class;			/* the explained class; -1: single output */
 	double		margin;			/* raw margin of the explained output */
 	double		prediction;		/* what predict() returns */
@@ -110,7 +109,7 @@ by_magnitude(const void *a, const void *b, void *arg)
 
 	if (ma != mb)
 		return ma > mb ? -1 : 1;
-	return fa < fb ? -1 : 1;
+	return (fa > fb) - (fa < fb);
 }
 
 /* One value of the site's model for the row: output 'kind', element 'i'. */
@@ -149,7 +148,6 @@ explain_row(FunctionCallInfo fcinfo, MdCallSite *site, const double *x,
 	}
 
 	e->site = site;
-	e->x = x;
 	margins = palloc(sizeof(double) * info->n_outputs);
 	md_score(model, MD_OUTPUT_RAW, x, 1, margins, site->workspace);
 	e->class = choose_class(e, margins, !PG_ARGISNULL(3),
@@ -161,7 +159,8 @@ explain_row(FunctionCallInfo fcinfo, MdCallSite *site, const double *x,
 		score_one(site, x, MD_OUTPUT_PROBA, e->class < 0 ? 1 : output);
 
 	e->contribs = palloc(sizeof(double) * (nf + 1));
-	md_explain(model, x, output, e->contribs, palloc(ws_size));
+	if (md_explain(model, x, output, e->contribs, palloc(ws_size)) != MD_OK)
+		elog(ERROR, "md_explain() refused a checked request");
 	e->order = palloc(sizeof(int) * Max(nf, 1));
 	for (int i = 0; i < nf; i++)
 		e->order[i] = i;
@@ -184,7 +183,7 @@ feature_name(const MdCallSite *site, int i)
  * (feature text, value float8, contribution float8).
  */
 static Datum
-md_explain_rows(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
+explanation_rows(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Explanation e;
@@ -250,7 +249,7 @@ md_append_json_member(StringInfo buf, const char *key, double v)
  * as an array of {feature, value, contribution} ordered by |contribution|.
  */
 static Datum
-md_explain_jsonb(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
+explanation_jsonb(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 {
 	Explanation e;
 	StringInfoData buf;
@@ -293,7 +292,7 @@ md_explain_array(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
 	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
-	return md_explain_rows(fcinfo, site,
+	return explanation_rows(fcinfo, site,
 						   array_row(site, PG_GETARG_ARRAYTYPE_P(1)));
 }
 
@@ -306,6 +305,6 @@ md_explain_json_array(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
-	return md_explain_jsonb(fcinfo, site,
+	return explanation_jsonb(fcinfo, site,
 							array_row(site, PG_GETARG_ARRAYTYPE_P(1)));
 }
