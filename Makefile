@@ -67,7 +67,7 @@ build/libmdscore.a: $(CORE_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-build/test_%: test/unit/test_%.c test/unit/tap.h build/libmdscore.a
+build/test_%: test/unit/test_%.c $(wildcard test/unit/*.h) build/libmdscore.a
 	$(CC) $(CORE_CFLAGS) -Isrc/core $< build/libmdscore.a -lcjson -lm -o $@
 
 all: build/libmdscore.a $(UNIT_TESTS)

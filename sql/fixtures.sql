@@ -7,25 +7,9 @@
 --
 CREATE EXTENSION IF NOT EXISTS model_deploy;
 \getenv abs_srcdir PG_ABS_SRCDIR
-SELECT set_config('md_test.fixtures', :'abs_srcdir' || '/test/fixtures/xgboost', false) IS NOT NULL AS ok;
-
--- rows of a fixture CSV (header skipped) as arrays; empty field = NULL
-CREATE FUNCTION pg_temp.csv_rows(file text)
-RETURNS TABLE (n bigint, vals float8[])
-LANGUAGE sql AS $$
-	SELECT l.n - 1, array_replace(string_to_array(l.line, ','), '', NULL)::float8[]
-	  FROM regexp_split_to_table(
-			pg_read_file(current_setting('md_test.fixtures') || '/' || file),
-			E'\r?\n') WITH ORDINALITY AS l(line, n)
-	 WHERE l.n > 1 AND l.line <> ''
-$$;
-
-CREATE FUNCTION pg_temp.csv_header(file text)
-RETURNS text[]
-LANGUAGE sql AS $$
-	SELECT string_to_array((regexp_split_to_array(
-		pg_read_file(current_setting('md_test.fixtures') || '/' || file), E'\r?\n'))[1], ',')
-$$;
+\set ECHO none
+\i :abs_srcdir/test/sql/helpers.sql
+\set ECHO all
 
 CREATE TEMP TABLE fixture AS
 	SELECT replace(f, '.model.json', '') AS name
@@ -42,11 +26,9 @@ SELECT count(*) = (SELECT count(*) FROM fixture) AS all_deployed
 -- Per fixture: rows scored, margins that differ from XGBoost's in any bit,
 -- and predictions (or probabilities) further than 1e-6 from XGBoost's.
 WITH cases AS (
-	SELECT f.name, i.n, i.vals AS x, e.vals AS expected,
-		   pg_temp.csv_header(f.name || '.expected.csv') AS cols
+	SELECT f.name, c.n, c.x, c.want AS expected, c.cols
 	  FROM fixture f,
-		   LATERAL pg_temp.csv_rows(f.name || '.input.csv') i
-	  JOIN LATERAL pg_temp.csv_rows(f.name || '.expected.csv') e USING (n)
+		   LATERAL pg_temp.fixture_cases(f.name, '.expected.csv') c
 ), scored AS (
 	SELECT name, x, expected, cols,
 		   model_deploy.predict_raw('fx_' || name, x) AS raw,

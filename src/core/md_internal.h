@@ -54,6 +54,38 @@ md_round_to_float(double v)
 	return (float) v;
 }
 
+/* Categories at or above this are invalid in XGBoost and go left. */
+#define XGB_CATEGORY_LIMIT 16777216.0f
+
+/* XGBoost's common::Decision: listed categories go right, others left. */
+static inline uint32_t
+md_category_goes_right(const md_node *n, const uint32_t *cat_words, float v)
+{
+	uint32_t	c;
+
+	if (v < 0.0f || v >= XGB_CATEGORY_LIMIT)
+		return 0;
+	c = (uint32_t) (int32_t) v;
+	if ((c >> 5) >= n->cat_words)
+		return 0;
+	return (cat_words[n->cat_offset + (c >> 5)] >> (c & 31)) & 1;
+}
+
+/*
+ * XGBoost's GetNextNode: 1 if a row whose split feature has the float32
+ * value 'v' (NaN: missing) leaves internal node 'n' to the right.  Scoring
+ * and explanations must take the same branch, so both use this.
+ */
+static inline uint32_t
+md_goes_right(const md_node *n, const uint32_t *cat_words, float v)
+{
+	if (isnan(v))
+		return !(n->flags & MD_NODE_DEFAULT_LEFT);
+	if (n->flags & MD_NODE_CATEGORICAL)
+		return md_category_goes_right(n, cat_words, v);
+	return !(v < n->value);
+}
+
 /* Typed access to a section of an open model; NULL when absent. */
 static inline const void *
 md_section_ptr(const md_model *m, md_section_kind kind)

@@ -199,6 +199,26 @@ md_status	md_predict_proba(const md_model *model, const double *x,
 md_status	md_predict_raw(const md_model *model, const double *x,
 						   size_t n_rows, double *out, void *workspace);
 
+/*
+ * Explanations: each feature's contribution to one raw margin of one row,
+ * as XGBoost's predict(pred_contribs=True) computes them -- exact
+ * path-dependent TreeSHAP for tree models (needs the training cover of
+ * every node, XGBoost's sum_hessian), coefficient x value for linear ones.
+ * 'contribs' receives n_features + 1 values, the last being the bias (the
+ * expected margin); together they sum to the margin up to float32 rounding.
+ *
+ * md_explain_workspace_size() says how much scratch memory md_explain()
+ * needs, or why the model cannot be explained (no cover: MD_ERR_UNSUPPORTED;
+ * trees deeper than MD_EXPLAIN_MAX_DEPTH: MD_ERR_LIMIT).  md_explain()
+ * allocates nothing; it returns MD_ERR_ARGUMENT if 'output' is not below
+ * md_info.n_outputs.
+ */
+#define MD_EXPLAIN_MAX_DEPTH 1024
+md_status	md_explain_workspace_size(const md_model *model, size_t *size,
+									  md_error *err);
+md_status	md_explain(const md_model *model, const double *x,
+					   uint32_t output, double *contribs, void *workspace);
+
 #ifdef __cplusplus
 }
 #endif

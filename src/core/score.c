@@ -21,9 +21,6 @@
 #include "md_internal.h"
 #include "objective.h"
 
-/* Categories at or above this are invalid in XGBoost and go left. */
-#define XGB_CATEGORY_LIMIT 16777216.0f
-
 /* Scratch memory of one scoring call, carved out of the caller's workspace */
 typedef struct workspace
 {
@@ -52,20 +49,6 @@ md_workspace_size(const md_model *m)
 		md_align(sizeof(float) * meta->n_outputs);
 }
 
-/* XGBoost's common::Decision: listed categories go right, others left. */
-static inline uint32_t
-category_goes_right(const md_node *n, const uint32_t *cat_words, float v)
-{
-	uint32_t	c;
-
-	if (v < 0.0f || v >= XGB_CATEGORY_LIMIT)
-		return 0;
-	c = (uint32_t) (int32_t) v;
-	if ((c >> 5) >= n->cat_words)
-		return 0;
-	return (cat_words[n->cat_offset + (c >> 5)] >> (c & 31)) & 1;
-}
-
 /* Walk one tree for one row; returns the leaf's node index. */
 static inline uint32_t
 find_leaf(const md_node *nodes, const uint32_t *cat_words, const float *x)
@@ -73,19 +56,8 @@ find_leaf(const md_node *nodes, const uint32_t *cat_words, const float *x)
 	uint32_t	i = 0;
 
 	while (nodes[i].left != 0)
-	{
-		const md_node *n = &nodes[i];
-		float		v = x[n->feature];
-		uint32_t	right;
-
-		if (isnan(v))
-			right = !(n->flags & MD_NODE_DEFAULT_LEFT);
-		else if (n->flags & MD_NODE_CATEGORICAL)
-			right = category_goes_right(n, cat_words, v);
-		else
-			right = !(v < n->value);
-		i = n->left + right;
-	}
+		i = nodes[i].left + md_goes_right(&nodes[i], cat_words,
+										  x[nodes[i].feature]);
 	return i;
 }
 

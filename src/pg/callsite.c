@@ -77,26 +77,25 @@ bind_model(MdCallSite *site, const char *name, int len, int32 version)
 }
 
 /*
- * The call site of this function call, bound to the model 'name' (and
- * 'version', or 0 for the active one).
+ * The call site kept in *slot (a function's fn_extra, or any pointer that
+ * lives as long as 'mcxt'), bound to the model 'name' (and 'version', or 0
+ * for the active one).  The pin goes when 'mcxt' is reset or deleted.
  */
 MdCallSite *
-md_callsite(FunctionCallInfo fcinfo, text *name, int32 version)
+md_callsite_in(void **slot, MemoryContext mcxt, text *name, int32 version)
 {
-	MdCallSite *site = fcinfo->flinfo->fn_extra;
+	MdCallSite *site = *slot;
 	const char *name_data = VARDATA_ANY(name);
 	int			name_len = VARSIZE_ANY_EXHDR(name);
 
 	if (site == NULL)
 	{
-		MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
-
 		site = MemoryContextAllocZero(mcxt, sizeof(MdCallSite));
 		site->mcxt = mcxt;
 		site->release.func = release_pin;
 		site->release.arg = site;
 		MemoryContextRegisterResetCallback(mcxt, &site->release);
-		fcinfo->flinfo->fn_extra = site;
+		*slot = site;
 		/* a new query sees every change committed before it */
 		AcceptInvalidationMessages();
 	}
@@ -107,4 +106,15 @@ md_callsite(FunctionCallInfo fcinfo, text *name, int32 version)
 
 	bind_model(site, name_data, name_len, version);
 	return site;
+}
+
+/*
+ * The call site of this function call, bound to the model 'name' (and
+ * 'version', or 0 for the active one).
+ */
+MdCallSite *
+md_callsite(FunctionCallInfo fcinfo, text *name, int32 version)
+{
+	return md_callsite_in(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt,
+						  name, version);
 }

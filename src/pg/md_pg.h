@@ -24,6 +24,8 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
 #include "utils/array.h"
 
 #include "mdscore.h"
@@ -60,6 +62,7 @@ extern void md_registry_init(void);
 extern void md_check_model_name(const char *name, int len);
 extern void md_resolve(const char *name, int32 version, MdVersionRef *ref);
 extern text *md_registry_source(const MdVersionRef *ref, md_format *format);
+extern List *md_registry_versions(const char *name);
 
 /* store.c */
 
@@ -99,10 +102,17 @@ typedef struct MdCallSite
 
 extern MdCallSite *md_callsite(FunctionCallInfo fcinfo, text *name,
 							   int32 version);
+extern MdCallSite *md_callsite_in(void **slot, MemoryContext mcxt,
+								  text *name, int32 version);
 
 /* predict.c */
+extern double md_numeric_value(Oid type, Datum d);
 extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,
 								  const double **x, const float **x32);
 extern Datum md_float8_array(const double *values, int n);
+
+/* explain.c */
+extern void md_append_json_member(StringInfo buf, const char *key,
+								  double v);
 
 #endif							/* MD_PG_H */

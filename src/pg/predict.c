@@ -24,9 +24,12 @@ PG_FUNCTION_INFO_V1(md_predict_array);
 PG_FUNCTION_INFO_V1(md_predict_proba_array);
 PG_FUNCTION_INFO_V1(md_predict_raw_array);
 
-/* One element of a numeric array as a double; NaN stays NaN (missing). */
-static double
-element_value(Oid elemtype, Datum d)
+/*
+ * A value of one of the numeric types the SQL signatures admit (float8,
+ * float4, int8, int4, int2, numeric) as a double; NaN stays NaN (missing).
+ */
+double
+md_numeric_value(Oid elemtype, Datum d)
 {
 	switch (elemtype)
 	{
@@ -93,7 +96,7 @@ convert_elements(MdCallSite *site, ArrayType *arr, int n)
 			site->features[i] = NAN;
 			continue;
 		}
-		site->features[i] = element_value(elemtype,
+		site->features[i] = md_numeric_value(elemtype,
 										  fetch_att(p, typlen > 0 && typlen <= 8, typlen));
 		p = att_addlength_pointer(p, typlen, p);
 		p = (char *) att_align_nominal(p, typalign);

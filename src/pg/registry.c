@@ -277,6 +277,27 @@ md_resolve(const char *name, int32 version, MdVersionRef *ref)
 		report_missing(name, version);
 }
 
+/* Visitor: collect every version number into a List of int. */
+static bool
+collect_version(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	List	  **versions = arg;
+
+	*versions = lappend_int(*versions,
+							DatumGetInt32(column(tuple, desc, "version")));
+	return false;
+}
+
+/* The versions of a model, ascending, or NIL if it has none. */
+List *
+md_registry_versions(const char *name)
+{
+	List	   *versions = NIL;
+
+	scan_versions(name, collect_version, &versions);
+	return versions;
+}
+
 /* Visitor: copy out the source text and format of the wanted deploy_id. */
 typedef struct SourceRequest
 {
