@@ -192,7 +192,7 @@ md_category_code(const md_model *m, uint32_t feature, const char *value,
 	list_categories(m, f, feature, known, sizeof(known));
 	md_fail(err, MD_ERR_INPUT, "feature \"%s\": unknown category \"%.*s\"",
 			md_feature_name(m, feature), (int) (len < 100 ? len : 100), value);
-	md_hint(err, "The model knows %s, and its encoder was fitted with "
-			"handle_unknown='error'.", known);
+	md_hint(err, "The model knows the categories %s; its encoder was "
+			"fitted with handle_unknown='error'.", known);
 	return MD_ERR_INPUT;
 }

@@ -342,9 +342,13 @@ order_nodes(est_reader *r, raw_nodes *t, const char *where)
 						 "model JSON: %s node %lld has only one child", where,
 						 (long long) old);
 		else if (depth[i] + 1 > r->nm->limits->max_depth)
-			st = md_native_limit(r->err, "tree levels in one tree",
-								 depth[i] + 1, r->nm->limits->max_depth,
-								 "max_depth");
+		{
+			st = md_fail(r->err, MD_ERR_LIMIT,
+						 "%s is deeper than the limit of %u levels", where,
+						 r->nm->limits->max_depth);
+			md_hint(r->err, "Raise model_deploy.max_depth if the model is "
+					"genuine.");
+		}
 		t->child[i] = queued;
 		for (int side = 0; st == MD_OK && side < 2; side++)
 		{
