@@ -82,7 +82,8 @@ md_check_native_meta(const md_model *m, md_error *err)
 	const md_meta *meta = md_model_meta(m);
 	const md_native_header *h = md_native_head(m);
 
-	if (meta->estimator != MD_EST_NATIVE || meta->n_features == 0 ||
+	if (meta->estimator != MD_EST_NATIVE || meta->objective != 0 ||
+		meta->booster != 0 || meta->n_features == 0 ||
 		meta->n_outputs == 0 || h == NULL ||
 		md_section_ptr(m, MD_SEC_NATIVE_FEATURES) == NULL ||
 		md_section_ptr(m, MD_SEC_PREPROCESS) == NULL ||
@@ -202,7 +203,8 @@ encoder_ok(const prep_bounds *pb, const md_prep_op *op)
 				return false;
 	}
 	if (op->kind == MD_OP_ONE_HOT)
-		return int_entries_in(pb, op->p1, op->n_cats, -1, op->n_out);
+		return op->n_out <= op->n_cats &&
+			int_entries_in(pb, op->p1, op->n_cats, -1, op->n_out);
 	if (op->n_out != 1 || !doubles_in(pb, op->p1, op->n_cats) ||
 		isinf(op->v0))
 		return false;
@@ -274,6 +276,7 @@ check_preprocessing(const md_model *m, md_error *err)
 	md_model_meta(m)->n_features};
 	const md_prep_op *ops;
 	const uint32_t *origin;
+	uint64_t	written = pb.n_features;
 
 	if (size < sizeof(*h) || h->n_registers < pb.n_features ||
 		h->out_start > h->n_registers ||
@@ -289,10 +292,17 @@ check_preprocessing(const md_model *m, md_error *err)
 	ops = md_native_at(h, h->ops_offset);
 	origin = md_native_at(h, h->origin_offset);
 	for (uint32_t i = 0; i < h->n_ops; i++)
+	{
 		if (!op_ok(&pb, &ops[i]))
 			return md_fail(err, MD_ERR_BLOB,
 						   "compiled model is corrupt: preprocessing "
 						   "operation %u", i);
+		written += ops[i].n_out;
+	}
+	/* every register but the inputs is written by some op: this bounds the
+	 * scoring workspace by the size of the blob */
+	if (h->n_registers > written)
+		return bad(err, "more registers than the program writes");
 	for (uint32_t i = 0; i < h->out_width; i++)
 		if (origin[i] >= pb.n_features)
 			return bad(err, "bad estimator input origin");
@@ -305,10 +315,12 @@ static md_status
 check_linear(const md_native_header *h, const void *sec, uint64_t size,
 			 md_error *err)
 {
-	const md_native_linear *lin = md_native_at(sec, h->body_offset);
+	const md_native_linear *lin;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*lin)) ||
-		lin->n_inputs != h->n_inputs || lin->n_outputs != h->n_outputs ||
+	if (!array_in(size, h->body_offset, 1, sizeof(*lin)))
+		return bad(err, "bad linear model header");
+	lin = md_native_at(sec, h->body_offset);
+	if (lin->n_inputs != h->n_inputs || lin->n_outputs != h->n_outputs ||
 		!array_in(size, lin->coef_offset,
 				  (uint64_t) lin->n_outputs * lin->n_inputs, sizeof(double)) ||
 		!array_in(size, lin->intercept_offset, lin->n_outputs, sizeof(double)))
@@ -324,11 +336,13 @@ static md_status
 check_kmeans(const md_native_header *h, const void *sec, uint64_t size,
 			 md_error *err)
 {
-	const md_native_kmeans *km = md_native_at(sec, h->body_offset);
+	const md_native_kmeans *km;
 	uint64_t	n;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*km)) ||
-		km->n_inputs != h->n_inputs || km->n_clusters != h->n_outputs)
+	if (!array_in(size, h->body_offset, 1, sizeof(*km)))
+		return bad(err, "bad k-means header");
+	km = md_native_at(sec, h->body_offset);
+	if (km->n_inputs != h->n_inputs || km->n_clusters != h->n_outputs)
 		return bad(err, "bad k-means header");
 	n = (uint64_t) km->n_clusters * km->n_inputs;
 	if (!array_in(size, km->centroids_offset, n, sizeof(double)) ||
@@ -341,13 +355,15 @@ static md_status
 check_mlp(const md_native_header *h, const void *sec, uint64_t size,
 		  md_error *err)
 {
-	const md_native_mlp *mlp = md_native_at(sec, h->body_offset);
+	const md_native_mlp *mlp;
 	const md_native_layer *layers;
 	uint32_t	n_in = h->n_inputs,
 				widest = 0;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*mlp)) ||
-		mlp->n_layers == 0 ||
+	if (!array_in(size, h->body_offset, 1, sizeof(*mlp)))
+		return bad(err, "bad MLP header");
+	mlp = md_native_at(sec, h->body_offset);
+	if (mlp->n_layers == 0 ||
 		!array_in(size, mlp->layers_offset, mlp->n_layers, sizeof(*layers)))
 		return bad(err, "bad MLP header");
 	layers = md_native_at(sec, mlp->layers_offset);
@@ -451,10 +467,12 @@ static md_status
 check_forest(const md_native_header *h, const void *sec, uint64_t size,
 			 md_error *err)
 {
-	const md_native_forest *f = md_native_at(sec, h->body_offset);
+	const md_native_forest *f;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*f)) ||
-		f->n_outputs != h->n_outputs || f->n_trees == 0 ||
+	if (!array_in(size, h->body_offset, 1, sizeof(*f)))
+		return bad(err, "bad tree ensemble header");
+	f = md_native_at(sec, h->body_offset);
+	if (f->n_outputs != h->n_outputs || f->n_trees == 0 ||
 		(f->aggregation != MD_AGG_SUM && f->aggregation != MD_AGG_MEAN) ||
 		!isfinite(f->learning_rate) ||
 		(f->aggregation == MD_AGG_MEAN && f->learning_rate != 1.0) ||
