@@ -5,6 +5,8 @@
  *	  predictions of the models in test/fixtures/native, the category
  *	  code API, and corrupted blobs.
  *
+ * The text sweep changes every character of each fixture's JSON and
+ * compiles the result: an error with a message, or a model that scores.
  * The corruption sweep changes every byte of each compiled fixture in
  * several ways, recomputes the checksum so that the validators (not the
  * checksum) must catch the damage, and scores rows of awkward values with
@@ -279,6 +281,57 @@ corrupt_sweep(const char *dir, const char *name)
 	unload(&c);
 }
 
+/*
+ * Change every character of a fixture's JSON to characters that break its
+ * structure or its values; md_compile() must refuse or compile, and what it
+ * compiles must score.
+ */
+static void
+text_sweep(const char *dir, const char *name)
+{
+	static const char changes[] = "\"[]{},:-019eE.n ";
+	size_t		len,
+				tried = 0,
+				compiled_ok = 0,
+				unexplained = 0;
+	char	   *text = read_text(dir, name, &len);
+	char	   *copy;
+
+	if (!tap_ok(text != NULL, "%s can be read", name))
+		return;
+	copy = malloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+	{
+		for (const char *ch = changes; *ch; ch++)
+		{
+			void	   *blob;
+			size_t		blob_len;
+			md_error	err;
+			md_model	m;
+
+			if (text[i] == *ch)
+				continue;
+			memcpy(copy, text, len + 1);
+			copy[i] = *ch;
+			tried++;
+			if (md_compile(copy, len, MD_FORMAT_AUTO, NULL, &blob, &blob_len,
+						   &err) != MD_OK)
+			{
+				unexplained += err.message[0] == '\0';
+				continue;
+			}
+			compiled_ok++;
+			md_open(&m, blob, blob_len, MD_OPEN_TRUSTED, &err);
+			score_everything(&m);
+			md_blob_free(blob);
+		}
+	}
+	tap_ok(unexplained == 0, "%s: %zu changed texts refused with a message "
+		   "or compiled and scored (%zu compiled)", name, tried, compiled_ok);
+	free(copy);
+	free(text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -289,6 +342,9 @@ main(int argc, char **argv)
 	check_mixed(dir);
 	check_price(dir);
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)
+	{
 		corrupt_sweep(dir, fixtures[i]);
+		text_sweep(dir, fixtures[i]);
+	}
 	return tap_done();
 }
