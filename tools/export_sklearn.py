@@ -540,9 +540,16 @@ def main(argv=None):
     except (UnsupportedError, ValueError) as e:
         print("export_sklearn: error: %s" % e, file=sys.stderr)
         return 1
-    print("wrote %s: %d features, %s, %s" % (
-        args.output, len(doc["features"]), doc["output"]["kind"],
-        doc["estimator"]["type"]))
+    print("wrote %s: %s %s, %d features" % (
+        args.output, doc["output"]["kind"], doc["estimator"]["type"],
+        len(doc["features"])))
+    for i, f in enumerate(doc["features"]):
+        if f["type"] == "categorical":
+            print("  feature %d %s is categorical, codes: %s" % (
+                i + 1, f["name"], ", ".join(
+                    "%d %s" % (k, c) for k, c in enumerate(f["categories"]))))
+    if "classes" in doc["output"]:
+        print("  classes: %s" % ", ".join(doc["output"]["classes"]))
     return 0
 
 

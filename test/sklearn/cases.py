@@ -11,7 +11,7 @@ categories the encoders never saw, where the encoders ignore them.
 import warnings
 
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import (load_breast_cancer, load_diabetes, load_digits,
                               load_iris, load_wine)
@@ -20,10 +20,11 @@ from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor,
                               GradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import (ElasticNet, GammaRegressor, Lasso,
-                                  LassoCV, LinearRegression,
-                                  LogisticRegression, PoissonRegressor,
-                                  Ridge, RidgeCV, SGDRegressor)
+from sklearn.linear_model import (ElasticNet, ElasticNetCV, GammaRegressor,
+                                  Lasso, LassoCV, LinearRegression,
+                                  LogisticRegression, LogisticRegressionCV,
+                                  PoissonRegressor, Ridge, RidgeCV,
+                                  SGDRegressor, TweedieRegressor)
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import (MinMaxScaler, OneHotEncoder,
@@ -157,6 +158,16 @@ def cases():
         ("gamma_regressor", "diabetes",
          make_pipeline(StandardScaler(), GammaRegressor(alpha=0.1)),
          "linear"),
+        ("tweedie_log_link", "diabetes",
+         make_pipeline(StandardScaler(),
+                       TweedieRegressor(power=1.5, alpha=0.1)), "linear"),
+        ("tweedie_identity_link", "diabetes",
+         TweedieRegressor(power=0, alpha=0.01), "linear"),
+        ("elasticnetcv", "diabetes", ElasticNetCV(cv=3), "linear"),
+        ("logistic_regression_cv", "wine",
+         make_pipeline(StandardScaler(), LogisticRegressionCV(cv=3,
+                                                              max_iter=2000)),
+         "linear"),
         ("logistic_binary", "cancer",
          make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
          "linear"),
@@ -251,6 +262,8 @@ def cases():
          "kmeans"),
         ("kmeans_digits", "digits",
          KMeans(n_clusters=10, n_init=4, random_state=0), "kmeans"),
+        ("minibatch_kmeans", "iris",
+         MiniBatchKMeans(n_clusters=3, n_init=3, random_state=0), "kmeans"),
     ]
 
 
