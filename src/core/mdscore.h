@@ -146,11 +146,14 @@ typedef struct md_info
 {
 	md_format	format;
 	md_task		task;
-	const char *objective;		/* e.g. "binary:logistic" */
-	const char *booster;		/* e.g. "gbtree", "dart", "gblinear" */
+	const char *objective;		/* e.g. "binary:logistic";
+								 * "native:logistic_regression" ... */
+	const char *booster;		/* "gbtree", "dart", "gblinear"; native:
+								 * "linear", "trees", "mlp", "kmeans" */
 	uint32_t	n_features;		/* input features */
 	uint32_t	n_outputs;		/* raw margins per row */
-	uint32_t	n_classes;		/* class probabilities per row; 0 if none */
+	uint32_t	n_classes;		/* class probabilities per row; 0 if none
+								 * (regression, ranking, clusters) */
 	uint32_t	n_trees;
 	uint64_t	n_nodes;
 	uint32_t	max_depth;

@@ -116,7 +116,8 @@ parse_linear(est_reader *r, const cJSON *est)
 		(st = counted_array(r, est, "intercepts", "estimator",
 							r->nm->limits->max_classes, "max_classes", &icpt,
 							&lin.n_outputs)) != MD_OK ||
-		(st = md_json_array(est, "coefficients", "estimator", &coef, r->err)) != MD_OK)
+		(st = md_json_array(est, "coefficients", "estimator", &coef,
+							r->err)) != MD_OK)
 		return st;
 	b0 = malloc(sizeof(double) * lin.n_outputs);
 	st = b0 ? md_json_double_array(icpt, "estimator.intercepts", false, b0,
@@ -208,7 +209,8 @@ read_layer(est_reader *r, const cJSON *jl, const char *where, bool last,
 	if (*bias == NULL)
 		return md_native_nomem(r->err);
 	md_path(path, "%s.biases", where);
-	if ((st = md_json_double_array(jb, path, false, *bias, layer->n_out, r->err)) != MD_OK)
+	st = md_json_double_array(jb, path, false, *bias, layer->n_out, r->err);
+	if (st != MD_OK)
 		return st;
 	md_path(path, "%s.weights", where);
 	return read_matrix(r, jw, path, layer->n_out, layer->n_in, w);
@@ -236,7 +238,8 @@ parse_mlp(est_reader *r, const cJSON *est)
 	if (layers == NULL)
 		return md_native_nomem(r->err);
 	at = md_builder_put(r->b, &mlp, sizeof(mlp));
-	mlp.layers_offset = md_builder_reserve(r->b, sizeof(md_native_layer) * mlp.n_layers);
+	mlp.layers_offset = md_builder_reserve(r->b, sizeof(md_native_layer) *
+										   mlp.n_layers);
 	jl = jls->child;
 	for (uint32_t i = 0; st == MD_OK && i < mlp.n_layers; i++, jl = jl->next)
 	{
@@ -250,8 +253,10 @@ parse_mlp(est_reader *r, const cJSON *est)
 						&bias);
 		if (st == MD_OK)
 		{
-			layers[i].weights_offset = md_builder_put(r->b, w, sizeof(double) *
-													  layers[i].n_out * layers[i].n_in);
+			size_t		n = (size_t) layers[i].n_out * layers[i].n_in;
+
+			layers[i].weights_offset = md_builder_put(r->b, w,
+													  sizeof(double) * n);
 			layers[i].bias_offset = md_builder_put(r->b, bias, sizeof(double) *
 												   layers[i].n_out);
 			if (layers[i].n_out > mlp.max_width)
@@ -571,7 +576,8 @@ write_forest(est_reader *r, forest_builder *fb, const double *init)
 	fb->f.n_trees = (uint32_t) fb->trees.len;
 	fb->f.n_nodes = fb->nodes.len;
 	fb->f.n_values = fb->values.len;
-	fb->f.init_offset = md_builder_put(r->b, init, sizeof(double) * fb->f.n_outputs);
+	fb->f.init_offset = md_builder_put(r->b, init,
+									   sizeof(double) * fb->f.n_outputs);
 	fb->f.trees_offset = md_builder_put(r->b, fb->trees.data,
 										sizeof(md_native_tree) * fb->trees.len);
 	fb->f.nodes_offset = md_builder_put(r->b, fb->nodes.data,
@@ -609,7 +615,8 @@ parse_trees(est_reader *r, const cJSON *est)
 		(st = md_json_enum(est, "aggregation", "estimator", aggregations, &agg,
 						   r->err)) != MD_OK ||
 		(st = md_json_uint(est, "n_outputs", "estimator",
-						   r->nm->limits->max_classes, &n_outputs, r->err)) != MD_OK ||
+						   r->nm->limits->max_classes, &n_outputs,
+						   r->err)) != MD_OK ||
 		(st = counted_array(r, est, "trees", "estimator",
 							r->nm->limits->max_trees, "max_trees", &jtrees,
 							&n_trees)) != MD_OK)

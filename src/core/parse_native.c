@@ -367,15 +367,18 @@ write_features(const native_model *nm, md_builder *b, md_error *err)
 			continue;
 		feats[f].kind = MD_FEATURE_CATEGORICAL;
 		feats[f].n_categories = nm->n_categories[f];
-		feats[f].unknown = nm->unknown_error[f] ? MD_UNKNOWN_ERROR : MD_UNKNOWN_IGNORE;
+		feats[f].unknown = nm->unknown_error[f]
+			? MD_UNKNOWN_ERROR : MD_UNKNOWN_IGNORE;
 		free(strs);
 		strs = malloc(sizeof(char *) * nm->n_categories[f]);
 		if (strs == NULL)
 			st = md_native_nomem(err);
-		for (const cJSON *c = nm->categories[f]->child; st == MD_OK && c != NULL; c = c->next)
+		for (const cJSON *c = nm->categories[f]->child;
+			 st == MD_OK && c != NULL; c = c->next)
 			strs[i++] = c->valuestring;
 		if (st == MD_OK)
-			st = md_strtab_put(b, strs, i, "categories", &feats[f].categories_offset,
+			st = md_strtab_put(b, strs, i, "categories",
+							   &feats[f].categories_offset,
 							   &feats[f].categories_size, err);
 	}
 	head.features_offset = feats_at;

@@ -324,8 +324,10 @@ encoder_lookup(prep *p, const pcol *col, const cJSON *cats, const char *where,
 			st = md_fail(p->err, MD_ERR_MODEL,
 						 "model JSON: %s[%u] should be %s", where, i,
 						 col->codes
-						 ? "a category name (the column holds a categorical feature)"
-						 : "a finite number greater than the one before (the column is numeric)");
+						 ? "a category name (the column holds a categorical "
+						 "feature)"
+						 : "a finite number greater than the one before (the "
+						 "column is numeric)");
 	}
 	if (st == MD_OK && col->codes)
 	{
@@ -623,7 +625,8 @@ compile_block(prep *p, const cJSON *block, const char *where, const cols *in,
 	st = md_json_int_array(jcols, path, 0, (int64_t) in->n - 1, sel, n, p->err);
 	if (st == MD_OK)
 		st = gather(p, in, sel, n, &local);
-	for (const cJSON *s = steps ? steps->child : NULL; st == MD_OK && s; s = s->next, k++)
+	for (const cJSON *s = steps ? steps->child : NULL; st == MD_OK && s;
+		 s = s->next, k++)
 	{
 		md_path(path, "%s.steps[%u]", where, k);
 		st = compile_unit(p, s, path, &local);
@@ -694,8 +697,10 @@ write_program(prep *p, const cols *c, md_builder *b)
 	at = md_builder_put(b, &h, sizeof(h));
 	h.ops_offset = md_builder_put(b, p->ops.data, sizeof(md_prep_op) * p->ops.len);
 	h.origin_offset = md_builder_put(b, origin, sizeof(uint32_t) * c->n);
-	h.dpool_offset = md_builder_put(b, p->dpool.data, sizeof(double) * p->dpool.len);
-	h.ipool_offset = md_builder_put(b, p->ipool.data, sizeof(int32_t) * p->ipool.len);
+	h.dpool_offset = md_builder_put(b, p->dpool.data,
+									sizeof(double) * p->dpool.len);
+	h.ipool_offset = md_builder_put(b, p->ipool.data,
+									sizeof(int32_t) * p->ipool.len);
 	if (md_builder_at(b, at) != NULL)
 		memcpy(md_builder_at(b, at), &h, sizeof(h));
 	md_builder_end(b);
@@ -739,9 +744,10 @@ md_compile_preprocessing(const cJSON *steps, native_model *nm, md_builder *b,
 		.dpool = {.elem = sizeof(double)},
 		.ipool = {.elem = sizeof(int32_t)},
 		.n_registers = nm->n_features,
-		.max_registers = (uint32_t) (nm->limits->max_features < UINT32_MAX / 16
+		/* registers are int32 in the pool */
+		.max_registers = (uint32_t) (nm->limits->max_features < INT32_MAX / 16
 									 ? nm->limits->max_features * 16
-									 : UINT32_MAX),
+									 : INT32_MAX),
 		.err = err,
 	};
 	cols		c = {0};
@@ -755,7 +761,8 @@ md_compile_preprocessing(const cJSON *steps, native_model *nm, md_builder *b,
 	st = set_width(&p, &c, nm->n_features);
 	for (uint32_t f = 0; st == MD_OK && f < nm->n_features; f++)
 		c.c[f] = (pcol) {f, f, nm->categories[f] != NULL};
-	for (const cJSON *s = steps ? steps->child : NULL; st == MD_OK && s; s = s->next, k++)
+	for (const cJSON *s = steps ? steps->child : NULL; st == MD_OK && s;
+		 s = s->next, k++)
 	{
 		md_path(where, "preprocessing[%u]", k);
 		st = is_column_transformer(s)
