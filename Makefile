@@ -67,10 +67,14 @@ build/libmdscore.a: $(CORE_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# The same core as a shared library, for test/suites/sklearn (ctypes).
+build/libmdscore.so: $(CORE_OBJS)
+	$(CC) -shared -o $@ $^ -lcjson -lm
+
 build/test_%: test/unit/test_%.c $(wildcard test/unit/*.h) build/libmdscore.a
 	$(CC) $(CORE_CFLAGS) -Isrc/core $< build/libmdscore.a -lcjson -lm -o $@
 
-all: build/libmdscore.a $(UNIT_TESTS)
+all: build/libmdscore.a build/libmdscore.so $(UNIT_TESTS)
 
 clean: clean-build
 clean-build:

@@ -301,3 +301,31 @@ REVOKE ALL ON FUNCTION @extschema@.compare_versions(text, text, text) FROM PUBLI
 
 COMMENT ON FUNCTION @extschema@.compare_versions(text, text, text) IS
 	'evaluate() every version of a model on the same rows, side by side';
+
+--------------------------------------------------------------------------
+-- Class labels.  predict_class() returns the label of the predicted class:
+-- a native classifier's own labels (e.g. 'churn'), the class index as text
+-- for XGBoost classifiers ('0', '1', ...), the cluster number for k-means.
+-- Categorical features of native models are passed in arrays as their
+-- category codes (positions in the feature's list of categories, -1 for an
+-- unknown category, NULL for missing).  Same overloads as predict().
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.predict_class(name text, features float8[])
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class(name text, features float4[])
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class(name text, features numeric[])
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class(name text, features bigint[])
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class(name text, features integer[])
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class(name text, features smallint[])
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "md_internal.h"
+#include "native.h"
 #include "objective.h"
 #include "strtab.h"
 
@@ -111,6 +112,8 @@ check_meta(const md_model *m, md_error *err)
 
 	if (meta == NULL || m->section_size[MD_SEC_META] < sizeof(md_meta))
 		return corrupt(err, "no model description");
+	if (meta->format == MD_FORMAT_NATIVE)
+		return md_check_native_meta(m, err);
 	if (meta->format != MD_FORMAT_XGBOOST ||
 		!md_objective_is_valid(meta->objective) ||
 		meta->booster < MD_BOOSTER_GBTREE ||
@@ -294,6 +297,8 @@ validate_all(const md_model *m, const md_blob_header *h, md_error *err)
 		if (st != MD_OK)
 			return st;
 	}
+	if (meta->format == MD_FORMAT_NATIVE)
+		return md_validate_native(m, err);
 	if (meta->estimator == MD_EST_FOREST)
 		return md_validate_forest(m, err);
 	if (md_section_ptr(m, MD_SEC_FOREST_COVER) != NULL)

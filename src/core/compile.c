@@ -11,6 +11,7 @@
  *-------------------------------------------------------------------------
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 #include "md_internal.h"
@@ -31,15 +32,23 @@ md_limits_default(md_limits *limits)
 static md_status
 detect_format(const cJSON *root, md_format *format, md_error *err)
 {
+	const cJSON *marker = md_json_member(root, "format");
+
 	if (md_json_member(root, "learner") != NULL)
 	{
 		*format = MD_FORMAT_XGBOOST;
 		return MD_OK;
 	}
+	if (cJSON_IsString(marker) && strcmp(marker->valuestring, "model_deploy") == 0)
+	{
+		*format = MD_FORMAT_NATIVE;
+		return MD_OK;
+	}
 	md_fail(err, MD_ERR_MODEL,
 			"model JSON is not in a known format: it has no \"learner\" "
-			"object (XGBoost)");
-	md_hint(err, "Save XGBoost models with Booster.save_model(\"model.json\").");
+			"object (XGBoost) and no \"format\": \"model_deploy\" (native)");
+	md_hint(err, "Save XGBoost models with Booster.save_model(\"model.json\"); "
+			"export scikit-learn models with tools/export_sklearn.py.");
 	return MD_ERR_MODEL;
 }
 
@@ -82,6 +91,9 @@ md_compile(const char *text, size_t len, md_format format,
 	{
 		case MD_FORMAT_XGBOOST:
 			st = md_parse_xgboost(root, limits, &b, err);
+			break;
+		case MD_FORMAT_NATIVE:
+			st = md_parse_native(root, limits, &b, err);
 			break;
 		default:
 			st = md_fail(err, MD_ERR_ARGUMENT, "unknown model format");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "md_internal.h"
+#include "native.h"
 #include "objective.h"
 #include "strtab.h"
 
@@ -68,7 +69,9 @@ md_get_info(const md_model *m, md_info *info)
 	info->n_outputs = meta->n_outputs;
 	info->n_classes = class_count(meta);
 	info->blob_size = m->size;
-	if (fh != NULL)
+	if (meta->format == MD_FORMAT_NATIVE)
+		md_native_info(m, info);
+	else if (fh != NULL)
 	{
 		info->n_trees = fh->n_trees;
 		info->n_nodes = fh->n_nodes;
@@ -81,6 +84,8 @@ md_output_width(const md_model *m, md_output kind)
 {
 	const md_meta *meta = md_model_meta(m);
 
+	if (meta->format == MD_FORMAT_NATIVE)
+		return md_native_output_width(m, kind);
 	switch (kind)
 	{
 		case MD_OUTPUT_PREDICT:
@@ -89,6 +94,8 @@ md_output_width(const md_model *m, md_output kind)
 			return class_count(meta);
 		case MD_OUTPUT_RAW:
 			return meta->n_outputs;
+		case MD_OUTPUT_CLASS:
+			return class_count(meta) > 0;
 	}
 	return 0;
 }

@@ -412,9 +412,14 @@ md_json_bool_array(const cJSON *arr, const char *where, uint8_t *out,
 	return MD_OK;
 }
 
-md_status
-md_json_float_array(const cJSON *arr, const char *where, bool null_is_nan,
-					float *out, uint64_t n, md_error *err)
+/*
+ * Numbers of an array into float or double elements, rounded to 'single'
+ * precision if asked; JSON null becomes NaN where 'null_is_nan' allows it,
+ * anything else must be finite in the target precision.
+ */
+static md_status
+number_array(const cJSON *arr, const char *where, bool null_is_nan,
+			 bool single, void *out, uint64_t n, md_error *err)
 {
 	uint64_t	i = 0;
 	md_status	st = md_json_expect_length(arr, where, n, err);
@@ -423,18 +428,65 @@ md_json_float_array(const cJSON *arr, const char *where, bool null_is_nan,
 		return st;
 	for (const cJSON *e = arr->child; e != NULL; e = e->next, i++)
 	{
-		if (cJSON_IsNull(e) && null_is_nan)
+		double		d = NAN;
+
+		if (!(cJSON_IsNull(e) && null_is_nan))
 		{
-			out[i] = NAN;
-			continue;
+			if (!cJSON_IsNumber(e))
+				return bad_element(where, i, "is not a number", err);
+			d = single ? md_round_to_float(e->valuedouble) : e->valuedouble;
+			if (!isfinite(d))
+				return bad_element(where, i, single
+								   ? "is not a finite single-precision number"
+								   : "is not a finite number", err);
 		}
-		if (!cJSON_IsNumber(e))
-			return bad_element(where, i, "is not a number", err);
-		out[i] = (float) e->valuedouble;
-		if (!isfinite(out[i]))
-			return bad_element(where, i,
-							   "is not a finite single-precision number",
-							   err);
+		if (single)
+			((float *) out)[i] = (float) d;
+		else
+			((double *) out)[i] = d;
+	}
+	return MD_OK;
+}
+
+md_status
+md_json_float_array(const cJSON *arr, const char *where, bool null_is_nan,
+					float *out, uint64_t n, md_error *err)
+{
+	return number_array(arr, where, null_is_nan, true, out, n, err);
+}
+
+md_status
+md_json_double_array(const cJSON *arr, const char *where, bool null_is_nan,
+					 double *out, uint64_t n, md_error *err)
+{
+	return number_array(arr, where, null_is_nan, false, out, n, err);
+}
+
+static bool
+key_allowed(const char *key, const char *const *allowed)
+{
+	for (; *allowed != NULL; allowed++)
+		if (strcmp(key, *allowed) == 0)
+			return true;
+	return false;
+}
+
+md_status
+md_json_check_keys(const cJSON *obj, const char *where,
+				   const char *const *allowed, md_error *err)
+{
+	for (const cJSON *e = obj->child; e != NULL; e = e->next)
+	{
+		if (!key_allowed(e->string, allowed))
+			return md_fail(err, MD_ERR_MODEL,
+						   "model JSON: %s has an unknown member \"%s\"",
+						   where, e->string);
+		/* the allowed keys are few, so this stays linear in the text */
+		for (const cJSON *p = obj->child; p != e; p = p->next)
+			if (strcmp(p->string, e->string) == 0)
+				return md_fail(err, MD_ERR_MODEL,
+							   "model JSON: %s has \"%s\" twice", where,
+							   e->string);
 	}
 	return MD_OK;
 }

@@ -68,4 +68,19 @@ md_status	md_json_float_array(const cJSON *arr, const char *where,
 								bool null_is_nan, float *out, uint64_t n,
 								md_error *err);
 
+/*
+ * Doubles, for the native format: finite numbers, and JSON null as NaN
+ * where 'null_is_nan' allows it.
+ */
+md_status	md_json_double_array(const cJSON *arr, const char *where,
+								 bool null_is_nan, double *out, uint64_t n,
+								 md_error *err);
+
+/*
+ * Refuse members of 'obj' not named in 'allowed' (NULL-terminated) and
+ * members given twice, so that a misspelt key is an error, not a default.
+ */
+md_status	md_json_check_keys(const cJSON *obj, const char *where,
+							   const char *const *allowed, md_error *err);
+
 #endif							/* MD_JSON_H */

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 1
+#define MD_BLOB_LAYOUT_VERSION 2
 #define MD_BLOB_BYTE_ORDER_MARK 0x01020304u
 #define MD_BLOB_ALIGN 16
 
@@ -41,6 +41,12 @@ typedef enum md_section_kind
 	MD_SEC_FOREST = 2,			/* md_forest_header and its arrays */
 	MD_SEC_FOREST_COVER = 3,	/* float per forest node: training cover */
 	MD_SEC_LINEAR = 4,			/* md_linear_header and its weights */
+	/* kind 5 is reserved */
+	/* native models: layouts in native.h */
+	MD_SEC_NATIVE = 6,			/* md_native_header and its estimator */
+	MD_SEC_NATIVE_FEATURES = 7, /* feature kinds and categories */
+	MD_SEC_PREPROCESS = 8,		/* md_prep_header: preprocessing program */
+	MD_SEC_CLASS_LABELS = 9,	/* md_strtab: optional */
 	MD_SEC__COUNT
 } md_section_kind;
 
@@ -68,7 +74,8 @@ typedef struct md_blob_header
 typedef enum md_estimator
 {
 	MD_EST_FOREST = 1,			/* XGBoost gbtree / dart */
-	MD_EST_LINEAR = 2			/* XGBoost gblinear */
+	MD_EST_LINEAR = 2,			/* XGBoost gblinear */
+	MD_EST_NATIVE = 3			/* native format: see md_native_header */
 } md_estimator;
 
 typedef struct md_meta

@@ -83,7 +83,8 @@ typedef enum md_output
 {
 	MD_OUTPUT_PREDICT = 0,		/* 1 value: probability, value or class */
 	MD_OUTPUT_PROBA,			/* n_classes class probabilities */
-	MD_OUTPUT_RAW				/* n_outputs raw margins */
+	MD_OUTPUT_RAW,				/* n_outputs raw margins */
+	MD_OUTPUT_CLASS				/* 1 value: class index, or cluster */
 } md_output;
 
 /*
@@ -145,11 +146,14 @@ typedef struct md_info
 {
 	md_format	format;
 	md_task		task;
-	const char *objective;		/* e.g. "binary:logistic" */
-	const char *booster;		/* e.g. "gbtree", "dart", "gblinear" */
+	const char *objective;		/* e.g. "binary:logistic";
+								 * "native:logistic_regression" ... */
+	const char *booster;		/* "gbtree", "dart", "gblinear"; native:
+								 * "linear", "trees", "mlp", "kmeans" */
 	uint32_t	n_features;		/* input features */
 	uint32_t	n_outputs;		/* raw margins per row */
-	uint32_t	n_classes;		/* class probabilities per row; 0 if none */
+	uint32_t	n_classes;		/* class probabilities per row; 0 if none
+								 * (regression, ranking, clusters) */
 	uint32_t	n_trees;
 	uint64_t	n_nodes;
 	uint32_t	max_depth;
@@ -172,9 +176,53 @@ int64_t		md_feature_index(const md_model *model, const char *name,
 
 /*
  * Values per row of an output kind: 1, n_classes or n_outputs.  Zero means
- * the model has no such output (class probabilities of a regression).
+ * the model has no such output (class probabilities or classes of a
+ * regression).
  */
 uint32_t	md_output_width(const md_model *model, md_output kind);
+
+/*
+ * Class labels of a classifier, indexed like its probabilities and by the
+ * MD_OUTPUT_CLASS output; NULL if the model has none (XGBoost models, whose
+ * classes are just their indices 0, 1, ...; k-means clusters).
+ */
+const char *md_class_label(const md_model *model, uint32_t k);
+
+/*
+ * Input features of native models are numeric or categorical (text with a
+ * fixed list of categories).  A categorical feature is passed to the scoring
+ * calls as its category code: the category's index in that list, -1
+ * (MD_UNKNOWN_CATEGORY) for a category the model does not know, NaN for a
+ * missing value.  Every XGBoost feature is numeric (its categorical splits
+ * take the category numbers directly).
+ */
+typedef enum md_feature_kind
+{
+	MD_FEATURE_NUMERIC = 0,
+	MD_FEATURE_CATEGORICAL = 1
+} md_feature_kind;
+
+#define MD_UNKNOWN_CATEGORY (-1.0)
+
+md_feature_kind md_feature_kind_of(const md_model *model, uint32_t feature);
+
+/* Number of categories of a feature (0 for a numeric one), and the name of
+ * category 'code' (NULL if out of range). */
+uint32_t	md_category_count(const md_model *model, uint32_t feature);
+const char *md_category_name(const md_model *model, uint32_t feature,
+							 uint32_t code);
+
+/*
+ * The code to score for the text value[0..len) of a categorical feature:
+ * its category index, exact and case-sensitive match.  A value the model
+ * does not know gives MD_UNKNOWN_CATEGORY if every encoder of the feature
+ * was fitted with handle_unknown='ignore' (or 'use_encoded_value'), and
+ * MD_ERR_INPUT naming the feature and the value otherwise.  MD_ERR_ARGUMENT
+ * if the feature is not categorical.
+ */
+md_status	md_category_code(const md_model *model, uint32_t feature,
+							 const char *value, size_t len, double *code,
+							 md_error *err);
 
 /* Bytes of scratch memory a scoring call needs; one workspace per thread. */
 size_t		md_workspace_size(const md_model *model);
@@ -183,13 +231,25 @@ size_t		md_workspace_size(const md_model *model);
  * Score 'n_rows' rows of md_info.n_features values each, row-major, NaN for
  * a missing value, into 'out' (n_rows * md_output_width() values).  The
  * float variant takes single-precision input directly.  Returns
- * MD_ERR_ARGUMENT only if the model has no output of that kind.
+ * MD_ERR_ARGUMENT if the model has no output of that kind, and MD_ERR_INPUT
+ * if a native model refuses some row (an unknown category where its encoder
+ * was fitted with handle_unknown='error', a missing value it does not
+ * impute, an infinite value): that row's outputs are NaN, the other rows are
+ * scored, and md_check_row() says what is wrong with it.  XGBoost models
+ * accept every row.
  */
 md_status	md_score(const md_model *model, md_output kind, const double *x,
 					 size_t n_rows, double *out, void *workspace);
 md_status	md_score_f32(const md_model *model, md_output kind,
 						 const float *x, size_t n_rows, double *out,
 						 void *workspace);
+
+/*
+ * Why md_score() refuses a row: MD_OK, or MD_ERR_INPUT with a message that
+ * names the feature and its value.  'workspace' as for md_score().
+ */
+md_status	md_check_row(const md_model *model, const double *x,
+						 void *workspace, md_error *err);
 
 /* Shorthands for md_score() with each output kind. */
 md_status	md_predict(const md_model *model, const double *x, size_t n_rows,

@@ -122,6 +122,20 @@ argmax(const float *margin, uint32_t n)
 	return best;
 }
 
+/*
+ * The class XGBClassifier.predict() picks: probability above 0.5, a
+ * positive margin (logitraw, hinge), or the largest margin.
+ */
+static double
+predict_class(md_objective objective, const float *margin, uint32_t n)
+{
+	if (md_objective_task(objective) == MD_TASK_MULTICLASS)
+		return argmax(margin, n);
+	if (objective == MD_OBJ_BINARY_LOGISTIC)
+		return xgb_sigmoid(margin[0]) > 0.5f;
+	return margin[0] > 0.0f;
+}
+
 /* The single prediction XGBoost's Booster.predict() returns. */
 static double
 predict_value(md_objective objective, const float *margin, uint32_t n)
@@ -180,6 +194,9 @@ md_objective_transform(md_objective objective, md_output kind,
 			break;
 		case MD_OUTPUT_PROBA:
 			predict_proba(objective, margin, n_outputs, out);
+			break;
+		case MD_OUTPUT_CLASS:
+			out[0] = predict_class(objective, margin, n_outputs);
 			break;
 	}
 }

@@ -21,4 +21,7 @@
 md_status	md_parse_xgboost(const cJSON *root, const md_limits *limits,
 							 md_builder *b, md_error *err);
 
+md_status	md_parse_native(const cJSON *root, const md_limits *limits,
+							md_builder *b, md_error *err);
+
 #endif							/* MD_PARSE_H */

@@ -23,38 +23,10 @@
 #include "objective.h"
 #include "parse.h"
 #include "strtab.h"
+#include "vec.h"
 
 /* XGBoost's bound on category values (common::OutOfRangeCat()). */
 #define XGB_MAX_CATEGORY 16777216
-
-/* A growing array of fixed-size elements. */
-typedef struct vec
-{
-	void	   *data;
-	uint64_t	len;
-	uint64_t	cap;
-	size_t		elem;
-} vec;
-
-static bool
-vec_reserve(vec *v, uint64_t extra)
-{
-	uint64_t	cap = v->cap ? v->cap : 64;
-	void	   *p;
-
-	if (v->len + extra <= v->cap)
-		return true;
-	while (cap < v->len + extra)
-		cap *= 2;
-	if (cap > SIZE_MAX / v->elem)
-		return false;
-	p = realloc(v->data, cap * v->elem);
-	if (p == NULL)
-		return false;
-	v->data = p;
-	v->cap = cap;
-	return true;
-}
 
 /* Everything read from the JSON before it is written as sections. */
 typedef struct xgb_model_head

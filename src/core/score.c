@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "md_internal.h"
+#include "native.h"
 #include "objective.h"
 
 /* Scratch memory of one scoring call, carved out of the caller's workspace */
@@ -45,6 +46,8 @@ md_workspace_size(const md_model *m)
 {
 	const md_meta *meta = md_model_meta(m);
 
+	if (meta->format == MD_FORMAT_NATIVE)
+		return md_native_workspace_size(m);
 	return md_align(sizeof(float) * meta->n_features) +
 		md_align(sizeof(float) * meta->n_outputs);
 }
@@ -127,6 +130,8 @@ md_score_f32(const md_model *m, md_output kind, const float *x,
 	uint32_t	width = md_output_width(m, kind);
 	workspace	ws = carve_workspace(m, workspace_mem);
 
+	if (meta->format == MD_FORMAT_NATIVE)
+		return md_native_score(m, kind, NULL, x, n_rows, out, workspace_mem);
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
 	for (size_t r = 0; r < n_rows; r++)
@@ -143,6 +148,8 @@ md_score(const md_model *m, md_output kind, const double *x, size_t n_rows,
 	uint32_t	width = md_output_width(m, kind);
 	workspace	ws = carve_workspace(m, workspace_mem);
 
+	if (meta->format == MD_FORMAT_NATIVE)
+		return md_native_score(m, kind, x, NULL, n_rows, out, workspace_mem);
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
 	for (size_t r = 0; r < n_rows; r++)

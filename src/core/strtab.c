@@ -33,6 +33,21 @@ md_status
 md_strtab_write(md_builder *b, md_section_kind kind, const char *const *strs,
 				uint32_t count, const char *what, md_error *err)
 {
+	uint64_t	at,
+				size;
+	md_status	st;
+
+	md_builder_begin(b, kind);
+	st = md_strtab_put(b, strs, count, what, &at, &size, err);
+	md_builder_end(b);
+	return st;
+}
+
+md_status
+md_strtab_put(md_builder *b, const char *const *strs, uint32_t count,
+			  const char *what, uint64_t *offset, uint64_t *size,
+			  md_error *err)
+{
 	md_strtab	head = {count, 0};
 	uint32_t   *offsets;
 	uint32_t   *sorted;
@@ -74,20 +89,20 @@ md_strtab_write(md_builder *b, md_section_kind kind, const char *const *strs,
 		sorted[i] = order[i].index;
 	}
 
-	md_builder_begin(b, kind);
-	md_builder_put(b, &head, sizeof(head));
+	*offset = md_builder_put(b, &head, sizeof(head));
 	md_builder_put(b, offsets, sizeof(uint32_t) * ((size_t) count + 1));
 	md_builder_put(b, sorted, sizeof(uint32_t) * (size_t) count);
 	md_builder_reserve(b, head.chars_size);
+	*size = md_strtab_chars_offset(count) + head.chars_size;
 	for (uint32_t i = 0; i < count; i++)
 	{
 		char	   *dst;
 
-		dst = md_builder_at(b, md_strtab_chars_offset(count) + offsets[i]);
+		dst = md_builder_at(b, *offset + md_strtab_chars_offset(count) +
+							offsets[i]);
 		if (dst != NULL)
 			memcpy(dst, strs[i], offsets[i + 1] - offsets[i]);
 	}
-	md_builder_end(b);
 
 done:
 	free(offsets);

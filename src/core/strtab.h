@@ -18,6 +18,14 @@ md_status	md_strtab_write(md_builder *b, md_section_kind kind,
 							const char *const *strs, uint32_t count,
 							const char *what, md_error *err);
 
+/*
+ * The same, appended to the open section as one of its arrays: *offset is
+ * where the table starts in the section, *size its length in bytes.
+ */
+md_status	md_strtab_put(md_builder *b, const char *const *strs,
+						  uint32_t count, const char *what, uint64_t *offset,
+						  uint64_t *size, md_error *err);
+
 /* Check an untrusted table of 'size' bytes that should hold 'expected'. */
 md_status	md_strtab_validate(const md_strtab *t, uint64_t size,
 							   uint32_t expected, const char *what,

@@ -2,7 +2,7 @@
  *
  * predict.c
  *	  SQL scoring functions that take the features as an array:
- *	  predict(), predict_proba() and predict_raw().
+ *	  predict(), predict_proba(), predict_raw() and predict_class().
  *
  * A float4[] or float8[] without NULLs is scored where it lies
  * (ARR_DATA_PTR); other element types, and arrays with NULLs, are converted
@@ -23,6 +23,7 @@
 PG_FUNCTION_INFO_V1(md_predict_array);
 PG_FUNCTION_INFO_V1(md_predict_proba_array);
 PG_FUNCTION_INFO_V1(md_predict_raw_array);
+PG_FUNCTION_INFO_V1(md_predict_class_array);
 
 /*
  * A value of one of the numeric types the SQL signatures admit (float8,
@@ -157,6 +158,26 @@ md_float8_array(const double *values, int n)
 	return PointerGetDatum(a);
 }
 
+/*
+ * A row the model refuses (native models: an unknown category, a missing
+ * value it does not impute): report why, naming the feature.
+ */
+static void
+report_refused_row(MdCallSite *site, const double *x, const float *x32)
+{
+	const md_model *model = &site->loaded->model;
+	md_error	err;
+
+	if (x32 != NULL)
+	{
+		for (uint32 f = 0; f < site->loaded->info.n_features; f++)
+			site->features[f] = x32[f];
+		x = site->features;
+	}
+	md_check_row(model, x, site->workspace, &err);
+	md_report_error(&err, NULL);
+}
+
 /* Score one array into site->out; returns the number of values. */
 static int
 score_array(FunctionCallInfo fcinfo, md_output kind)
@@ -166,18 +187,22 @@ score_array(FunctionCallInfo fcinfo, md_output kind)
 	uint32		width = md_output_width(model, kind);
 	const double *x;
 	const float *x32;
+	md_status	st;
 
 	if (width == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				errmsg("model \"%s\" (%s) does not predict class probabilities",
-					   site->name, site->loaded->info.objective),
+				errmsg("model \"%s\" (%s) does not predict %s", site->name,
+					   site->loaded->info.objective,
+					   kind == MD_OUTPUT_CLASS ? "classes" : "class probabilities"),
 				errhint("Use model_deploy.predict() for its value."));
 	md_read_feature_array(site, PG_GETARG_ARRAYTYPE_P(1), &x, &x32);
 	if (x32 != NULL)
-		md_score_f32(model, kind, x32, 1, site->out, site->workspace);
+		st = md_score_f32(model, kind, x32, 1, site->out, site->workspace);
 	else
-		md_score(model, kind, x, 1, site->out, site->workspace);
+		st = md_score(model, kind, x, 1, site->out, site->workspace);
+	if (st == MD_ERR_INPUT)
+		report_refused_row(site, x, x32);
 	return (int) width;
 }
 
@@ -202,4 +227,24 @@ md_predict_raw_array(PG_FUNCTION_ARGS)
 	int			n = score_array(fcinfo, MD_OUTPUT_RAW);
 
 	PG_RETURN_DATUM(md_float8_array(((MdCallSite *) fcinfo->flinfo->fn_extra)->out, n));
+}
+
+/*
+ * The class label: the native model's own labels, or the class index as
+ * text for XGBoost classifiers (and the cluster number for k-means).
+ */
+Datum
+md_predict_class_array(PG_FUNCTION_ARGS)
+{
+	MdCallSite *site;
+	const char *label;
+	uint32		k;
+
+	score_array(fcinfo, MD_OUTPUT_CLASS);
+	site = fcinfo->flinfo->fn_extra;
+	k = (uint32) site->out[0];
+	label = md_class_label(&site->loaded->model, k);
+	if (label != NULL)
+		PG_RETURN_TEXT_P(cstring_to_text(label));
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%u", k)));
 }
