@@ -119,3 +119,9 @@ SELECT model_deploy.deploy('ex_nocover',
 SELECT model_deploy.predict('ex_nocover', array_fill(1, ARRAY[10])) IS NOT NULL AS scores;
 SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_nocover', array_fill(1, ARRAY[10]))$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.explain_json('ex_nocover', array_fill(1, ARRAY[10]))$$);
+
+-- a native-format model is refused cleanly (it once crashed the backend)
+\set churn_file :abs_srcdir '/test/fixtures/native/churn.json'
+SELECT model_deploy.deploy('ex_native', pg_read_file(:'churn_file')) AS native_version;
+SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_native', ARRAY[50, 1])$$);
+SELECT pg_temp.error_of($$SELECT model_deploy.explain_json('ex_native', ARRAY[50, 1])$$);

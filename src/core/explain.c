@@ -122,10 +122,17 @@ md_explain_workspace_size(const md_model *m, size_t *size, md_error *err)
 
 	md_clear_error(err);
 	*size = 0;
-	if (meta->estimator != MD_EST_FOREST)
+	if (meta->estimator == MD_EST_LINEAR)
 	{
 		*size = features;
 		return MD_OK;
+	}
+	if (meta->estimator != MD_EST_FOREST)
+	{
+		md_fail(err, MD_ERR_UNSUPPORTED,
+				"explanations of native-format models are not supported yet");
+		md_hint(err, "XGBoost models (trees and gblinear) can be explained.");
+		return MD_ERR_UNSUPPORTED;
 	}
 	if (md_section_ptr(m, MD_SEC_FOREST_COVER) == NULL)
 	{
@@ -410,11 +417,12 @@ md_explain(const md_model *m, const double *x, uint32_t output,
 	const md_meta *meta = md_model_meta(m);
 	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
 	workspace	ws;
-
 	bool		forest = meta->estimator == MD_EST_FOREST;
 
 	if (output >= meta->n_outputs)
 		return MD_ERR_ARGUMENT;
+	if (!forest && meta->estimator != MD_EST_LINEAR)
+		return MD_ERR_UNSUPPORTED;
 	/* callers that skipped md_explain_workspace_size() get its verdict */
 	if (forest && md_section_ptr(m, MD_SEC_FOREST_COVER) == NULL)
 		return MD_ERR_UNSUPPORTED;
