@@ -213,8 +213,8 @@ keep_own_copy(MdLoadedModel *fresh, const void *blob, Size blob_len)
 
 /*
  * Fill 'fresh' with a compiled copy of 'ref': the shared one if there is
- * one, else compile it and publish it, else keep our own.  On return
- * fresh->shared is pinned if set.
+ * one, else compile it and publish it, else keep our own.  fresh->shared is
+ * pinned as soon as it is set, also if an error follows.
  */
 static void
 load(MdLoadedModel *fresh, const MdVersionRef *ref)
@@ -261,39 +261,38 @@ MdLoadedModel *
 md_store_acquire(const MdVersionRef *ref)
 {
 	MdLoadedModel *entry;
-	MdLoadedModel fresh;
+	bool		found;
 
 	if (loaded_models == NULL)
 		store_init();
 
-	entry = hash_search(loaded_models, &ref->deploy_id, HASH_FIND, NULL);
-	if (entry != NULL)
+	entry = hash_search(loaded_models, &ref->deploy_id, HASH_ENTER, &found);
+	if (!found)
 	{
-		entry->pins++;
+		/* pinned from the start, so evict_for() leaves it alone */
+		memset(entry, 0, sizeof(*entry));
+		entry->deploy_id = ref->deploy_id;
+		strlcpy(entry->name, ref->name, sizeof(entry->name));
+		entry->version = ref->version;
+		entry->pins = 1;
 		entry->last_used = ++use_clock;
+
+		/* an error must leave neither a half-made entry nor a shared pin */
+		PG_TRY();
+		{
+			load(entry, ref);
+		}
+		PG_CATCH();
+		{
+			if (entry->shared != NULL)
+				md_shared_release(entry->shared);
+			hash_search(loaded_models, &ref->deploy_id, HASH_REMOVE, NULL);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
 		return entry;
 	}
-
-	memset(&fresh, 0, sizeof(fresh));
-	fresh.deploy_id = ref->deploy_id;
-	strlcpy(fresh.name, ref->name, sizeof(fresh.name));
-	fresh.version = ref->version;
-
-	/* a shared pin must not outlive an error before the entry exists */
-	PG_TRY();
-	{
-		load(&fresh, ref);
-		entry = hash_search(loaded_models, &ref->deploy_id, HASH_ENTER, NULL);
-	}
-	PG_CATCH();
-	{
-		if (fresh.shared != NULL)
-			md_shared_release(fresh.shared);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	*entry = fresh;
-	entry->pins = 1;
+	entry->pins++;
 	entry->last_used = ++use_clock;
 	return entry;
 }
