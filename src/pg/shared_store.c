@@ -191,48 +191,71 @@ md_shared_find(int64 deploy_id, const void **blob)
 	return entry;
 }
 
+/* An eviction candidate. */
+typedef struct Victim
+{
+	MdSharedKey key;
+	uint64		last_used;
+} Victim;
+
+static int
+older_first(const void *a, const void *b)
+{
+	uint64		x = ((const Victim *) a)->last_used;
+	uint64		y = ((const Victim *) b)->last_used;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /*
- * Evict the least recently used unpinned entry.  Returns false if there is
- * none, and then sets *empty if there are no entries at all.  The caller
- * holds evict_lock, so no other evictor races us; a backend may still pin
- * the victim between the scan and its removal, in which case it stays and
- * we report progress anyway (the caller retries).
+ * The unpinned entries, least recently used first (palloc'd); *n_entries
+ * is the number of entries, pinned or not.
  */
-static bool
-evict_one(MdSharedStore *s, bool *empty)
+static Victim *
+unpinned_by_age(MdSharedStore *s, int *n_victims, int *n_entries)
 {
 	dshash_seq_status it;
 	MdSharedEntry *entry;
-	MdSharedKey victim;
-	uint64		oldest = PG_UINT64_MAX;
-	bool		found = false;
-	dsa_pointer blob = InvalidDsaPointer;
+	int			max = 16;
+	Victim	   *victims = palloc(sizeof(Victim) * max);
 
-	*empty = true;
+	*n_victims = *n_entries = 0;
 	dshash_seq_init(&it, s->index, false);
 	while ((entry = dshash_seq_next(&it)) != NULL)
 	{
-		uint64		used = pg_atomic_read_u64(&entry->last_used);
-
-		*empty = false;
-		if (pg_atomic_read_u32(&entry->pins) == 0 && (!found || used < oldest))
+		(*n_entries)++;
+		if (pg_atomic_read_u32(&entry->pins) != 0)
+			continue;
+		if (*n_victims == max)
 		{
-			victim = entry->key;
-			oldest = used;
-			found = true;
+			max *= 2;
+			victims = repalloc(victims, sizeof(Victim) * max);
 		}
+		victims[*n_victims].key = entry->key;
+		victims[*n_victims].last_used = pg_atomic_read_u64(&entry->last_used);
+		(*n_victims)++;
 	}
 	dshash_seq_term(&it);
-	if (!found)
-		return false;
+	qsort(victims, *n_victims, sizeof(Victim), older_first);
+	return victims;
+}
 
-	entry = dshash_find(s->index, &victim, true);
+/*
+ * Evict the entry 'key' if nobody pins it (a backend may have pinned it
+ * since it was chosen); returns whether it did.
+ */
+static bool
+evict(MdSharedStore *s, const MdSharedKey *key)
+{
+	MdSharedEntry *entry = dshash_find(s->index, key, true);
+	dsa_pointer blob;
+
 	if (entry == NULL)
-		return true;
+		return false;
 	if (pg_atomic_read_u32(&entry->pins) != 0)
 	{
 		dshash_release_lock(s->index, entry);
-		return true;
+		return false;
 	}
 	blob = entry->blob;
 	dshash_delete_entry(s->index, entry);
@@ -241,29 +264,47 @@ evict_one(MdSharedStore *s, bool *empty)
 	return true;
 }
 
+static dsa_pointer
+try_allocate(MdSharedStore *s, Size size)
+{
+	return dsa_allocate_extended(s->blob_area, size,
+								 DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
+}
+
 /*
- * Reserve 'size' bytes of the blob area, evicting unused versions as
- * needed; InvalidDsaPointer if even that does not make room, and then
- * *too_large says if it could never fit (it does not fit an empty area).
+ * Reserve 'size' bytes of the blob area, evicting unpinned versions, least
+ * recently used first, until it fits; InvalidDsaPointer if even that does
+ * not make room, and then *too_large says if it could never fit (it did not
+ * fit once every version was evicted).  evict_lock makes us the only
+ * evictor, so the room we make is not taken by another one.
  */
 static dsa_pointer
 allocate_blob(MdSharedStore *s, Size size, bool *too_large)
 {
-	dsa_pointer dp = InvalidDsaPointer;
-	bool		empty = false;
+	dsa_pointer dp;
+	Victim	   *victims;
+	int			n_victims;
+	int			n_entries;
+	int			evicted = 0;
 
 	*too_large = size > s->shmem->blob_area_size;
 	if (*too_large)
 		return InvalidDsaPointer;
 	LWLockAcquire(s->shmem->evict_lock, LW_EXCLUSIVE);
-	for (;;)
+	dp = try_allocate(s, size);
+	if (!DsaPointerIsValid(dp))
 	{
-		dp = dsa_allocate_extended(s->blob_area, size,
-								   DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
-		if (DsaPointerIsValid(dp) || !evict_one(s, &empty))
-			break;
+		victims = unpinned_by_age(s, &n_victims, &n_entries);
+		for (int i = 0; i < n_victims && !DsaPointerIsValid(dp); i++)
+		{
+			if (!evict(s, &victims[i].key))
+				continue;
+			evicted++;
+			dp = try_allocate(s, size);
+		}
+		*too_large = !DsaPointerIsValid(dp) && evicted == n_entries;
+		pfree(victims);
 	}
-	*too_large = !DsaPointerIsValid(dp) && empty;
 	LWLockRelease(s->shmem->evict_lock);
 	return dp;
 }
