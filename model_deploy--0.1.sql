@@ -149,10 +149,21 @@ COMMENT ON FUNCTION @extschema@.deploy(text, text, text) IS
 -- What is deployed
 --------------------------------------------------------------------------
 
+-- Whether a version's compiled copy is in shared memory now (false without
+-- shared_preload_libraries).
+CREATE FUNCTION @extschema@._in_shared_memory(deploy_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'md_in_shared_memory'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
 CREATE VIEW @extschema@.models AS
 	SELECT v.name, v.version, v.format, v.objective, v.n_features,
 		   v.n_outputs, v.n_trees, v.compiled_bytes,
-		   v.activated_at AS deployed_at
+		   v.activated_at AS deployed_at,
+		   @extschema@._in_shared_memory(v.deploy_id) AS in_shared_memory,
+		   (SELECT pg_catalog.count(*)::integer
+			  FROM @extschema@.model_version w
+			 WHERE w.name OPERATOR(pg_catalog.=) v.name) AS versions
 	  FROM @extschema@.model_version v
 	 WHERE v.active;
 
@@ -329,3 +340,183 @@ LANGUAGE C STRICT STABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.predict_class(name text, features smallint[])
 RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_array'
 LANGUAGE C STRICT STABLE PARALLEL SAFE;
+
+--------------------------------------------------------------------------
+-- Versions: rollback and roll forward, dropping, and where the compiled
+-- copies are.  Every change is an ordinary transactional write to the
+-- registry: it is seen by the next statement of every session once it
+-- commits, and never if it rolls back.
+--------------------------------------------------------------------------
+
+-- Raise the "model/version does not exist" error of predict() (42704);
+-- version NULL: the model.
+CREATE FUNCTION @extschema@._missing(name text, version integer)
+RETURNS void
+AS 'MODULE_PATHNAME', 'md_registry_missing'
+LANGUAGE C;
+
+REVOKE ALL ON FUNCTION @extschema@._missing(text, integer) FROM PUBLIC;
+
+-- Raise the error for a version of 'name' that is not in the registry: the
+-- model's if it has no version at all.
+CREATE FUNCTION @extschema@._no_such_version(name text, version integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.model_version v
+				    WHERE v.name OPERATOR(pg_catalog.=) _no_such_version.name) THEN
+		PERFORM @extschema@._missing(name, NULL);
+	END IF;
+	PERFORM @extschema@._missing(name, version);
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@._no_such_version(text, integer) FROM PUBLIC;
+
+-- Lock out concurrent changes of versions (as deploy() does) and say
+-- whether the version exists (else raise 42704) and is the active one.
+CREATE FUNCTION @extschema@._lock_version(caller text, name text, version integer)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	is_active boolean;
+BEGIN
+	IF name IS NULL OR version IS NULL THEN
+		RAISE EXCEPTION 'model_deploy.%() arguments must not be NULL', caller
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	LOCK TABLE @extschema@.model_version IN SHARE ROW EXCLUSIVE MODE;
+	SELECT v.active INTO is_active
+	  FROM @extschema@.model_version v
+	 WHERE v.name OPERATOR(pg_catalog.=) _lock_version.name
+	   AND v.version OPERATOR(pg_catalog.=) _lock_version.version;
+	IF NOT FOUND THEN
+		PERFORM @extschema@._no_such_version(name, version);
+	END IF;
+	RETURN is_active;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@._lock_version(text, text, integer) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.activate(name text, version integer)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF @extschema@._lock_version('activate', name, version) THEN
+		RETURN;
+	END IF;
+	UPDATE @extschema@.model_version v
+	   SET active = false
+	 WHERE v.name OPERATOR(pg_catalog.=) activate.name AND v.active;
+	UPDATE @extschema@.model_version v
+	   SET active = true, activated_at = pg_catalog.now()
+	 WHERE v.name OPERATOR(pg_catalog.=) activate.name
+	   AND v.version OPERATOR(pg_catalog.=) activate.version;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.activate(text, integer) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.activate(text, integer) IS
+	'Make a deployed version of a model the one that scores (rollback or roll forward)';
+
+CREATE FUNCTION @extschema@.drop_version(name text, version integer)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF @extschema@._lock_version('drop_version', name, version) THEN
+		RAISE EXCEPTION 'version % of model "%" is active and cannot be dropped',
+			version, name
+			USING ERRCODE = 'object_in_use',
+				  HINT = 'Activate another version with model_deploy.activate() '
+						 'first, or drop the whole model with '
+						 'model_deploy.drop_model().';
+	END IF;
+	DELETE FROM @extschema@.model_version v
+	 WHERE v.name OPERATOR(pg_catalog.=) drop_version.name
+	   AND v.version OPERATOR(pg_catalog.=) drop_version.version;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.drop_version(text, integer) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.drop_version(text, integer) IS
+	'Delete an inactive version of a model';
+
+CREATE FUNCTION @extschema@.drop_model(name text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'model_deploy.drop_model() argument must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	LOCK TABLE @extschema@.model_version IN SHARE ROW EXCLUSIVE MODE;
+	DELETE FROM @extschema@.model_version v
+	 WHERE v.name OPERATOR(pg_catalog.=) drop_model.name;
+	IF NOT FOUND THEN
+		PERFORM @extschema@._missing(name, NULL);
+	END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.drop_model(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.drop_model(text) IS
+	'Delete a model and all its versions';
+
+CREATE VIEW @extschema@.versions AS
+	SELECT v.name, v.version, v.active, v.format, v.source_bytes,
+		   v.compiled_bytes, v.created_at, v.created_by
+	  FROM @extschema@.model_version v;
+
+GRANT SELECT ON @extschema@.versions TO PUBLIC;
+
+-- The shared model store (shared_preload_libraries): what it holds, and
+-- counters that show who compiled and who reused a compiled copy.
+CREATE FUNCTION @extschema@._shared_models(
+	OUT name text, OUT version integer, OUT deploy_id bigint, OUT bytes bigint,
+	OUT pins integer, OUT uses bigint, OUT loaded_at timestamptz,
+	OUT last_used timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'md_shared_models'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- status: 'active', 'inactive', or 'dropped' for a version no longer in the
+-- registry (dropped, or deployed by a transaction that rolled back): such
+-- copies are never used again and are evicted first.
+CREATE VIEW @extschema@.shared_models AS
+	SELECT s.name, s.version,
+		   CASE WHEN v.active THEN 'active'
+				WHEN v.active IS NOT NULL THEN 'inactive'
+				ELSE 'dropped' END AS status,
+		   s.bytes, s.pins, s.uses, s.loaded_at, s.last_used
+	  FROM @extschema@._shared_models() s
+	  LEFT JOIN @extschema@.model_version v
+		ON v.deploy_id OPERATOR(pg_catalog.=) s.deploy_id;
+
+GRANT SELECT ON @extschema@.shared_models TO PUBLIC;
+
+CREATE FUNCTION @extschema@.store_stats(
+	OUT scope text, OUT compiles bigint, OUT shared_hits bigint,
+	OUT local_copies bigint, OUT evictions bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'md_store_stats'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION @extschema@.store_stats() IS
+	'Compiled-model counters of this connection (scope backend) and of the server since start (scope server)';

@@ -66,7 +66,10 @@ extern List *md_registry_versions(const char *name);
 
 /* store.c */
 
-/* A compiled model held by this backend; stays valid while pinned. */
+/*
+ * A compiled model used by this backend; stays valid while pinned.  The
+ * blob is in shared memory if 'shared' is set (md_shmem.h), else our own.
+ */
 typedef struct MdLoadedModel
 {
 	int64		deploy_id;		/* hash key */
@@ -74,6 +77,7 @@ typedef struct MdLoadedModel
 	int32		version;
 	int			pins;
 	uint64		last_used;		/* for least-recently-used eviction */
+	struct MdSharedEntry *shared;	/* pinned while pins > 0 */
 	void	   *blob;
 	Size		blob_size;
 	md_model	model;
@@ -82,6 +86,9 @@ typedef struct MdLoadedModel
 
 extern MdLoadedModel *md_store_acquire(const MdVersionRef *ref);
 extern void md_store_release(MdLoadedModel *loaded);
+
+/* shmem.c */
+extern void md_shmem_init(void);
 
 /* callsite.c */
 

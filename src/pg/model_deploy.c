@@ -95,6 +95,7 @@ _PG_init(void)
 							NULL, &md_local_cache_kb, 256 * 1024, 1024,
 							INT_MAX, PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	md_shmem_init();
 	MarkGUCPrefixReserved("model_deploy");
 	md_registry_init();
 }

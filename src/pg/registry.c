@@ -219,10 +219,11 @@ match_version(HeapTuple tuple, TupleDesc desc, void *arg)
 	return true;
 }
 
+/* Raise "model does not exist" (whole_model) or "version does not exist". */
 static void
-report_missing(const char *name, int32 version)
+report_missing(const char *name, int32 version, bool whole_model)
 {
-	if (version == 0)
+	if (whole_model)
 		ereport(ERROR,
 				errcode(ERRCODE_UNDEFINED_OBJECT),
 				errmsg("model \"%s\" does not exist", name),
@@ -232,6 +233,20 @@ report_missing(const char *name, int32 version)
 			errcode(ERRCODE_UNDEFINED_OBJECT),
 			errmsg("version %d of model \"%s\" does not exist", version, name),
 			errhint("See model_deploy.versions for the versions that exist."));
+}
+
+/*
+ * _missing(name text, version integer): raise the error of md_resolve() for
+ * a model (version NULL) or a version that does not exist, so that the SQL
+ * functions of the install script report it in the same words.
+ */
+PG_FUNCTION_INFO_V1(md_registry_missing);
+Datum
+md_registry_missing(PG_FUNCTION_ARGS)
+{
+	report_missing(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+				   PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1), PG_ARGISNULL(1));
+	PG_RETURN_VOID();
 }
 
 /*
@@ -254,7 +269,7 @@ md_resolve(const char *name, int32 version, MdVersionRef *ref)
 	if (r != NULL && r->epoch == md_registry_epoch)
 	{
 		if (!r->found)
-			report_missing(name, version);
+			report_missing(name, version, version == 0);
 		*ref = r->ref;
 		return;
 	}
@@ -274,7 +289,7 @@ md_resolve(const char *name, int32 version, MdVersionRef *ref)
 		r->ref = *ref;
 	}
 	if (!found)
-		report_missing(name, version);
+		report_missing(name, version, version == 0);
 }
 
 /* Visitor: collect every version number into a List of int. */
