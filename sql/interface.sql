@@ -71,7 +71,8 @@ SELECT source = :'iris' AS exact_source, source_bytes = octet_length(:'iris') AS
 
 -- the functions are STABLE and PARALLEL SAFE
 SELECT DISTINCT provolatile, proparallel FROM pg_proc
- WHERE pronamespace = 'model_deploy'::regnamespace AND proname LIKE 'predict%';
+ WHERE pronamespace = 'model_deploy'::regnamespace
+   AND proname IN ('predict', 'predict_proba', 'predict_raw');
 
 -- a redeploy is seen by the next statement, and a rolled-back one never
 BEGIN;

@@ -93,6 +93,7 @@ typedef struct MdCallSite
 	void	   *workspace;		/* md_workspace_size() bytes */
 	double	   *features;		/* n_features, for converted input */
 	double	   *out;			/* widest output of the model */
+	void	   *input;			/* how rows reach the features (rows.c) */
 	MemoryContext mcxt;
 	MemoryContextCallback release;
 } MdCallSite;
@@ -104,5 +105,8 @@ extern MdCallSite *md_callsite(FunctionCallInfo fcinfo, text *name,
 extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,
 								  const double **x, const float **x32);
 extern Datum md_float8_array(const double *values, int n);
+extern uint32 md_check_output(MdCallSite *site, md_output kind);
+extern int	md_score_array(MdCallSite *site, ArrayType *features,
+						   md_output kind);
 
 #endif							/* MD_PG_H */

@@ -12,40 +12,17 @@
  *-------------------------------------------------------------------------
  */
 #include "md_pg.h"
+#include "md_features.h"
 
 #include <math.h>
 
 #include "access/tupmacs.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 
 PG_FUNCTION_INFO_V1(md_predict_array);
 PG_FUNCTION_INFO_V1(md_predict_proba_array);
 PG_FUNCTION_INFO_V1(md_predict_raw_array);
-
-/* One element of a numeric array as a double; NaN stays NaN (missing). */
-static double
-element_value(Oid elemtype, Datum d)
-{
-	switch (elemtype)
-	{
-		case FLOAT8OID:
-			return DatumGetFloat8(d);
-		case FLOAT4OID:
-			return DatumGetFloat4(d);
-		case INT8OID:
-			return (double) DatumGetInt64(d);
-		case INT4OID:
-			return DatumGetInt32(d);
-		case INT2OID:
-			return DatumGetInt16(d);
-		case NUMERICOID:
-			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
-	}
-	elog(ERROR, "unexpected feature array element type %u", elemtype);
-	return 0.0;
-}
 
 /* Storage of the element types the SQL signatures admit. */
 static void
@@ -84,7 +61,10 @@ convert_elements(MdCallSite *site, ArrayType *arr, int n)
 	char	   *p = ARR_DATA_PTR(arr);
 	int16		typlen;
 	char		typalign;
+	MdValueKind kind;
 
+	if (!md_value_kind(elemtype, &kind))
+		elog(ERROR, "unexpected feature array element type %u", elemtype);
 	element_storage(elemtype, &typlen, &typalign);
 	for (int i = 0; i < n; i++)
 	{
@@ -93,8 +73,8 @@ convert_elements(MdCallSite *site, ArrayType *arr, int n)
 			site->features[i] = NAN;
 			continue;
 		}
-		site->features[i] = element_value(elemtype,
-										  fetch_att(p, typlen > 0 && typlen <= 8, typlen));
+		site->features[i] = md_value_double(kind,
+											fetch_att(p, typlen > 0 && typlen <= 8, typlen));
 		p = att_addlength_pointer(p, typlen, p);
 		p = (char *) att_align_nominal(p, typalign);
 	}
@@ -154,15 +134,14 @@ md_float8_array(const double *values, int n)
 	return PointerGetDatum(a);
 }
 
-/* Score one array into site->out; returns the number of values. */
-static int
-score_array(FunctionCallInfo fcinfo, md_output kind)
+/*
+ * Width of the site's model's output of 'kind'; an ERROR if the model has
+ * no such output (class probabilities of a regression).
+ */
+uint32
+md_check_output(MdCallSite *site, md_output kind)
 {
-	MdCallSite *site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
-	const md_model *model = &site->loaded->model;
-	uint32		width = md_output_width(model, kind);
-	const double *x;
-	const float *x32;
+	uint32		width = md_output_width(&site->loaded->model, kind);
 
 	if (width == 0)
 		ereport(ERROR,
@@ -170,12 +149,31 @@ score_array(FunctionCallInfo fcinfo, md_output kind)
 				errmsg("model \"%s\" (%s) does not predict class probabilities",
 					   site->name, site->loaded->info.objective),
 				errhint("Use model_deploy.predict() for its value."));
-	md_read_feature_array(site, PG_GETARG_ARRAYTYPE_P(1), &x, &x32);
+	return width;
+}
+
+/* Score one feature array into site->out; returns the number of values. */
+int
+md_score_array(MdCallSite *site, ArrayType *features, md_output kind)
+{
+	const md_model *model = &site->loaded->model;
+	uint32		width = md_check_output(site, kind);
+	const double *x;
+	const float *x32;
+
+	md_read_feature_array(site, features, &x, &x32);
 	if (x32 != NULL)
 		md_score_f32(model, kind, x32, 1, site->out, site->workspace);
 	else
 		md_score(model, kind, x, 1, site->out, site->workspace);
 	return (int) width;
+}
+
+static int
+score_array(FunctionCallInfo fcinfo, md_output kind)
+{
+	return md_score_array(md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0),
+						  PG_GETARG_ARRAYTYPE_P(1), kind);
 }
 
 Datum
