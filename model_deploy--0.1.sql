@@ -270,9 +270,10 @@ CREATE FUNCTION @extschema@.score_trigger()
 RETURNS trigger AS 'MODULE_PATHNAME', 'md_score_trigger'
 LANGUAGE C;
 
--- Batch: score_table() updates a table in chunks of heap pages (TID range
--- scans, so each chunk reads only its pages), committing after each one.
--- A job's progress is in batch_jobs, committed chunk by chunk.
+-- Batch: score_table() updates a table in chunks of whole heap pages that
+-- hold about batch_size rows to score, read by TID range scans (each chunk
+-- reads only its pages, so a job reads the table about once), committing
+-- after each chunk.  A job's progress is in batch_jobs, chunk by chunk.
 CREATE TABLE @extschema@.batch_job (
 	job_id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	relation		regclass NOT NULL,
@@ -284,10 +285,11 @@ CREATE TABLE @extschema@.batch_job (
 		CHECK (state IN ('running', 'done')),
 	rows_done		bigint NOT NULL DEFAULT 0,
 	rows_total		bigint NOT NULL,
-	next_page		bigint NOT NULL DEFAULT 0,
-	pages_total		bigint NOT NULL,
-	chunk_pages		bigint NOT NULL,	-- the next chunk's
-	max_chunk_pages bigint NOT NULL,
+	next_page		bigint NOT NULL DEFAULT 0,	-- pages before it are done
+	pages_total		bigint NOT NULL,	-- the table's when the job started
+	window_pages	bigint NOT NULL,	-- most pages a chunk reads
+	-- rows written after the job started are not its to score again
+	started_xid		xid NOT NULL DEFAULT pg_catalog.pg_current_xact_id()::xid,
 	started_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	run_by			name NOT NULL DEFAULT SESSION_USER,
@@ -342,24 +344,23 @@ LANGUAGE C STABLE PARALLEL SAFE;
 -- privilege on batch_job; a session may only advance its own jobs.
 CREATE FUNCTION @extschema@._batch_create(relation regclass, model text,
 	target name, batch_size integer, only_missing boolean, rows_total bigint,
-	pages_total bigint, chunk_pages bigint)
+	pages_total bigint, window_pages bigint)
 RETURNS bigint
 LANGUAGE sql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
 	INSERT INTO @extschema@.batch_job (relation, model, target, batch_size,
-		only_missing, rows_total, pages_total, chunk_pages, max_chunk_pages,
-		state)
+		only_missing, rows_total, pages_total, window_pages, state)
 	VALUES (relation, model, target, batch_size, only_missing, rows_total,
-			pages_total, chunk_pages, chunk_pages OPERATOR(pg_catalog.*) 16,
+			pages_total, window_pages,
 			CASE WHEN pages_total OPERATOR(pg_catalog.>) 0
 				 THEN 'running' ELSE 'done' END)
 	RETURNING job_id;
 END;
 
 CREATE FUNCTION @extschema@._batch_advance(job bigint, rows_done bigint,
-	next_page bigint, chunk_pages bigint)
+	next_page bigint)
 RETURNS void
 LANGUAGE sql
 SECURITY DEFINER
@@ -368,7 +369,6 @@ BEGIN ATOMIC
 	UPDATE @extschema@.batch_job j
 	   SET rows_done = _batch_advance.rows_done,
 		   next_page = _batch_advance.next_page,
-		   chunk_pages = _batch_advance.chunk_pages,
 		   state = CASE WHEN _batch_advance.next_page
 							 OPERATOR(pg_catalog.>=) j.pages_total
 						THEN 'done' ELSE 'running' END,
@@ -378,8 +378,9 @@ BEGIN ATOMIC
 	   AND j.state OPERATOR(pg_catalog.=) 'running';
 END;
 
--- Start a job: count what there is to do and record the job.  A chunk of
--- chunk_pages pages holds about batch_size rows of the table.
+-- Start a job: count what there is to do and record the job.  A chunk
+-- reads at most the pages that hold 16 batches of the table's rows, so
+-- that progress is reported as often where there is little to do.
 CREATE FUNCTION @extschema@._batch_start(relation regclass, model text,
 	target text, batch_size integer, only_missing boolean)
 RETURNS bigint
@@ -388,26 +389,29 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	n_all bigint;
-	n_missing bigint;
+	n_todo bigint;
 	pages bigint;
 	job bigint;
 BEGIN
 	EXECUTE format('SELECT count(*), count(*) FILTER (WHERE t.%I IS NULL) FROM %s t',
 				   target, relation)
-	   INTO n_all, n_missing;
+	   INTO n_all, n_todo;
+	IF NOT only_missing THEN
+		n_todo := n_all;
+	END IF;
 	pages := pg_relation_size(relation) / current_setting('block_size')::bigint;
 	job := @extschema@._batch_create(relation, model, target, batch_size,
-		only_missing, CASE WHEN only_missing THEN n_missing ELSE n_all END,
-		pages, greatest(1, (batch_size::numeric * pages / greatest(n_all, 1))::bigint));
+		only_missing, n_todo, pages,
+		greatest(1, (16 * batch_size::numeric * pages / greatest(n_all, 1))::bigint));
 	RAISE NOTICE 'score_table job %: % rows of % to score, % pages',
-		job, CASE WHEN only_missing THEN n_missing ELSE n_all END, relation, pages;
+		job, n_todo, relation, pages;
 	RETURN job;
 END
 $$;
 
 -- Score the next chunk of a job, record and report progress; false when
--- the job is done.  The chunk is a range of heap pages read by a TID range
--- scan, so every page is read once per job, whatever the table's size.
+-- the job is done.  A chunk ends at a page boundary: the updated rows'
+-- new versions that stay on their page (HOT) are never met again.
 CREATE FUNCTION @extschema@._batch_step(job bigint)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -415,9 +419,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	j @extschema@.batch_job;
-	last bigint;
+	todo text;
+	window_end bigint;
+	nth tid;
+	chunk_end bigint;
 	n bigint;
-	chunk bigint;
 	done bigint;
 	rate float8;
 BEGIN
@@ -425,23 +431,27 @@ BEGIN
 	IF j.state <> 'running' THEN
 		RETURN false;
 	END IF;
-	last := least(j.next_page + j.chunk_pages, j.pages_total);
+	-- rows to do: unscored ones; or all, but once (updated rows' new
+	-- versions may land in free space ahead)
+	todo := CASE WHEN j.only_missing THEN format(' AND t.%I IS NULL', j.target)
+				 ELSE format(' AND age(t.xmin) >= age(%L::xid)', j.started_xid) END;
+	window_end := least(j.next_page + j.window_pages, j.pages_total);
+
+	-- the chunk: whole pages, up to the one with the batch_size-th row to do
+	EXECUTE format('SELECT t.ctid FROM %s t WHERE t.ctid >= $1 AND t.ctid < $2%s OFFSET $3 LIMIT 1',
+				   j.relation, todo)
+	   INTO nth
+	  USING format('(%s,0)', j.next_page)::tid, format('(%s,0)', window_end)::tid,
+			j.batch_size - 1;
+	chunk_end := CASE WHEN nth IS NULL THEN window_end
+					  ELSE (nth::text::point)[0]::bigint + 1 END;
 	EXECUTE format('UPDATE %s AS t SET %I = @extschema@._score_into($1, t, t.%I) '
 				   'WHERE t.ctid >= $2 AND t.ctid < $3%s',
-				   j.relation, j.target, j.target,
-				   CASE WHEN j.only_missing
-						THEN format(' AND t.%I IS NULL', j.target) ELSE '' END)
-	  USING j.model, format('(%s,0)', j.next_page)::tid, format('(%s,0)', last)::tid;
+				   j.relation, j.target, j.target, todo)
+	  USING j.model, format('(%s,0)', j.next_page)::tid, format('(%s,0)', chunk_end)::tid;
 	GET DIAGNOSTICS n = ROW_COUNT;
-
-	-- aim the next chunk at batch_size rows, at this chunk's density;
-	-- skip faster over pages with nothing to do
-	chunk := CASE WHEN n > 0
-				  THEN greatest(1, (j.batch_size::numeric * (last - j.next_page) / n)::bigint)
-				  ELSE j.chunk_pages * 4 END;
-	chunk := least(chunk, j.max_chunk_pages);
 	done := j.rows_done + n;
-	PERFORM @extschema@._batch_advance(job, done, last, chunk);
+	PERFORM @extschema@._batch_advance(job, done, chunk_end);
 
 	rate := done / greatest(extract(epoch FROM clock_timestamp() - j.started_at), 0.001);
 	RAISE NOTICE 'score_table job %: % of % rows (%), % rows/s, ETA %',
@@ -449,10 +459,9 @@ BEGIN
 		CASE WHEN j.rows_total > 0
 			 THEN round(100.0 * done / j.rows_total, 1) ELSE 100 END || '%',
 		round(rate),
-		CASE WHEN last >= j.pages_total THEN 'done'
-			 ELSE (make_interval(secs => round(greatest(j.rows_total - done, 0) / greatest(rate, 1)))
-				   )::text END;
-	RETURN last < j.pages_total;
+		CASE WHEN chunk_end >= j.pages_total THEN 'done'
+			 ELSE make_interval(secs => round(greatest(j.rows_total - done, 0) / greatest(rate, 1)))::text END;
+	RETURN chunk_end < j.pages_total;
 END
 $$;
 

@@ -21,12 +21,14 @@ SELECT model_deploy.deploy('p_diab', pg_read_file(:'fx' || 'dart_reg.model.json'
 -- the input rows of both fixtures, and XGBoost's predictions for them
 CREATE TABLE visits (age float8, sex float8, bmi float8, bp float8, s1 float8,
 	s2 float8, s3 float8, s4 float8, s5 float8, s6 float8);
-SELECT format('COPY visits FROM %L WITH (FORMAT csv, HEADER)', :'fx' || f)
-  FROM unnest(ARRAY['diabetes_reg.input.csv', 'dart_reg.input.csv']) f \gexec
 CREATE TABLE expected_v1 (m0 float8, p0 float8);
 CREATE TABLE expected_v2 (m0 float8, p0 float8);
+\set ECHO none
+SELECT format('COPY visits FROM %L WITH (FORMAT csv, HEADER)', :'fx' || f)
+  FROM unnest(ARRAY['diabetes_reg.input.csv', 'dart_reg.input.csv']) f \gexec
 SELECT format('COPY %I FROM %L WITH (FORMAT csv, HEADER)', t, :'fx' || f || '.expected.csv')
   FROM (VALUES ('expected_v1', 'diabetes_reg'), ('expected_v2', 'dart_reg')) v(t, f) \gexec
+\set ECHO all
 
 SELECT count(*) AS visits FROM visits;
 -- version 1 scores as diabetes_reg, whatever version is active (2)

@@ -74,14 +74,16 @@ $$;
 SELECT * FROM checked;
 SELECT patient, round(p::numeric, 6) AS p FROM events WHERE patient IN (199, 200) ORDER BY patient;
 
--- COPY of 100000 rows (each a copy of a patient)
+-- COPY of 100000 rows (each a copy of a patient) from a file
+TRUNCATE events;
+\set ECHO none
 SELECT format('COPY (SELECT p.*, p.id FROM generate_series(1, 100000) g JOIN patients p ON p.id = 1 + g %% 200) TO %L',
 			  :'abs_builddir' || '/results/streaming_events.data') \gexec
-TRUNCATE events;
 SELECT format('COPY events (%s, patient) FROM %L',
 			  string_agg(quote_ident(attname), ', ' ORDER BY attnum),
 			  :'abs_builddir' || '/results/streaming_events.data')
   FROM pg_attribute WHERE attrelid = 'patients'::regclass AND attnum > 0 \gexec
+\set ECHO all
 SELECT * FROM checked;
 
 -- an UPDATE that does not change the features scores the same
