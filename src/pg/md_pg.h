@@ -93,7 +93,7 @@ typedef struct MdCallSite
 	void	   *workspace;		/* md_workspace_size() bytes */
 	double	   *features;		/* n_features, for converted input */
 	double	   *out;			/* widest output of the model */
-	void	   *input;			/* how rows reach the features (rows.c) */
+	void	   *input;			/* a row argument's mapping (predict_named.c) */
 	MemoryContext mcxt;
 	MemoryContextCallback release;
 } MdCallSite;
