@@ -278,6 +278,7 @@ CREATE TABLE @extschema@.batch_job (
 	job_id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	relation		regclass NOT NULL,
 	model			text NOT NULL,
+	version			integer NOT NULL,	-- of the model, active at the start
 	target			name NOT NULL,
 	batch_size		integer NOT NULL,
 	only_missing	boolean NOT NULL,
@@ -287,7 +288,7 @@ CREATE TABLE @extschema@.batch_job (
 	rows_total		bigint NOT NULL,
 	next_page		bigint NOT NULL DEFAULT 0,	-- pages before it are done
 	pages_total		bigint NOT NULL,	-- the table's when the job started
-	window_pages	bigint NOT NULL,	-- most pages a chunk reads
+	window_pages	bigint NOT NULL,	-- most pages the next chunk reads
 	-- rows written after the job started are not its to score again
 	started_xid		xid NOT NULL DEFAULT pg_catalog.pg_current_xact_id()::xid,
 	started_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
@@ -303,7 +304,7 @@ GRANT SELECT ON @extschema@.batch_job TO PUBLIC;
 -- looking, was interrupted (cancelled, timed out, disconnected).  Other
 -- roles' sessions show their state only to pg_read_all_stats members.
 CREATE VIEW @extschema@.batch_jobs AS
-	SELECT j.job_id, j.relation, j.model, j.target,
+	SELECT j.job_id, j.relation, j.model, j.version, j.target,
 		   CASE WHEN j.state OPERATOR(pg_catalog.<>) 'running' THEN j.state
 				WHEN a.pid IS NULL
 				  OR a.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
@@ -328,39 +329,41 @@ GRANT SELECT ON @extschema@.batch_jobs TO PUBLIC;
 -- Preconditions of score_table(), raised before any work: called where it
 -- can commit, a table, a target column of a type that can take scores,
 -- the UPDATE privilege on it, and a model whose features are columns.
+-- Returns the model's active version, which the whole job scores with.
 CREATE FUNCTION @extschema@._score_table_check(relation regclass, model text,
 											   target text)
-RETURNS void AS 'MODULE_PATHNAME', 'md_score_table_check'
+RETURNS integer AS 'MODULE_PATHNAME', 'md_score_table_check'
 LANGUAGE C STRICT VOLATILE;
 
--- The score of a row as a value of the target's type (as score_trigger()
--- stores it); 'target' is the column's current value, read for its type.
-CREATE FUNCTION @extschema@._score_into(model text, features record,
-										target anyelement)
+-- The score of a row by a version of a model as a value of the target's
+-- type (as score_trigger() stores it); 'target' is the column's current
+-- value, read for its type.
+CREATE FUNCTION @extschema@._score_into(model text, version integer,
+										features record, target anyelement)
 RETURNS anyelement AS 'MODULE_PATHNAME', 'md_score_into'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 -- Job bookkeeping runs as the extension owner, so callers need no
 -- privilege on batch_job; a session may only advance its own jobs.
 CREATE FUNCTION @extschema@._batch_create(relation regclass, model text,
-	target name, batch_size integer, only_missing boolean, rows_total bigint,
-	pages_total bigint, window_pages bigint)
+	version integer, target name, batch_size integer, only_missing boolean,
+	rows_total bigint, pages_total bigint, window_pages bigint)
 RETURNS bigint
 LANGUAGE sql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	INSERT INTO @extschema@.batch_job (relation, model, target, batch_size,
-		only_missing, rows_total, pages_total, window_pages, state)
-	VALUES (relation, model, target, batch_size, only_missing, rows_total,
+	INSERT INTO @extschema@.batch_job (relation, model, version, target,
+		batch_size, only_missing, rows_total, pages_total, window_pages, state)
+	VALUES (relation, model, version, target, batch_size, only_missing, rows_total,
 			pages_total, window_pages,
-			CASE WHEN pages_total OPERATOR(pg_catalog.>) 0
+			CASE WHEN rows_total OPERATOR(pg_catalog.>) 0
 				 THEN 'running' ELSE 'done' END)
 	RETURNING job_id;
 END;
 
 CREATE FUNCTION @extschema@._batch_advance(job bigint, rows_done bigint,
-	next_page bigint)
+	next_page bigint, window_pages bigint)
 RETURNS void
 LANGUAGE sql
 SECURITY DEFINER
@@ -369,6 +372,7 @@ BEGIN ATOMIC
 	UPDATE @extschema@.batch_job j
 	   SET rows_done = _batch_advance.rows_done,
 		   next_page = _batch_advance.next_page,
+		   window_pages = _batch_advance.window_pages,
 		   state = CASE WHEN _batch_advance.next_page
 							 OPERATOR(pg_catalog.>=) j.pages_total
 						THEN 'done' ELSE 'running' END,
@@ -378,11 +382,10 @@ BEGIN ATOMIC
 	   AND j.state OPERATOR(pg_catalog.=) 'running';
 END;
 
--- Start a job: count what there is to do and record the job.  A chunk
--- reads at most the pages that hold 16 batches of the table's rows, so
--- that progress is reported as often where there is little to do.
+-- Start a job: count what there is to do and record the job.  The first
+-- chunk reads at most the pages that hold 4 batches of the table's rows.
 CREATE FUNCTION @extschema@._batch_start(relation regclass, model text,
-	target text, batch_size integer, only_missing boolean)
+	version integer, target text, batch_size integer, only_missing boolean)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -400,18 +403,20 @@ BEGIN
 		n_todo := n_all;
 	END IF;
 	pages := pg_relation_size(relation) / current_setting('block_size')::bigint;
-	job := @extschema@._batch_create(relation, model, target, batch_size,
-		only_missing, n_todo, pages,
-		greatest(1, (16 * batch_size::numeric * pages / greatest(n_all, 1))::bigint));
-	RAISE NOTICE 'score_table job %: % rows of % to score, % pages',
-		job, n_todo, relation, pages;
+	job := @extschema@._batch_create(relation, model, version, target,
+		batch_size, only_missing, n_todo, pages,
+		greatest(1, (4 * batch_size::numeric * pages / greatest(n_all, 1))::bigint));
+	RAISE NOTICE 'score_table job %: % rows of % to score with version % of %, % pages',
+		job, n_todo, relation, version, model, pages;
 	RETURN job;
 END
 $$;
 
 -- Score the next chunk of a job, record and report progress; false when
 -- the job is done.  A chunk ends at a page boundary: the updated rows'
--- new versions that stay on their page (HOT) are never met again.
+-- new versions that stay on their page (HOT) are never met again.  Where
+-- rows to score are sparse, each chunk may read twice the pages of the
+-- last, so a job has few chunks where there is little to do.
 CREATE FUNCTION @extschema@._batch_step(job bigint)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -445,13 +450,15 @@ BEGIN
 			j.batch_size - 1;
 	chunk_end := CASE WHEN nth IS NULL THEN window_end
 					  ELSE (nth::text::point)[0]::bigint + 1 END;
-	EXECUTE format('UPDATE %s AS t SET %I = @extschema@._score_into($1, t, t.%I) '
-				   'WHERE t.ctid >= $2 AND t.ctid < $3%s',
+	EXECUTE format('UPDATE %s AS t SET %I = @extschema@._score_into($1, $2, t, t.%I) '
+				   'WHERE t.ctid >= $3 AND t.ctid < $4%s',
 				   j.relation, j.target, j.target, todo)
-	  USING j.model, format('(%s,0)', j.next_page)::tid, format('(%s,0)', chunk_end)::tid;
+	  USING j.model, j.version, format('(%s,0)', j.next_page)::tid,
+			format('(%s,0)', chunk_end)::tid;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	done := j.rows_done + n;
-	PERFORM @extschema@._batch_advance(job, done, chunk_end);
+	PERFORM @extschema@._batch_advance(job, done, chunk_end,
+		CASE WHEN nth IS NULL THEN 2 * j.window_pages ELSE j.window_pages END);
 
 	rate := done / greatest(extract(epoch FROM clock_timestamp() - j.started_at), 0.001);
 	RAISE NOTICE 'score_table job %: % of % rows (%), % rows/s, ETA %',
@@ -473,6 +480,7 @@ CREATE PROCEDURE @extschema@.score_table(relation regclass, model text,
 LANGUAGE plpgsql
 AS $$
 DECLARE
+	version integer;
 	job bigint;
 BEGIN
 	IF relation IS NULL OR model IS NULL OR target IS NULL
@@ -484,9 +492,9 @@ BEGIN
 		RAISE EXCEPTION 'batch_size must be positive, not %', batch_size
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	PERFORM @extschema@._score_table_check(relation, model, target);
-	job := @extschema@._batch_start(relation, model, target, batch_size,
-									only_missing);
+	version := @extschema@._score_table_check(relation, model, target);
+	job := @extschema@._batch_start(relation, model, version, target,
+									batch_size, only_missing);
 	COMMIT;
 	WHILE @extschema@._batch_step(job) LOOP
 		COMMIT;

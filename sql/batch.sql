@@ -40,7 +40,7 @@ CREATE VIEW checked AS
 	  FROM accounts a JOIN expected x ON x.id = a.patient;
 SELECT * FROM checked;
 -- the jobs, as any session sees them
-SELECT job_id, relation, model, target, state, rows_done, rows_total, percent,
+SELECT job_id, relation, model, version, target, state, rows_done, rows_total, percent,
 	   batch_size, only_missing, run_by = current_user AS by_me,
 	   started_at <= updated_at AS timed
   FROM model_deploy.batch_jobs ORDER BY job_id;
@@ -57,8 +57,11 @@ UPDATE accounts SET risk = -1 WHERE patient = 7;
 CALL model_deploy.score_table('accounts', 'b_bc', 'risk', 2000, only_missing => false);
 SELECT rows_done, rows_total, state FROM model_deploy.batch_jobs ORDER BY job_id DESC LIMIT 1;
 SELECT * FROM checked;
--- each chunk reads only its pages: the UPDATE a chunk runs
-EXPLAIN (COSTS OFF) UPDATE accounts AS t SET risk = model_deploy._score_into('b_bc', t, t.risk)
+-- each chunk reads only its pages: the statements of a chunk, which finds
+-- the page of its batch_size-th row to score, then updates up to there
+EXPLAIN (COSTS OFF) SELECT t.ctid FROM accounts t
+	WHERE t.ctid >= '(10,0)'::tid AND t.ctid < '(50,0)'::tid AND t.risk IS NULL OFFSET 499 LIMIT 1;
+EXPLAIN (COSTS OFF) UPDATE accounts AS t SET risk = model_deploy._score_into('b_bc', 1, t, t.risk)
 	WHERE t.ctid >= '(10,0)'::tid AND t.ctid < '(20,0)'::tid AND t.risk IS NULL;
 
 -- interrupted and resumed: every row is scored exactly once.  A trigger

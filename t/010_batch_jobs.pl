@@ -51,6 +51,14 @@ ok( $node->poll_query_until('postgres', q{
 	SELECT rows_done >= 300 FROM model_deploy.batch_jobs
 	 WHERE job_id = 1 AND state = 'running'}),
 	'another session sees the job running, its progress growing');
+# a new version, deployed while the job runs, is not the job's
+$node->safe_psql('postgres', qq{
+	SELECT model_deploy.deploy('bc', pg_read_file('$fx/bc_basescore.model.json'))});
+my $then = $node->safe_psql('postgres',
+	'SELECT rows_done FROM model_deploy.batch_jobs WHERE job_id = 1');
+ok( $node->poll_query_until('postgres', qq{
+	SELECT rows_done >= $then + 200 FROM model_deploy.batch_jobs WHERE job_id = 1}),
+	'the job goes on after the redeploy');
 my $pid = $node->safe_psql('postgres',
 	'SELECT pid FROM model_deploy.batch_jobs WHERE job_id = 1');
 is( $node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)"),
@@ -68,10 +76,11 @@ my ($done, $total) = split /\|/, $node->safe_psql('postgres',
 ok($done > 0 && $done < $total, "stopped midway ($done of $total rows)");
 is( $node->safe_psql('postgres', q{
 	SELECT count(*) FILTER (WHERE risk IS NOT NULL), count(*) FILTER (WHERE times = 1),
-		   count(*) FILTER (WHERE times > 1)
-	  FROM accounts}),
-	"$done|$done|0",
-	'exactly the committed chunks are scored, each row once');
+		   count(*) FILTER (WHERE times > 1),
+		   count(*) FILTER (WHERE risk = model_deploy.predict_pinned('bc', 1, a))
+	  FROM accounts a}),
+	"$done|$done|0|$done",
+	'exactly the committed chunks are scored, each row once, all by version 1');
 
 # rerun: it goes on where it stopped
 my ($stdout, $stderr);
@@ -80,10 +89,11 @@ $node->psql('postgres',
 	stdout => \$stdout, stderr => \$stderr, on_error_die => 1);
 is( $node->safe_psql('postgres', q{
 	SELECT count(*), count(*) FILTER (WHERE times = 1),
+		   count(*) FILTER (WHERE risk = model_deploy.predict_pinned('bc', 1, a)),
 		   count(*) FILTER (WHERE risk = model_deploy.predict('bc', a))
 	  FROM accounts a}),
-	'2000|2000|2000',
-	'after the rerun every row is scored, once, with predict()\'s value');
+	"2000|2000|$done|" . (2000 - $done),
+	'after the rerun every row is scored, once: the rest by the active version 2');
 is( $node->safe_psql('postgres', q{
 	SELECT state, rows_done, rows_total FROM model_deploy.batch_jobs WHERE job_id = 2}),
 	'done|' . ($total - $done) . '|' . ($total - $done),
@@ -92,7 +102,7 @@ is( $node->safe_psql('postgres', q{
 # its NOTICEs: the plan, then one line per chunk
 my @lines = grep { /NOTICE/ } split /\n/, $stderr;
 like($lines[0],
-	qr/^psql:<stdin>:1: NOTICE:  score_table job 2: @{[$total - $done]} rows of public.accounts to score, \d+ pages$/,
+	qr/^psql:<stdin>:1: NOTICE:  score_table job 2: @{[$total - $done]} rows of public.accounts to score with version 2 of bc, \d+ pages$/,
 	'first NOTICE: what the job will do');
 my $format = qr/NOTICE:  score_table job 2: (\d+) of (\d+) rows \((\d+\.\d)%\), (\d+) rows\/s, ETA (\d\d:\d\d:\d\d|done)$/;
 my @chunks = map { [ /$format/ ] } @lines[ 1 .. $#lines ];

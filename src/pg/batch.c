@@ -28,7 +28,7 @@ require_nonatomic(void)
 	/* the current SPI connection is score_table()'s own */
 	if (!SPI_inside_nonatomic_context())
 		ereport(ERROR,
-				errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 				errmsg("model_deploy.score_table() cannot run inside a "
 					   "transaction block"),
 				errdetail("It commits after every chunk of rows."),
@@ -66,6 +66,7 @@ open_table(Oid relid)
 /*
  * _score_table_check(relation, model, target): everything score_table()
  * needs, checked before it counts the rows of a perhaps huge table.
+ * Returns the model's active version, which the whole job scores with.
  */
 Datum
 md_score_table_check(PG_FUNCTION_ARGS)
@@ -90,12 +91,13 @@ md_score_table_check(PG_FUNCTION_ARGS)
 	md_row_map(site, RelationGetDescr(rel), CurrentMemoryContext);
 	md_check_target_model(site, target.kind);
 	relation_close(rel, NoLock);
-	PG_RETURN_VOID();
+	PG_RETURN_INT32(site->loaded->version);
 }
 
 /*
- * _score_into(model, row, target): the score of a row as a value of the
- * target column's type (the type of 'target', which is only read for it).
+ * _score_into(model, version, row, target): the score of a row by that
+ * version of the model, as a value of the target column's type (the type
+ * of 'target', which is only read for it).
  */
 Datum
 md_score_into(PG_FUNCTION_ARGS)
@@ -103,10 +105,10 @@ md_score_into(PG_FUNCTION_ARGS)
 	MdCallSite *site;
 	Oid			type;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
+	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_INT32(1));
 	type = get_fn_expr_rettype(fcinfo->flinfo);
-	md_read_row_arg(site, PG_GETARG_HEAPTUPLEHEADER(1));
+	md_read_row_arg(site, PG_GETARG_HEAPTUPLEHEADER(2));
 	PG_RETURN_DATUM(md_score_target(site, md_target_kind(type, "target"), -1));
 }
