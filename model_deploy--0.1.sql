@@ -467,7 +467,8 @@ BEGIN
 			 THEN round(100.0 * done / j.rows_total, 1) ELSE 100 END || '%',
 		round(rate),
 		CASE WHEN chunk_end >= j.pages_total THEN 'done'
-			 ELSE make_interval(secs => round(greatest(j.rows_total - done, 0) / greatest(rate, 1)))::text END;
+			 WHEN done = 0 THEN 'unknown'
+			 ELSE make_interval(secs => round(greatest(j.rows_total - done, 0) / rate))::text END;
 	RETURN chunk_end < j.pages_total;
 END
 $$;
