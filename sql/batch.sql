@@ -5,14 +5,10 @@
 -- bc_logistic input row (expected.p0).  (Progress NOTICEs carry timings,
 -- so they are checked by t/, not here.)
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS model_deploy;
-RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
-\i :abs_srcdir/test/sql/helpers.sql
+\i :abs_srcdir/test/sql/prelude.sql
 \set ECHO all
-\set fx :abs_srcdir '/test/fixtures/xgboost/'
 CREATE SCHEMA batch;
 SET search_path = batch, public;
 \set ECHO none

@@ -2,11 +2,10 @@
 -- Parallel query: the scoring functions are PARALLEL SAFE, so a scan that
 -- scores rows can run in parallel workers, with the same results.
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS model_deploy;
-RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
-\set fx :abs_srcdir '/test/fixtures/xgboost/'
+\set ECHO none
+\i :abs_srcdir/test/sql/prelude.sql
+\set ECHO all
 CREATE SCHEMA parallel;
 SET search_path = parallel, public;
 SELECT model_deploy.deploy('q_iris', pg_read_file(:'fx' || 'iris_softprob.model.json')) AS v;

@@ -5,14 +5,10 @@
 -- version's answer.  Oracles: XGBoost's predictions for diabetes_reg
 -- (version 1) and dart_reg (version 2), two models of the same 10 features.
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS model_deploy;
-RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
-\i :abs_srcdir/test/sql/helpers.sql
+\i :abs_srcdir/test/sql/prelude.sql
 \set ECHO all
-\set fx :abs_srcdir '/test/fixtures/xgboost/'
 CREATE SCHEMA pinned;
 SET search_path = pinned, public;
 SELECT model_deploy.deploy('p_diab', pg_read_file(:'fx' || 'diabetes_reg.model.json')) AS v1;

@@ -5,14 +5,10 @@
 -- feature names in another order, with other numeric types, NULLs for
 -- missing values and extra columns.
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS model_deploy;
-RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
-\i :abs_srcdir/test/sql/helpers.sql
+\i :abs_srcdir/test/sql/prelude.sql
 \set ECHO all
-\set fx :abs_srcdir '/test/fixtures/xgboost/'
 SELECT model_deploy.deploy('r_bc', pg_read_file(:'fx' || 'bc_logistic.model.json')) AS v;
 SELECT model_deploy.deploy('r_iris', pg_read_file(:'fx' || 'iris_softprob.model.json')) AS v;
 SELECT model_deploy.deploy('r_diab', pg_read_file(:'fx' || 'diabetes_reg.model.json')) AS v;

@@ -3,15 +3,11 @@
 -- INSERT, multi-row INSERT, COPY and UPDATE.  The oracle is XGBoost's
 -- probability for each bc_logistic input row (expected.p0).
 --
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS model_deploy;
-RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \getenv abs_builddir PG_ABS_BUILDDIR
 \set ECHO none
-\i :abs_srcdir/test/sql/helpers.sql
+\i :abs_srcdir/test/sql/prelude.sql
 \set ECHO all
-\set fx :abs_srcdir '/test/fixtures/xgboost/'
 CREATE SCHEMA streaming;
 SET search_path = streaming, public;
 \set ECHO none

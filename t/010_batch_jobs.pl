@@ -7,8 +7,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FixtureInputs;
 
-my $fx = "$ENV{MD_ROOT}/test/fixtures/xgboost";
+my $fx = fixture_dir();
 my $node = PostgreSQL::Test::Cluster->new('batch');
 $node->init;
 $node->append_conf('postgresql.conf',
@@ -17,28 +18,22 @@ $node->start;
 
 # accounts: 2000 copies of bc_logistic's input rows, about 10 to a page;
 # a trigger counts each row's updates and makes each take 1 ms
-open my $csv, '<', "$fx/bc_logistic.input.csv" or die "$fx: $!";
-my $header = <$csv>;
-close $csv;
-$header =~ s/\r?\n$//;
-my @features = split /,/, $header;
-my $columns = join ', ', map { "$_ float8" } @features;
-my $names = join ', ', @features;
 $node->safe_psql('postgres', qq{
 	CREATE EXTENSION model_deploy;
 	SELECT model_deploy.deploy('bc', pg_read_file('$fx/bc_logistic.model.json'));
-	CREATE TABLE patients (id serial, $columns);
-	COPY patients ($names) FROM '$fx/bc_logistic.input.csv' WITH (FORMAT csv, HEADER);
+});
+load_inputs($node, 'patients', 'bc_logistic');
+$node->safe_psql('postgres', q{
 	CREATE TABLE accounts AS
 		SELECT p.*, repeat('x', 600) AS pad, 0 AS times, NULL::float8 AS risk
 		  FROM generate_series(1, 2000) g JOIN patients p ON p.id = 1 + g % 200;
-	CREATE FUNCTION count_update() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	CREATE FUNCTION count_update() RETURNS trigger LANGUAGE plpgsql AS $$
 	BEGIN
 		NEW.times := OLD.times + 1;
 		PERFORM pg_sleep(0.001);
 		RETURN NEW;
 	END
-	\$\$;
+	$$;
 	CREATE TRIGGER count_update BEFORE UPDATE ON accounts
 		FOR EACH ROW EXECUTE FUNCTION count_update();
 });

@@ -7,8 +7,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FixtureInputs;
 
-my $fx = "$ENV{MD_ROOT}/test/fixtures/xgboost";
+my $fx = fixture_dir();
 my $node = PostgreSQL::Test::Cluster->new('cron');
 $node->init;
 # pg_cron runs jobs over libpq: through this cluster's socket directory
@@ -19,18 +20,12 @@ cron.host = '@{[ $node->host ]}'
 });
 $node->start;
 
-open my $csv, '<', "$fx/iris_softprob.input.csv" or die "$fx: $!";
-my $header = <$csv>;
-close $csv;
-$header =~ s/\r?\n$//;
-my $columns = join ', ', map { "$_ float8" } split /,/, $header;
 $node->safe_psql('postgres', qq{
 	CREATE EXTENSION pg_cron;
 	CREATE EXTENSION model_deploy;
 	SELECT model_deploy.deploy('iris', pg_read_file('$fx/iris_softprob.model.json'));
-	CREATE TABLE flowers ($columns, species int);
-	COPY flowers ($header) FROM '$fx/iris_softprob.input.csv' WITH (FORMAT csv, HEADER);
 });
+load_inputs($node, 'flowers', 'iris_softprob', 'species int');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM flowers WHERE species IS NULL'),
 	'150', '150 flowers to classify');
 

@@ -6,9 +6,10 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FixtureInputs;
 
 my $root = $ENV{MD_ROOT};
-my $fx = "$root/test/fixtures/xgboost";
+my $fx = fixture_dir();
 my $python = $ENV{PYTHON} // '/usr/bin/python3';
 my $node = PostgreSQL::Test::Cluster->new('realtime');
 $node->init;
@@ -18,19 +19,13 @@ $node->start;
 
 # the requests: bc_logistic's input rows as JSON objects; XGBoost's
 # probabilities for them, one per line
-open my $csv, '<', "$fx/bc_logistic.input.csv" or die "$fx: $!";
-my $header = <$csv>;
-close $csv;
-$header =~ s/\r?\n$//;
-my $columns = join ', ', map { "$_ float8" } split /,/, $header;
 $node->safe_psql('postgres', qq{
 	CREATE EXTENSION model_deploy;
 	SELECT model_deploy.deploy('cancer', pg_read_file('$fx/bc_logistic.model.json'));
-	CREATE TABLE patients (id serial, $columns);
-	COPY patients ($header) FROM '$fx/bc_logistic.input.csv' WITH (FORMAT csv, HEADER);
 	CREATE TABLE expected (id serial, m0 float8, p0 float8);
 	COPY expected (m0, p0) FROM '$fx/bc_logistic.expected.csv' WITH (FORMAT csv, HEADER);
 });
+load_inputs($node, 'patients', 'bc_logistic');
 my $requests = "${PostgreSQL::Test::Utils::tmp_check}/requests.jsonl";
 $node->safe_psql('postgres', qq{
 	COPY (SELECT to_jsonb(p) - 'id' FROM patients p ORDER BY id) TO '$requests'});
