@@ -8,7 +8,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use FixtureInputs;
 
-my $root = $ENV{MD_ROOT};
+my $root = project_root();
 my $fx = fixture_dir();
 my $python = $ENV{PYTHON} // '/usr/bin/python3';
 my $node = PostgreSQL::Test::Cluster->new('realtime');
@@ -54,7 +54,7 @@ like($py_err, qr/^200 requests: median [\d.]+ ms, p99 [\d.]+ ms$/m,
 	'psycopg2 example: latency summary');
 
 my $binary = "${PostgreSQL::Test::Utils::tmp_check}/realtime";
-my $include = `$ENV{PG_CONFIG} --includedir`;
+my $include = `@{[ $ENV{PG_CONFIG} // 'pg_config' ]} --includedir`;
 chomp $include;
 my ($cc_out, $c_out, $c_err);
 ok( IPC::Run::run(

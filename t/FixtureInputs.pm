@@ -1,17 +1,27 @@
-# FixtureInputs: the input rows of an XGBoost fixture (test/fixtures/xgboost)
-# as a table of a TAP test's cluster, one float8 column per feature, named
-# like the model's features (the CSV header).
+# FixtureInputs: where the project's files are for a TAP test, and the input
+# rows of an XGBoost fixture (test/fixtures/xgboost) as a table of a test's
+# cluster, one float8 column per feature, named like the model's features
+# (the CSV header).
 package FixtureInputs;
 
 use strict;
 use warnings;
+use Cwd 'abs_path';
 use Exporter 'import';
+use File::Basename 'dirname';
 
-our @EXPORT = qw(fixture_dir load_inputs);
+our @EXPORT = qw(project_root fixture_dir load_inputs);
+
+# The copy of the project under test: test/run says where (MD_ROOT); run by
+# hand (make installcheck), the directory above t/.
+sub project_root
+{
+	return $ENV{MD_ROOT} // abs_path(dirname(__FILE__) . '/..');
+}
 
 sub fixture_dir
 {
-	return "$ENV{MD_ROOT}/test/fixtures/xgboost";
+	return project_root() . '/test/fixtures/xgboost';
 }
 
 # load_inputs($node, $table, $fixture, $extra_columns): create $table
