@@ -2,7 +2,9 @@
 -- Every error a user can provoke in the foundation: a clear message, a
 -- proper SQLSTATE, a hint where one helps, and nothing stored.
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
 \i :abs_srcdir/test/sql/helpers.sql

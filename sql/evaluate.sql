@@ -5,7 +5,9 @@
 -- these fixtures (quoted in the comments); test/suites/evaluate-vs-sklearn
 -- checks every metric against scikit-learn within 1e-9 on many more cases.
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
 \i :abs_srcdir/test/sql/helpers.sql

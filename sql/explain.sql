@@ -3,7 +3,9 @@
 -- own pred_contribs=True output (the fixtures' NAME.contribs.csv), their
 -- ordering, top_n, class, and every error a user can provoke.
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
 \i :abs_srcdir/test/sql/helpers.sql

@@ -5,7 +5,9 @@
 -- output_margin=True bit for bit; predictions and class probabilities must
 -- lie within 1e-6 of XGBoost's predict().
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
 \i :abs_srcdir/test/sql/helpers.sql

@@ -2,7 +2,9 @@
 -- The SQL interface of the foundation: deploy(), predict*() and the models
 -- view.  Expected values come from XGBoost (iris_softprob.expected.csv).
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set iris_file :abs_srcdir '/test/fixtures/xgboost/iris_softprob.model.json'
 \set diab_file :abs_srcdir '/test/fixtures/xgboost/diabetes_reg.model.json'
@@ -71,7 +73,8 @@ SELECT source = :'iris' AS exact_source, source_bytes = octet_length(:'iris') AS
 
 -- the functions are STABLE and PARALLEL SAFE
 SELECT DISTINCT provolatile, proparallel FROM pg_proc
- WHERE pronamespace = 'model_deploy'::regnamespace AND proname LIKE 'predict%';
+ WHERE pronamespace = 'model_deploy'::regnamespace
+   AND proname IN ('predict', 'predict_proba', 'predict_raw');
 
 -- a redeploy is seen by the next statement, and a rolled-back one never
 BEGIN;

@@ -5,7 +5,9 @@
 -- small hand-written ones of test/fixtures/native; every expected value is
 -- worked out in the comment above its query.
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
 \i :abs_srcdir/test/sql/helpers.sql

@@ -6,7 +6,9 @@
 -- the copies and their pins.  Scores are checked against XGBoost's outputs
 -- (iris_softprob.expected.csv, diabetes_reg.expected.csv, first rows).
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
 \i :abs_srcdir/test/sql/helpers.sql

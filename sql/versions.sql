@@ -10,7 +10,9 @@
 -- row B (first row of deep_reg.input.csv) gives 189.78758239746094 with
 -- deep_reg (the .expected.csv files).
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS model_deploy;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set ECHO none
 \i :abs_srcdir/test/sql/helpers.sql

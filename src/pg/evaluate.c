@@ -23,6 +23,7 @@
  *-------------------------------------------------------------------------
  */
 #include "md_pg.h"
+#include "md_features.h"
 
 #include <math.h>
 
@@ -223,9 +224,11 @@ is_features_type(Oid type)
 static double
 label_value(Oid type, Datum d)
 {
-	if (type == BOOLOID)
-		return DatumGetBool(d) ? 1.0 : 0.0;
-	return md_numeric_value(type, d);
+	MdValueKind kind;
+
+	if (!md_value_kind(type, &kind))
+		elog(ERROR, "unexpected label type %u", type);
+	return md_value_double(kind, d);
 }
 
 /* A label a classifier or a regression can be judged by. */
@@ -283,12 +286,7 @@ score_row(Evaluation *ev, ArrayType *features)
 		const float *x32;
 
 		md_read_feature_array(site, features, &x, &x32);
-		if (x32 != NULL)
-			md_score_f32(&site->loaded->model, kind, x32, 1, site->out,
-						 site->workspace);
-		else
-			md_score(&site->loaded->model, kind, x, 1, site->out,
-					 site->workspace);
+		md_score_row(site, kind, x, x32);
 		memcpy(ev->versions[i].scores + ev->rows * ev->width, site->out,
 			   sizeof(double) * ev->width);
 	}

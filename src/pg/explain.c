@@ -116,7 +116,7 @@ by_magnitude(const void *a, const void *b, void *arg)
 static double
 score_one(MdCallSite *site, const double *x, md_output kind, uint32 i)
 {
-	md_score(&site->loaded->model, kind, x, 1, site->out, site->workspace);
+	md_score_row(site, kind, x, NULL);
 	return site->out[i];
 }
 
@@ -148,8 +148,9 @@ explain_row(FunctionCallInfo fcinfo, MdCallSite *site, const double *x,
 	}
 
 	e->site = site;
+	md_score_row(site, MD_OUTPUT_RAW, x, NULL);
 	margins = palloc(sizeof(double) * info->n_outputs);
-	md_score(model, MD_OUTPUT_RAW, x, 1, margins, site->workspace);
+	memcpy(margins, site->out, sizeof(double) * info->n_outputs);
 	e->class = choose_class(e, margins, !PG_ARGISNULL(3),
 							PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3));
 	output = e->class < 0 ? 0 : (uint32) e->class;

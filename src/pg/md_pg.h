@@ -103,6 +103,7 @@ typedef struct MdCallSite
 	void	   *workspace;		/* md_workspace_size() bytes */
 	double	   *features;		/* n_features, for converted input */
 	double	   *out;			/* widest output of the model */
+	void	   *input;			/* a row argument's mapping (predict_named.c) */
 	MemoryContext mcxt;
 	MemoryContextCallback release;
 } MdCallSite;
@@ -113,10 +114,15 @@ extern MdCallSite *md_callsite_in(void **slot, MemoryContext mcxt,
 								  text *name, int32 version);
 
 /* predict.c */
-extern double md_numeric_value(Oid type, Datum d);
 extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,
 								  const double **x, const float **x32);
 extern Datum md_float8_array(const double *values, int n);
+extern uint32 md_check_output(MdCallSite *site, md_output kind);
+extern int	md_score_array(MdCallSite *site, ArrayType *features,
+						   md_output kind);
+extern void md_score_row(MdCallSite *site, md_output kind, const double *x,
+						 const float *x32);
+extern Datum md_class_label_text(MdCallSite *site);
 
 /* explain.c */
 extern void md_append_json_member(StringInfo buf, const char *key,

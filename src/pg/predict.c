@@ -2,7 +2,8 @@
  *
  * predict.c
  *	  SQL scoring functions that take the features as an array:
- *	  predict(), predict_proba(), predict_raw() and predict_class().
+ *	  predict(), predict_proba(), predict_raw() and predict_class(); and
+ *	  md_score_row(), through which every entry point scores a row.
  *
  * A float4[] or float8[] without NULLs is scored where it lies
  * (ARR_DATA_PTR); other element types, and arrays with NULLs, are converted
@@ -12,44 +13,18 @@
  *-------------------------------------------------------------------------
  */
 #include "md_pg.h"
+#include "md_features.h"
 
 #include <math.h>
 
 #include "access/tupmacs.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 
 PG_FUNCTION_INFO_V1(md_predict_array);
 PG_FUNCTION_INFO_V1(md_predict_proba_array);
 PG_FUNCTION_INFO_V1(md_predict_raw_array);
 PG_FUNCTION_INFO_V1(md_predict_class_array);
-
-/*
- * A value of one of the numeric types the SQL signatures admit (float8,
- * float4, int8, int4, int2, numeric) as a double; NaN stays NaN (missing).
- */
-double
-md_numeric_value(Oid elemtype, Datum d)
-{
-	switch (elemtype)
-	{
-		case FLOAT8OID:
-			return DatumGetFloat8(d);
-		case FLOAT4OID:
-			return DatumGetFloat4(d);
-		case INT8OID:
-			return (double) DatumGetInt64(d);
-		case INT4OID:
-			return DatumGetInt32(d);
-		case INT2OID:
-			return DatumGetInt16(d);
-		case NUMERICOID:
-			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
-	}
-	elog(ERROR, "unexpected feature array element type %u", elemtype);
-	return 0.0;
-}
 
 /* Storage of the element types the SQL signatures admit. */
 static void
@@ -88,7 +63,10 @@ convert_elements(MdCallSite *site, ArrayType *arr, int n)
 	char	   *p = ARR_DATA_PTR(arr);
 	int16		typlen;
 	char		typalign;
+	MdValueKind kind;
 
+	if (!md_value_kind(elemtype, &kind))
+		elog(ERROR, "unexpected feature array element type %u", elemtype);
 	element_storage(elemtype, &typlen, &typalign);
 	for (int i = 0; i < n; i++)
 	{
@@ -97,8 +75,8 @@ convert_elements(MdCallSite *site, ArrayType *arr, int n)
 			site->features[i] = NAN;
 			continue;
 		}
-		site->features[i] = md_numeric_value(elemtype,
-										  fetch_att(p, typlen > 0 && typlen <= 8, typlen));
+		site->features[i] = md_value_double(kind,
+											fetch_att(p, typlen > 0 && typlen <= 8, typlen));
 		p = att_addlength_pointer(p, typlen, p);
 		p = (char *) att_align_nominal(p, typalign);
 	}
@@ -159,6 +137,25 @@ md_float8_array(const double *values, int n)
 }
 
 /*
+ * Width of the site's model's output of 'kind'; an ERROR if the model has
+ * no such output (class probabilities of a regression).
+ */
+uint32
+md_check_output(MdCallSite *site, md_output kind)
+{
+	uint32		width = md_output_width(&site->loaded->model, kind);
+
+	if (width == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				errmsg("model \"%s\" (%s) does not predict %s", site->name,
+					   site->loaded->info.objective,
+					   kind == MD_OUTPUT_CLASS ? "classes" : "class probabilities"),
+				errhint("Use model_deploy.predict() for its value."));
+	return width;
+}
+
+/*
  * A row the model refuses (native models: an unknown category, a missing
  * value it does not impute): report why, naming the feature.
  */
@@ -178,32 +175,44 @@ report_refused_row(MdCallSite *site, const double *x, const float *x32)
 	md_report_error(&err, NULL);
 }
 
-/* Score one array into site->out; returns the number of values. */
-static int
-score_array(FunctionCallInfo fcinfo, md_output kind)
+/*
+ * Score one row, given as doubles (x) or floats (x32), into site->out.
+ * Every SQL entry point scores through here, so a refused row is always an
+ * ERROR naming its cause, never a silent NaN.
+ */
+void
+md_score_row(MdCallSite *site, md_output kind, const double *x,
+			 const float *x32)
 {
-	MdCallSite *site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
 	const md_model *model = &site->loaded->model;
-	uint32		width = md_output_width(model, kind);
-	const double *x;
-	const float *x32;
 	md_status	st;
 
-	if (width == 0)
-		ereport(ERROR,
-				errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				errmsg("model \"%s\" (%s) does not predict %s", site->name,
-					   site->loaded->info.objective,
-					   kind == MD_OUTPUT_CLASS ? "classes" : "class probabilities"),
-				errhint("Use model_deploy.predict() for its value."));
-	md_read_feature_array(site, PG_GETARG_ARRAYTYPE_P(1), &x, &x32);
 	if (x32 != NULL)
 		st = md_score_f32(model, kind, x32, 1, site->out, site->workspace);
 	else
 		st = md_score(model, kind, x, 1, site->out, site->workspace);
 	if (st == MD_ERR_INPUT)
 		report_refused_row(site, x, x32);
+}
+
+/* Score one feature array into site->out; returns the number of values. */
+int
+md_score_array(MdCallSite *site, ArrayType *features, md_output kind)
+{
+	uint32		width = md_check_output(site, kind);
+	const double *x;
+	const float *x32;
+
+	md_read_feature_array(site, features, &x, &x32);
+	md_score_row(site, kind, x, x32);
 	return (int) width;
+}
+
+static int
+score_array(FunctionCallInfo fcinfo, md_output kind)
+{
+	return md_score_array(md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0),
+						  PG_GETARG_ARRAYTYPE_P(1), kind);
 }
 
 Datum
@@ -230,21 +239,24 @@ md_predict_raw_array(PG_FUNCTION_ARGS)
 }
 
 /*
- * The class label: the native model's own labels, or the class index as
- * text for XGBoost classifiers (and the cluster number for k-means).
+ * The class label of the site's last scored row: the native model's own
+ * labels, or the class index as text for XGBoost classifiers (and the
+ * cluster number for k-means).
  */
+Datum
+md_class_label_text(MdCallSite *site)
+{
+	uint32		k = (uint32) site->out[0];
+	const char *label = md_class_label(&site->loaded->model, k);
+
+	if (label != NULL)
+		return PointerGetDatum(cstring_to_text(label));
+	return PointerGetDatum(cstring_to_text(psprintf("%u", k)));
+}
+
 Datum
 md_predict_class_array(PG_FUNCTION_ARGS)
 {
-	MdCallSite *site;
-	const char *label;
-	uint32		k;
-
 	score_array(fcinfo, MD_OUTPUT_CLASS);
-	site = fcinfo->flinfo->fn_extra;
-	k = (uint32) site->out[0];
-	label = md_class_label(&site->loaded->model, k);
-	if (label != NULL)
-		PG_RETURN_TEXT_P(cstring_to_text(label));
-	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%u", k)));
+	PG_RETURN_DATUM(md_class_label_text(fcinfo->flinfo->fn_extra));
 }

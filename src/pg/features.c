@@ -1,0 +1,263 @@
+/*-------------------------------------------------------------------------
+ *
+ * features.c
+ *	  Model features by name: from the columns of a row, or from the keys
+ *	  of a jsonb object, into the call site's feature buffer.
+ *
+ * A row type's columns are matched to the model's feature names once per
+ * call site (MdRowMap: for each feature, a column and how to convert it).
+ * Each row is then deformed as far as the last feature column and converted
+ * value by value: no lookups and no allocation, except inside PostgreSQL's
+ * own numeric-to-double conversion.  NULL is a missing value, as in arrays.
+ *
+ * Matching is exact and case-sensitive, like quoted SQL identifiers, and
+ * strict: a feature without a column, or a jsonb key that is no feature, is
+ * an error rather than a silently missing value, because a typo would
+ * otherwise score every row as if that feature were unknown.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "md_features.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+/* The kind of conversion a value of 'type' (not a domain) needs. */
+bool
+md_value_kind(Oid type, MdValueKind *kind)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			*kind = MD_VALUE_FLOAT8;
+			return true;
+		case FLOAT4OID:
+			*kind = MD_VALUE_FLOAT4;
+			return true;
+		case NUMERICOID:
+			*kind = MD_VALUE_NUMERIC;
+			return true;
+		case INT8OID:
+			*kind = MD_VALUE_INT8;
+			return true;
+		case INT4OID:
+			*kind = MD_VALUE_INT4;
+			return true;
+		case INT2OID:
+			*kind = MD_VALUE_INT2;
+			return true;
+		case BOOLOID:
+			*kind = MD_VALUE_BOOL;
+			return true;
+	}
+	return false;
+}
+
+/* A non-NULL value as a double; NaN stays NaN (a missing value). */
+double
+md_value_double(MdValueKind kind, Datum value)
+{
+	switch (kind)
+	{
+		case MD_VALUE_FLOAT8:
+			return DatumGetFloat8(value);
+		case MD_VALUE_FLOAT4:
+			return DatumGetFloat4(value);
+		case MD_VALUE_NUMERIC:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, value));
+		case MD_VALUE_INT8:
+			return (double) DatumGetInt64(value);
+		case MD_VALUE_INT4:
+			return DatumGetInt32(value);
+		case MD_VALUE_INT2:
+			return DatumGetInt16(value);
+		case MD_VALUE_BOOL:
+			return DatumGetBool(value) ? 1.0 : 0.0;
+	}
+	pg_unreachable();
+}
+
+/* Rows and jsonb objects name features: the model must have names. */
+static void
+require_feature_names(MdCallSite *site)
+{
+	if (!md_has_feature_names(&site->loaded->model))
+		ereport(ERROR,
+				errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				errmsg("model \"%s\" has no feature names, so it can only be "
+					   "scored with a feature array", site->name),
+				errhint("Pass the features as an array in the model's order, "
+						"e.g. model_deploy.predict('%s', ARRAY[...]::float8[]), "
+						"or deploy a model trained with feature names.",
+						site->name));
+}
+
+/* Map feature 'f' to the column 'i' of 'desc', checking its type. */
+static void
+map_column(MdCallSite *site, TupleDesc desc, int i, MdFeatureColumn *f)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, i);
+	Oid			base = getBaseType(att->atttypid);
+
+	if (f->column >= 0)
+		ereport(ERROR,
+				errcode(ERRCODE_AMBIGUOUS_COLUMN),
+				errmsg("the row has more than one column named \"%s\"",
+					   NameStr(att->attname)),
+				errhint("Each feature of model \"%s\" must be given once.",
+						site->name));
+	if (!md_value_kind(base, &f->kind))
+		ereport(ERROR,
+				errcode(ERRCODE_DATATYPE_MISMATCH),
+				errmsg("column \"%s\" of type %s cannot be a feature of "
+					   "model \"%s\"", NameStr(att->attname),
+					   format_type_be(att->atttypid), site->name),
+				errhint("Feature columns must be smallint, integer, bigint, "
+						"real, double precision, numeric or boolean; cast "
+						"the column in a view or subquery."));
+	f->column = i;
+}
+
+/*
+ * Match the columns of 'desc' to the features of the site's model, in
+ * 'mcxt'.  Columns that are no feature are ignored; a feature that is no
+ * column is an error.
+ */
+MdRowMap *
+md_row_map(MdCallSite *site, TupleDesc desc, MemoryContext mcxt)
+{
+	const md_model *model = &site->loaded->model;
+	int			n = (int) site->loaded->info.n_features;
+	MdRowMap   *map;
+
+	require_feature_names(site);
+	map = MemoryContextAllocZero(mcxt, offsetof(MdRowMap, features) +
+								 sizeof(MdFeatureColumn) * n);
+	map->deploy_id = site->loaded->deploy_id;
+	map->n_features = n;
+	for (int f = 0; f < n; f++)
+		map->features[f].column = -1;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *colname = NameStr(att->attname);
+		int64		f;
+
+		if (att->attisdropped)
+			continue;
+		f = md_feature_index(model, colname, strlen(colname));
+		if (f < 0)
+			continue;
+		map_column(site, desc, i, &map->features[f]);
+		map->natts = Max(map->natts, i + 1);
+	}
+
+	for (int f = 0; f < n; f++)
+		if (map->features[f].column < 0)
+			ereport(ERROR,
+					errcode(ERRCODE_UNDEFINED_COLUMN),
+					errmsg("model \"%s\" has a feature \"%s\", but the row "
+						   "has no column of that name",
+						   site->name, md_feature_name(model, (uint32) f)),
+					errhint("Columns are matched to feature names exactly "
+							"(case-sensitively); add or rename the column, "
+							"or select it under the feature's name in a "
+							"view or subquery.  Other columns are ignored."));
+	return map;
+}
+
+/* Convert one deformed row (at least map->natts columns) into features. */
+void
+md_read_row(MdCallSite *site, const MdRowMap *map, const Datum *values,
+			const bool *isnull)
+{
+	double	   *x = site->features;
+
+	for (int f = 0; f < map->n_features; f++)
+	{
+		int			c = map->features[f].column;
+
+		x[f] = isnull[c] ? NAN : md_value_double(map->features[f].kind,
+												 values[c]);
+	}
+}
+
+/* The feature value of the jsonb value of key 'key' (of 'len' bytes). */
+static double
+json_feature_value(MdCallSite *site, const JsonbValue *v, const char *key,
+				   int len)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return NAN;
+		case jbvNumeric:
+			return md_value_double(MD_VALUE_NUMERIC, NumericGetDatum(v->val.numeric));
+		case jbvBool:
+			return v->val.boolean ? 1.0 : 0.0;
+		default:
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("feature \"%.*s\" of model \"%s\" must be a number "
+						   "or null in the JSON object", len, key, site->name),
+					errhint("Missing values may be null or left out."));
+	}
+	pg_unreachable();
+}
+
+/*
+ * Read a jsonb object of feature name -> number, boolean or null into the
+ * site's features; a feature without a key is missing.
+ */
+void
+md_read_jsonb(MdCallSite *site, Jsonb *features)
+{
+	const md_model *model = &site->loaded->model;
+	double	   *x = site->features;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken token;
+
+	require_feature_names(site);
+	if (!JB_ROOT_IS_OBJECT(features))
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("features of model \"%s\" must be a JSON object, "
+					   "not a JSON %s", site->name,
+					   JB_ROOT_IS_SCALAR(features) ? "scalar" : "array"),
+				errhint("Pass {\"feature name\": value, ...}."));
+
+	for (uint32 f = 0; f < site->loaded->info.n_features; f++)
+		x[f] = NAN;
+
+	it = JsonbIteratorInit(&features->root);
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		const char *key;
+		int			len;
+		int64		f;
+
+		if (token != WJB_KEY)
+			continue;
+		key = v.val.string.val;
+		len = v.val.string.len;
+		f = md_feature_index(model, key, len);
+		if (f < 0)
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("\"%.*s\" is not a feature of model \"%s\"",
+						   len, key, site->name),
+					errhint("Keys are matched to feature names exactly "
+							"(case-sensitively); leave out a feature to "
+							"make it a missing value."));
+		token = JsonbIteratorNext(&it, &v, true);
+		Assert(token == WJB_VALUE);
+		x[f] = json_feature_value(site, &v, key, len);
+	}
+}

@@ -1,0 +1,104 @@
+/*-------------------------------------------------------------------------
+ *
+ * md_features.h
+ *	  Features by name, and scoring into a column: declarations shared by
+ *	  the row, jsonb, trigger and batch entry points.
+ *
+ *	 row / jsonb  --features.c-->  site->features  --target.c-->  column value
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MD_FEATURES_H
+#define MD_FEATURES_H
+
+#include "md_pg.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "utils/relcache.h"
+#include "utils/jsonb.h"
+
+/* features.c */
+
+/*
+ * How a value of one SQL type becomes a feature value.  Chosen once per
+ * feature (column or array element type), applied per row.
+ */
+typedef enum MdValueKind
+{
+	MD_VALUE_FLOAT8,
+	MD_VALUE_FLOAT4,
+	MD_VALUE_NUMERIC,
+	MD_VALUE_INT8,
+	MD_VALUE_INT4,
+	MD_VALUE_INT2,
+	MD_VALUE_BOOL
+} MdValueKind;
+
+extern bool md_value_kind(Oid type, MdValueKind *kind);
+extern double md_value_double(MdValueKind kind, Datum value);
+
+/* Where one model feature comes from in a row. */
+typedef struct MdFeatureColumn
+{
+	int			column;			/* 0-based index into the row's values */
+	MdValueKind kind;
+} MdFeatureColumn;
+
+/*
+ * A model's features mapped to the columns of one row type: built once per
+ * call site and row type, valid for the model version it was built for.
+ */
+typedef struct MdRowMap
+{
+	int64		deploy_id;		/* the model version it maps */
+	int			natts;			/* columns to deform: last feature's + 1 */
+	int			n_features;
+	MdFeatureColumn features[FLEXIBLE_ARRAY_MEMBER];
+} MdRowMap;
+
+extern MdRowMap *md_row_map(MdCallSite *site, TupleDesc desc,
+							MemoryContext mcxt);
+extern void md_read_row(MdCallSite *site, const MdRowMap *map,
+						const Datum *values, const bool *isnull);
+extern void md_read_jsonb(MdCallSite *site, Jsonb *features);
+
+/* predict_named.c */
+extern void md_read_row_arg(MdCallSite *site, HeapTupleHeader row);
+extern Datum md_score_features(MdCallSite *site, md_output kind);
+
+/* target.c */
+
+/* What a column that receives scores gets from the model. */
+typedef enum MdTargetKind
+{
+	MD_TARGET_FLOAT8,			/* the prediction */
+	MD_TARGET_FLOAT4,
+	MD_TARGET_NUMERIC,
+	MD_TARGET_INT8,				/* the class index */
+	MD_TARGET_INT4,
+	MD_TARGET_INT2,
+	MD_TARGET_PROBA				/* float8[] of class probabilities */
+} MdTargetKind;
+
+/* A table column that receives scores. */
+typedef struct MdTarget
+{
+	AttrNumber	attnum;
+	MdTargetKind kind;
+	Oid			type;			/* the column's type, perhaps a domain */
+	Oid			base_type;		/* the type under any domains */
+	int32		base_typmod;
+	void	   *domain_cache;	/* for domain_check() */
+} MdTarget;
+
+extern MdTargetKind md_target_kind(Oid base_type, const char *column);
+extern void md_target_column(Relation rel, const char *column,
+							 MdTarget *target);
+extern void md_check_target_model(MdCallSite *site, MdTargetKind kind);
+extern Datum md_score_target(MdCallSite *site, MdTargetKind kind,
+							 int32 typmod);
+extern Datum md_score_into_column(MdCallSite *site, MdTarget *target,
+								  MemoryContext mcxt);
+
+#endif							/* MD_FEATURES_H */
