@@ -68,19 +68,22 @@ build/blob_seeds: test/fuzz/blob_seeds.c test/fuzz/harness.h build/libmdscore.a
 	$(CC) $(CORE_CFLAGS) -Isrc/core $< build/libmdscore.a -lcjson -lm -o $@
 
 # Seeds and dictionaries in build/fuzz/seeds/, and the list of targets:
-# "name binary seed-dir regression-dir dictionary" per line.
+# "name binary seed-dir regression-dir dictionary" per line.  The
+# tree-editing mutator re-parses every input, so its target starts from the
+# small hand-made models only.
 build/fuzz/targets: build/blob_seeds $(FUZZ_JSON_SEEDS) test/fuzz/json.dict \
 		$(wildcard test/fuzz/*.dict) Makefile test/sanitize.mk
 	rm -rf build/fuzz/seeds && mkdir -p build/fuzz/seeds/blob
 	@build/blob_seeds build/fuzz/seeds/blob $(FUZZ_JSON_SEEDS)
 	rm -f $@.tmp
 	@$(foreach f,$(FUZZ_FORMATS), \
-		mkdir -p build/fuzz/seeds/$(f) && \
+		mkdir -p build/fuzz/seeds/$(f) build/fuzz/seeds/$(f)-small && \
 		cp $(call fuzz_json_seeds,$(f)) build/fuzz/seeds/$(f)/ && \
+		cp $(wildcard test/fuzz/seeds/$(f)/*.json) build/fuzz/seeds/$(f)-small/ && \
 		cat test/fuzz/json.dict $(wildcard test/fuzz/$(f).dict) \
 			>build/fuzz/seeds/$(f).dict && \
 		echo "compile-$(f) fuzz_compile seeds/$(f) compile seeds/$(f).dict" >>$@.tmp && \
-		echo "struct-$(f) fuzz_compile_struct seeds/$(f) compile seeds/$(f).dict" >>$@.tmp && ) true
+		echo "struct-$(f) fuzz_compile_struct seeds/$(f)-small compile seeds/$(f).dict" >>$@.tmp && ) true
 	echo "blob fuzz_blob seeds/blob blob -" >>$@.tmp
 	echo "blob-fixed fuzz_blob_fixed seeds/blob blob-fixed -" >>$@.tmp
 	mv $@.tmp $@

@@ -57,8 +57,11 @@ replay_one(const char *kind, const char *dir, const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	data = fuzz_read_file(path, &len);
-	if (!tap_ok(data != NULL, "%s/%s can be read", kind, name))
+	if (data == NULL)
+	{
+		tap_ok(0, "%s/%s cannot be read", kind, name);
 		return;
+	}
 	if (strcmp(kind, "compile") == 0)
 		st = fuzz_compile_one(data, len, &err);
 	else
