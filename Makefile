@@ -4,6 +4,7 @@
 #                run every test suite on throwaway clusters
 #   make demo    the same set-up, then the main job end to end
 #   make bench   benchmarks against xgboost and PL/Python (not part of test)
+#   make fuzz    every fuzz target for FUZZ_SECONDS (default 60) each
 #
 # The extension is built with PGXS; the scoring core (src/core) is also built
 # on its own, without PostgreSQL, as libmdscore for the unit tests and the
@@ -75,6 +76,13 @@ build/test_%: test/unit/test_%.c $(wildcard test/unit/*.h) build/libmdscore.a
 	$(CC) $(CORE_CFLAGS) -Isrc/core $< build/libmdscore.a -lcjson -lm -o $@
 
 all: build/libmdscore.a build/libmdscore.so $(UNIT_TESTS)
+
+# --- sanitizers and fuzzing (clang-14): test/sanitize.mk -----------------
+
+# JSON model formats the fuzzers are seeded with: test/fuzz/seeds/<format>/,
+# the small fixtures in test/fixtures/<format>/, test/fuzz/<format>.dict
+FUZZ_FORMATS = xgboost
+include test/sanitize.mk
 
 clean: clean-build
 clean-build:

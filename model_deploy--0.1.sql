@@ -8,7 +8,23 @@
  * schema model_deploy) or pg_catalog, so the script does not depend on the
  * installing session's search_path; operators inside function bodies are
  * spelled OPERATOR(pg_catalog.=) for the same reason.
+ *
+ * Privileges (docs/sections/security.md), for every section of this file:
+ * - scoring functions and views without model sources: PUBLIC;
+ * - functions that change what is deployed or who may score it (deploy,
+ *   activate, drop_*, set_baseline, stats_reset, grant_model...): REVOKE
+ *   ALL ... FROM PUBLIC right after their CREATE; the DBA grants them to a
+ *   model-admin role.  PL/pgSQL ones that write the registry are SECURITY
+ *   DEFINER with SET search_path = pg_catalog, pg_temp; C ones are SECURITY
+ *   INVOKER;
+ * - registry tables: REVOKE ALL FROM PUBLIC, pg_extension_config_dump, and
+ *   the registry_changed statement trigger if they change what scores;
+ * - internal functions (_name): REVOKEd from PUBLIC, unless they enforce
+ *   their own check (_read_model_file: pg_read_server_files).
  */
+
+-- PUBLIC may use the schema: scoring is open unless a model is restricted
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
 
 --------------------------------------------------------------------------
 -- Registry: the source of truth.  Ordinary tables, so models are
@@ -56,6 +72,9 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'md_registry_changed'
 LANGUAGE C;
 
+-- (triggers fire without EXECUTE rights; nobody needs to call these)
+REVOKE ALL ON FUNCTION @extschema@._registry_changed() FROM PUBLIC;
+
 CREATE TRIGGER registry_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.model_version
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();
@@ -79,6 +98,8 @@ BEGIN
 	RETURN NEW;
 END
 $$;
+
+REVOKE ALL ON FUNCTION @extschema@._version_immutable() FROM PUBLIC;
 
 CREATE TRIGGER version_immutable
 	BEFORE UPDATE ON @extschema@.model_version
@@ -471,6 +492,9 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM @extschema@._missing(name, NULL);
 	END IF;
+	-- its scoring rights go with it: a namesake deployed later starts open
+	DELETE FROM @extschema@.model_acl a
+	 WHERE a.name OPERATOR(pg_catalog.=) drop_model.name;
 END
 $$;
 
@@ -805,3 +829,159 @@ $$;
 COMMENT ON PROCEDURE @extschema@.score_table(regclass, text, text, integer,
 	boolean) IS
 	'Score a table into a column in committed chunks; see model_deploy.batch_jobs';
+
+--------------------------------------------------------------------------
+-- Privileges: per-model scoring rights, deployment from server files
+--------------------------------------------------------------------------
+
+-- One row per restricted model: the roles that may score it (and roles
+-- with their privileges).  A model without a row is open to every role;
+-- an empty list leaves it to superusers.  Read by the C code (acl.c)
+-- once per call site, without permission checks, like the versions.
+CREATE TABLE @extschema@.model_acl (
+	name		text COLLATE "C" PRIMARY KEY
+		CHECK (pg_catalog.length(name) BETWEEN 1 AND 63),
+	roles		regrole[] NOT NULL,
+	changed_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	changed_by	name NOT NULL DEFAULT SESSION_USER
+);
+
+COMMENT ON TABLE @extschema@.model_acl IS
+	'Roles that may score each restricted model; models without a row are open';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.model_acl', '');
+
+REVOKE ALL ON @extschema@.model_acl FROM PUBLIC;
+
+-- the same invalidation as the versions: call sites bind again
+CREATE TRIGGER acl_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.model_acl
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@._registry_changed();
+
+-- The role a grant names: 'public' (NULL here) or an existing role.
+CREATE FUNCTION @extschema@._grantee(model text, role name)
+RETURNS regrole
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	grantee regrole;
+BEGIN
+	IF model IS NULL OR role IS NULL THEN
+		RAISE EXCEPTION 'model name and role must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT EXISTS (SELECT FROM @extschema@.model_version v
+				   WHERE v.name OPERATOR(pg_catalog.=) model) THEN
+		RAISE EXCEPTION 'model "%" does not exist', model
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'Deploy it first; deploy and grant in one transaction leave no moment when it is open.';
+	END IF;
+	IF role OPERATOR(pg_catalog.=) 'public' THEN
+		RETURN NULL;
+	END IF;
+	SELECT r.oid::pg_catalog.regrole INTO grantee
+	  FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) role;
+	IF grantee IS NULL THEN
+		RAISE EXCEPTION 'role "%" does not exist', role
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN grantee;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@._grantee(text, name) FROM PUBLIC;
+
+-- Let a role score a model.  The first grant restricts an open model to
+-- the granted role; granting to 'public' opens it to everyone again.
+CREATE FUNCTION @extschema@.grant_model(name text, role name)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	grantee regrole := @extschema@._grantee(name, role);
+BEGIN
+	IF grantee IS NULL THEN
+		DELETE FROM @extschema@.model_acl a
+		 WHERE a.name OPERATOR(pg_catalog.=) grant_model.name;
+		RETURN;
+	END IF;
+	INSERT INTO @extschema@.model_acl AS a (name, roles)
+	VALUES (grant_model.name, ARRAY[grantee])
+	ON CONFLICT ON CONSTRAINT model_acl_pkey DO UPDATE
+		SET roles = a.roles OPERATOR(pg_catalog.||) grantee,
+			changed_at = pg_catalog.now(), changed_by = SESSION_USER
+		WHERE NOT grantee OPERATOR(pg_catalog.=) ANY (a.roles);
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.grant_model(text, name) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.grant_model(text, name) IS
+	'Allow a role (or ''public'': everyone) to score a model';
+
+-- Take a role's right to score a model away.  The model stays restricted
+-- when its last role goes (to superusers only); revoking from 'public'
+-- restricts an open model without allowing anyone.
+CREATE FUNCTION @extschema@.revoke_model(name text, role name)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	grantee regrole := @extschema@._grantee(name, role);
+BEGIN
+	IF grantee IS NULL THEN
+		INSERT INTO @extschema@.model_acl (name, roles)
+		VALUES (revoke_model.name, '{}')
+		ON CONFLICT ON CONSTRAINT model_acl_pkey DO NOTHING;
+		RETURN;
+	END IF;
+	UPDATE @extschema@.model_acl a
+	   SET roles = pg_catalog.array_remove(a.roles, grantee),
+		   changed_at = pg_catalog.now(), changed_by = SESSION_USER
+	 WHERE a.name OPERATOR(pg_catalog.=) revoke_model.name
+	   AND grantee OPERATOR(pg_catalog.=) ANY (a.roles);
+	IF FOUND THEN
+		RETURN;
+	ELSIF EXISTS (SELECT FROM @extschema@.model_acl a
+				  WHERE a.name OPERATOR(pg_catalog.=) revoke_model.name) THEN
+		RAISE NOTICE 'role "%" had no grant on model "%"', role, name;
+	ELSE
+		RAISE NOTICE 'model "%" is open to every role', name
+			USING HINT = 'Revoke it from ''public'' to restrict it, then grant it to the roles that may score it.';
+	END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.revoke_model(text, name) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.revoke_model(text, name) IS
+	'Take away a role''s right (or everyone''s: ''public'') to score a model';
+
+-- Model text from a file on the server.  Checks pg_read_server_files
+-- itself (so it may stay executable by PUBLIC) and the size limit before
+-- reading.
+CREATE FUNCTION @extschema@._read_model_file(path text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'md_read_model_file'
+LANGUAGE C STRICT VOLATILE;
+
+-- deploy() with the text of a server file: needs EXECUTE on this and on
+-- deploy(), and the privileges of pg_read_server_files.
+CREATE FUNCTION @extschema@.deploy_file(name text, path text, format text DEFAULT 'auto')
+RETURNS integer
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.deploy(name, @extschema@._read_model_file(path), format)
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.deploy_file(text, text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.deploy_file(text, text, text) IS
+	'Deploy a model from a file on the database server (pg_read_server_files)';

@@ -20,13 +20,30 @@
 void
 md_limits_default(md_limits *limits)
 {
-	limits->max_source_bytes = (size_t) 512 * 1024 * 1024;
+	/* compiling takes about 16 times the text in memory (cJSON nodes) */
+	limits->max_source_bytes = (size_t) 64 * 1024 * 1024;
 	limits->max_trees = 100000;
 	limits->max_nodes_per_tree = 1 << 22;
 	limits->max_depth = 256;
 	limits->max_features = 100000;
 	limits->max_classes = 10000;
 	limits->max_json_depth = 64;
+}
+
+md_status
+md_check_source_size(size_t len, const md_limits *limits, md_error *err)
+{
+	md_limits	defaults;
+
+	if (limits == NULL)
+	{
+		md_limits_default(&defaults);
+		limits = &defaults;
+	}
+	if (len <= limits->max_source_bytes)
+		return MD_OK;
+	return md_fail_limit(err, "model text is", len, "bytes",
+						 limits->max_source_bytes, "max_model_size");
 }
 
 static md_status
@@ -73,11 +90,9 @@ md_compile(const char *text, size_t len, md_format format,
 	}
 	if (text == NULL)
 		return md_fail(err, MD_ERR_ARGUMENT, "no model text");
-	if (len > limits->max_source_bytes)
-		return md_fail_limit(err, "model text is", len, "bytes",
-							 limits->max_source_bytes, "max_model_size");
-
-	st = md_json_parse(text, len, limits, &root, err);
+	st = md_check_source_size(len, limits, err);
+	if (st == MD_OK)
+		st = md_json_parse(text, len, limits, &root, err);
 	if (st == MD_OK && format == MD_FORMAT_AUTO)
 		st = detect_format(root, &format, err);
 	if (st != MD_OK)

@@ -314,7 +314,7 @@ md_json_uint(const cJSON *obj, const char *key, const char *where,
 					   key);
 	if (!(d >= 0 && d <= (double) max && d == floor(d)))
 		return md_fail(err, MD_ERR_MODEL,
-					   "model JSON: %s.%s is %g; expected a whole number "
+					   "model JSON: %s.%s is %.15g; expected a whole number "
 					   "from 0 to %llu", where, key, d,
 					   (unsigned long long) max);
 	*out = (uint64_t) d;
@@ -381,7 +381,7 @@ md_json_int_array(const cJSON *arr, const char *where, int64_t min,
 		d = e->valuedouble;
 		if (!(d >= (double) min && d <= (double) max && d == floor(d)))
 			return md_fail(err, MD_ERR_MODEL,
-						   "model JSON: %s[%llu] is %g; expected a whole "
+						   "model JSON: %s[%llu] is %.15g; expected a whole "
 						   "number from %lld to %lld", where,
 						   (unsigned long long) i, d, (long long) min,
 						   (long long) max);

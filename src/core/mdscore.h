@@ -106,6 +106,15 @@ typedef struct md_limits
 void		md_limits_default(md_limits *limits);
 
 /*
+ * MD_OK if model text of 'len' bytes is within limits->max_source_bytes
+ * ('limits' NULL: the defaults), else MD_ERR_LIMIT.  md_compile() checks
+ * this first; callers holding the text compressed or in a file check it
+ * before reading the text into memory.
+ */
+md_status	md_check_source_size(size_t len, const md_limits *limits,
+								 md_error *err);
+
+/*
  * Compile model text into a new blob, allocated with malloc() and released
  * with md_blob_free().  'limits' may be NULL for the defaults.  On failure
  * *blob is NULL and 'err' says why.

@@ -294,6 +294,11 @@ add_category_set(xgb_forest *f, const raw_tree *rt, int64_t node,
 		if (rt->categories[rt->cat_segment[node] + c] > max_cat)
 			max_cat = rt->categories[rt->cat_segment[node] + c];
 	words = (uint64_t) (max_cat + 1 + 31) / 32;
+	out->cat_offset = (uint32_t) f->cat_words.len;
+	out->cat_words = (uint32_t) words;
+	/* an empty set is no bitset: every category goes left */
+	if (words == 0)
+		return MD_OK;
 	if (f->cat_words.len + words > UINT32_MAX ||
 		!vec_reserve(&f->cat_words, words))
 		return nomem(err);
@@ -305,8 +310,6 @@ add_category_set(xgb_forest *f, const raw_tree *rt, int64_t node,
 
 		w[cat / 32] |= (uint32_t) 1 << (cat % 32);
 	}
-	out->cat_offset = (uint32_t) f->cat_words.len;
-	out->cat_words = (uint32_t) words;
 	f->cat_words.len += words;
 	return MD_OK;
 }

@@ -53,6 +53,8 @@ bind_model(MdCallSite *site, const char *name, int len, int32 version)
 	memcpy(cname, name, len);
 	cname[len] = '\0';
 	md_resolve(cname, version, &ref);
+	/* scoring rights: once per binding, never per row */
+	md_check_model_access(cname);
 	/* as fresh as the resolution; compiling may see later changes */
 	epoch = md_registry_epoch;
 

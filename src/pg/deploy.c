@@ -11,6 +11,7 @@
  */
 #include "md_pg.h"
 
+#include "access/detoast.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 
@@ -48,7 +49,7 @@ Datum
 md_compile_sql(PG_FUNCTION_ARGS)
 {
 	text	   *name = PG_GETARG_TEXT_PP(0);
-	text	   *source = PG_GETARG_TEXT_PP(1);
+	text	   *source;
 	md_format	format = parse_format(PG_GETARG_TEXT_PP(2));
 	md_limits	limits = md_current_limits();
 	void	   *blob;
@@ -63,6 +64,11 @@ md_compile_sql(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	md_check_model_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+	/* an oversized text is refused before it is decompressed or fetched */
+	if (md_check_source_size(toast_raw_datum_size(PG_GETARG_DATUM(1)) - VARHDRSZ,
+							 &limits, &err) != MD_OK)
+		md_report_error(&err, NULL);
+	source = PG_GETARG_TEXT_PP(1);
 
 	if (md_compile(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), format,
 				   &limits, &blob, &blob_len, &err) != MD_OK)

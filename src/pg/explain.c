@@ -294,7 +294,7 @@ md_explain_array(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
 	return explanation_rows(fcinfo, site,
-						   array_row(site, PG_GETARG_ARRAYTYPE_P(1)));
+						   array_row(site, md_feature_array_arg(site, fcinfo, 1)));
 }
 
 /* explain_json(name text, features float8[], top_n integer, class integer) */
@@ -307,5 +307,5 @@ md_explain_json_array(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
 	return explanation_jsonb(fcinfo, site,
-							array_row(site, PG_GETARG_ARRAYTYPE_P(1)));
+							array_row(site, md_feature_array_arg(site, fcinfo, 1)));
 }

@@ -23,6 +23,8 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
@@ -58,11 +60,19 @@ typedef struct MdVersionRef
 /* Bumped by every invalidation of the registry table in this backend. */
 extern uint64 md_registry_epoch;
 
+/* Called per row of a registry scan; returns true to stop the scan. */
+typedef bool (*MdRowVisitor) (HeapTuple tuple, TupleDesc desc, void *arg);
+
 extern void md_registry_init(void);
+extern bool md_registry_scan(Oid relid, Oid indexid, const char *name,
+							 MdRowVisitor visit, void *arg);
 extern void md_check_model_name(const char *name, int len);
 extern void md_resolve(const char *name, int32 version, MdVersionRef *ref);
 extern text *md_registry_source(const MdVersionRef *ref, md_format *format);
 extern List *md_registry_versions(const char *name);
+
+/* acl.c */
+extern void md_check_model_access(const char *name);
 
 /* store.c */
 
@@ -114,6 +124,8 @@ extern MdCallSite *md_callsite_in(void **slot, MemoryContext mcxt,
 								  text *name, int32 version);
 
 /* predict.c */
+extern ArrayType *md_feature_array_arg(const MdCallSite *site,
+									   FunctionCallInfo fcinfo, int argno);
 extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,
 								  const double **x, const float **x32);
 extern Datum md_float8_array(const double *values, int n);

@@ -37,7 +37,8 @@ md_predict_pinned_array(PG_FUNCTION_ARGS)
 {
 	MdCallSite *site = pinned_callsite(fcinfo);
 
-	md_score_array(site, PG_GETARG_ARRAYTYPE_P(2), MD_OUTPUT_PREDICT);
+	md_score_array(site, md_feature_array_arg(site, fcinfo, 2),
+				   MD_OUTPUT_PREDICT);
 	PG_RETURN_FLOAT8(site->out[0]);
 }
 

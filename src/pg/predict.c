@@ -82,6 +82,63 @@ convert_elements(MdCallSite *site, ArrayType *arr, int n)
 	}
 }
 
+/* Refuse a feature array of the wrong shape; returns its length. */
+static int
+check_feature_shape(const MdCallSite *site, int ndim, const int *dims)
+{
+	const md_info *info = &site->loaded->info;
+	int			n;
+
+	if (ndim > 1)
+		ereport(ERROR,
+				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				errmsg("features must be a one-dimensional array"));
+	n = ndim == 0 ? 0 : dims[0];
+	if (n != (int) info->n_features)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("model \"%s\" expects %u features, got %d",
+					   site->name, info->n_features, n),
+				errhint("Pass one value per feature, in the model's order; "
+						"NULL marks a missing value."));
+	return n;
+}
+
+/*
+ * The features argument 'argno', detoasted only once its header shows the
+ * right shape: an array stored compressed or out of line is checked from
+ * a slice of its first bytes, an expanded one from its expanded header,
+ * so a huge array is refused before anything proportional to it is
+ * fetched, decompressed or copied.
+ */
+ArrayType *
+md_feature_array_arg(const MdCallSite *site, FunctionCallInfo fcinfo,
+					 int argno)
+{
+	Datum		d = PG_GETARG_DATUM(argno);
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(v))
+	{
+		AnyArrayType *a = DatumGetAnyArrayP(d);
+
+		check_feature_shape(site, AARR_NDIM(a), AARR_DIMS(a));
+	}
+	else if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+	{
+		/* ndim, dataoffset, elemtype and the first dimension */
+		ArrayType  *head = (ArrayType *)
+			PG_DETOAST_DATUM_SLICE(d, 0, ARR_OVERHEAD_NONULLS(1) - VARHDRSZ);
+
+		if (VARSIZE(head) < sizeof(ArrayType) ||
+			(ARR_NDIM(head) > 0 && VARSIZE(head) < ARR_OVERHEAD_NONULLS(1)))
+			elog(ERROR, "feature array header is truncated");
+		check_feature_shape(site, ARR_NDIM(head), ARR_DIMS(head));
+		pfree(head);
+	}
+	return DatumGetArrayTypeP(d);
+}
+
 /*
  * Check a feature array against the site's model and point at its values:
  * *x32 (float4 data in place), or *x (float8 data in place, or converted).
@@ -90,21 +147,7 @@ void
 md_read_feature_array(MdCallSite *site, ArrayType *arr, const double **x,
 					  const float **x32)
 {
-	const md_info *info = &site->loaded->info;
-	int			n;
-
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				errmsg("features must be a one-dimensional array"));
-	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
-	if (n != (int) info->n_features)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("model \"%s\" expects %u features, got %d",
-					   site->name, info->n_features, n),
-				errhint("Pass one value per feature, in the model's order; "
-						"NULL marks a missing value."));
+	int			n = check_feature_shape(site, ARR_NDIM(arr), ARR_DIMS(arr));
 
 	*x = NULL;
 	*x32 = NULL;
@@ -211,8 +254,9 @@ md_score_array(MdCallSite *site, ArrayType *features, md_output kind)
 static int
 score_array(FunctionCallInfo fcinfo, md_output kind)
 {
-	return md_score_array(md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0),
-						  PG_GETARG_ARRAYTYPE_P(1), kind);
+	MdCallSite *site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
+
+	return md_score_array(site, md_feature_array_arg(site, fcinfo, 1), kind);
 }
 
 Datum

@@ -143,24 +143,21 @@ lookup_registry_relids(Oid *relid, Oid *pkey)
 }
 
 /*
- * Scan the versions of 'name' (all of them, in version order) and call
- * 'visit' on each until it returns true; returns whether one did.
+ * Scan the rows of a registry table whose first column, the leading key of
+ * index 'indexid', equals 'name', and call 'visit' on each until it
+ * returns true; returns whether one did.  No permission checks.
  */
-static bool
-scan_versions(const char *name, bool (*visit) (HeapTuple tuple,
-											   TupleDesc desc, void *arg),
-			  void *arg)
+bool
+md_registry_scan(Oid relid, Oid indexid, const char *name,
+				 MdRowVisitor visit, void *arg)
 {
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
 	Snapshot	snapshot;
 	HeapTuple	tuple;
-	Oid			relid,
-				pkey;
 	bool		done = false;
 
-	lookup_registry_relids(&relid, &pkey);
 	/* taking the lock also accepts pending invalidations */
 	rel = table_open(relid, AccessShareLock);
 	snapshot = RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot()
@@ -168,13 +165,24 @@ scan_versions(const char *name, bool (*visit) (HeapTuple tuple,
 	/* the name column is COLLATE "C", as ScanKeyInit assumes */
 	ScanKeyInit(&key, Anum_mv_name, BTEqualStrategyNumber, F_TEXTEQ,
 				CStringGetTextDatum(name));
-	scan = systable_beginscan(rel, pkey, true, snapshot, 1, &key);
+	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
 	while (!done && HeapTupleIsValid(tuple = systable_getnext(scan)))
 		done = visit(tuple, RelationGetDescr(rel), arg);
 	systable_endscan(scan);
 	UnregisterSnapshot(snapshot);
 	table_close(rel, AccessShareLock);
 	return done;
+}
+
+/* The versions of 'name', all of them, in version order. */
+static bool
+scan_versions(const char *name, MdRowVisitor visit, void *arg)
+{
+	Oid			relid,
+				pkey;
+
+	lookup_registry_relids(&relid, &pkey);
+	return md_registry_scan(relid, pkey, name, visit, arg);
 }
 
 /*
@@ -355,20 +363,23 @@ md_registry_source(const MdVersionRef *ref, md_format *format)
 }
 
 /*
- * Trigger on the registry table: queue an invalidation that every backend
- * receives when this transaction commits.
+ * Trigger on the registry tables (the versions and the model ACLs): queue
+ * an invalidation of the versions table, whichever table changed, so that
+ * every backend bumps its one registry epoch when this transaction commits.
  */
 PG_FUNCTION_INFO_V1(md_registry_changed);
 Datum
 md_registry_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			relid,
+				pkey;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				errmsg("model_deploy._registry_changed() must be called as a "
 					   "trigger"));
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	lookup_registry_relids(&relid, &pkey);
+	CacheInvalidateRelcacheByRelid(relid);
 	return PointerGetDatum(NULL);
 }

@@ -36,7 +36,7 @@ tap_ok(int cond, const char *fmt, ...)
 }
 
 __attribute__((format(printf, 1, 2)))
-static void
+static inline void
 tap_diag(const char *fmt, ...)
 {
 	va_list		ap;

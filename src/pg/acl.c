@@ -1,0 +1,183 @@
+/*-------------------------------------------------------------------------
+ *
+ * acl.c
+ *	  Per-model scoring rights: may the current role score this model?
+ *
+ * model_deploy.model_acl holds one row per restricted model: the roles that
+ * may score it (grant_model/revoke_model in the install script maintain
+ * it).  A model without a row is open to every role that may execute the
+ * scoring functions; a model with a row may be scored only by superusers
+ * and by roles that have the privileges of one of its roles (membership
+ * with INHERIT, as for table privileges).  An empty list means superusers
+ * only.
+ *
+ * The check runs when a call site binds its model (callsite.c), so once
+ * per call site and never per row: like a table's permissions, which the
+ * executor checks once at the start of a query, a decision holds for the
+ * rest of the query.  Decisions are also cached per backend, keyed by model
+ * and role, until the registry epoch moves (the ACL table fires the same
+ * invalidation trigger as the versions table) or a role or membership
+ * changes (syscache callbacks on pg_authid and pg_auth_members).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "md_pg.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#define MD_ACL_TABLE "model_acl"
+#define MD_ACL_PKEY "model_acl_pkey"
+
+typedef struct AclKey
+{
+	char		name[NAMEDATALEN];
+	Oid			role;
+} AclKey;
+
+typedef struct AclDecision
+{
+	AclKey		key;
+	uint64		registry_epoch;
+	uint64		auth_epoch;
+	bool		allowed;
+} AclDecision;
+
+static HTAB *decisions = NULL;
+
+/* Bumped by every change of a role or a role membership. */
+static uint64 auth_epoch = 1;
+
+static void
+auth_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	auth_epoch++;
+}
+
+static void
+acl_init(void)
+{
+	HASHCTL		ctl;
+
+	CacheRegisterSyscacheCallback(AUTHOID, auth_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, auth_changed, (Datum) 0);
+	ctl.keysize = sizeof(AclKey);
+	ctl.entrysize = sizeof(AclDecision);
+	ctl.hcxt = TopMemoryContext;
+	decisions = hash_create("model_deploy scoring rights", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+typedef struct AclRequest
+{
+	Oid			role;
+	AttrNumber	roles_attnum;
+	bool		restricted;
+	bool		allowed;
+} AclRequest;
+
+/* Visitor: the model's ACL row; is the role, or one it inherits, listed? */
+static bool
+match_acl(HeapTuple tuple, TupleDesc desc, void *arg)
+{
+	AclRequest *req = arg;
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, req->roles_attnum, desc, &isnull);
+	Datum	   *roles;
+	int			n;
+
+	req->restricted = true;
+	if (isnull)
+		return true;
+	deconstruct_array(DatumGetArrayTypeP(d), REGROLEOID, sizeof(Oid), true,
+					  TYPALIGN_INT, &roles, NULL, &n);
+	for (int i = 0; i < n && !req->allowed; i++)
+		req->allowed = has_privs_of_role(req->role, DatumGetObjectId(roles[i]));
+	return true;
+}
+
+/* Read the ACL of 'name' and decide for 'role'. */
+static bool
+acl_allows(const char *name, Oid role)
+{
+	AclRequest	req = {role, InvalidAttrNumber, false, false};
+	Oid			nsp = get_namespace_oid(MD_SCHEMA_NAME, true);
+	Oid			relid = InvalidOid,
+				pkey = InvalidOid;
+
+	if (OidIsValid(nsp))
+	{
+		relid = get_relname_relid(MD_ACL_TABLE, nsp);
+		pkey = get_relname_relid(MD_ACL_PKEY, nsp);
+	}
+	if (OidIsValid(relid))
+		req.roles_attnum = get_attnum(relid, "roles");
+	if (!OidIsValid(pkey) || req.roles_attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				errcode(ERRCODE_UNDEFINED_OBJECT),
+				errmsg("model_deploy.model_acl is missing"),
+				errhint("Reinstall the extension: DROP EXTENSION model_deploy; "
+						"CREATE EXTENSION model_deploy."));
+	md_registry_scan(relid, pkey, name, match_acl, &req);
+	return !req.restricted || req.allowed;
+}
+
+/*
+ * Raise ERRCODE_INSUFFICIENT_PRIVILEGE unless the current role may score
+ * the model 'name'.
+ */
+void
+md_check_model_access(const char *name)
+{
+	Oid			role = GetUserId();
+	AclKey		key;
+	AclDecision *d;
+	bool		allowed;
+	uint64		registry_epoch,
+				roles_epoch;
+
+	if (decisions == NULL)
+		acl_init();
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.name, name, sizeof(key.name));
+	key.role = role;
+
+	d = hash_search(decisions, &key, HASH_FIND, NULL);
+	if (d != NULL && d->registry_epoch == md_registry_epoch &&
+		d->auth_epoch == auth_epoch)
+		allowed = d->allowed;
+	else
+	{
+		AcceptInvalidationMessages();
+		registry_epoch = md_registry_epoch;
+		roles_epoch = auth_epoch;
+		allowed = superuser_arg(role) || acl_allows(name, role);
+		/* as registry.c: nothing cached from a parallel worker's snapshot */
+		if (!IsInParallelMode() && registry_epoch == md_registry_epoch &&
+			roles_epoch == auth_epoch)
+		{
+			d = hash_search(decisions, &key, HASH_ENTER, NULL);
+			d->registry_epoch = registry_epoch;
+			d->auth_epoch = roles_epoch;
+			d->allowed = allowed;
+		}
+	}
+	if (!allowed)
+		ereport(ERROR,
+				errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				errmsg("permission denied to score model \"%s\"", name),
+				errhint("A model administrator can allow it with "
+						"model_deploy.grant_model(%s, %s).",
+						quote_literal_cstr(name),
+						quote_literal_cstr(GetUserNameFromId(role, false))));
+}
