@@ -277,7 +277,7 @@ compare_with_walk(const char *name, const md_model *fast, size_t n_rows)
 /*
  * Which trees the layout holds: tree t is in a complete group exactly when
  * it has no categorical split, is at most MD_FAST_MAX_DEPTH deep, and is
- * at most 6 deep or has at least 1/8 of its 2^depth slots as real leaves;
+ * at most 6 deep or has at least 1/64 of its 2^depth slots as real leaves;
  * complete groups hold at most MD_FAST_GROUP_MAX trees, as deep as the
  * deepest of them.  Returns the number of trees left to the walk.
  */
@@ -309,7 +309,7 @@ check_groups(const char *name, const md_model *m)
 								MD_NODE_CATEGORICAL) != 0;
 			fits = !categorical && tree->max_depth <= 10 &&
 				(tree->max_depth <= 6 ||
-				 (1u << tree->max_depth) <= 8 * ((tree->n_nodes + 1) / 2));
+				 (1u << tree->max_depth) <= 64 * ((tree->n_nodes + 1) / 2));
 			if (fits != (g->kind == MD_FAST_COMPLETE))
 				wrong++;
 			if (tree->max_depth > deepest)
@@ -551,7 +551,7 @@ check_synthetic_forests(void)
 	const shape mixed[] = {SHAPE_FULL, SHAPE_RANDOM, SHAPE_LEAF, SHAPE_CHAIN,
 		SHAPE_FULL, SHAPE_RANDOM, SHAPE_FULL, SHAPE_RANDOM, SHAPE_CHAIN,
 	SHAPE_FULL, SHAPE_RANDOM};
-	const uint32_t mixed_depth[] = {6, 8, 0, 12, 1, 3, 10, 10, 9, 11, 5};
+	const uint32_t mixed_depth[] = {6, 8, 0, 12, 1, 3, 10, 10, 10, 11, 5};
 	/* only layout trees (depth <= 6), with depths varying inside groups */
 	const shape padded[] = {SHAPE_RANDOM, SHAPE_FULL, SHAPE_RANDOM,
 	SHAPE_LEAF, SHAPE_CHAIN};
