@@ -18,7 +18,7 @@ import time
 import psycopg2
 
 ROWS = int(os.environ["BENCH_ROWS"])
-SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 DIR = os.environ["DIR"]
 ROOT = os.environ["ROOT"]
@@ -273,17 +273,22 @@ def pgbench(db, clients, label, sql, literal):
 
 
 def realtime(db):
+    """Best of two interleaved pgbench runs of the floor and of predict."""
     literal = db.one("SELECT f::text FROM t WHERE NOT 'NaN' = ANY(f) "
                      "ORDER BY id LIMIT 1")
+    queries = {
+        "floor": "SELECT :f::float4[];",
+        "predict": "SELECT model_deploy.predict('m500x6', :f::float4[]);",
+    }
     out = {}
     for clients in (1, 8):
-        out[clients] = {
-            "floor": pgbench(db, clients, "floor",
-                             "SELECT :f::float4[];", literal),
-            "predict": pgbench(db, clients, "predict",
-                               "SELECT model_deploy.predict('m500x6', "
-                               ":f::float4[]);", literal),
-        }
+        best = {}
+        for _ in range(2):
+            for label, sql in queries.items():
+                r = pgbench(db, clients, label, sql, literal)
+                if label not in best or r[0] > best[label][0]:
+                    best[label] = r
+        out[clients] = best
     return out
 
 
@@ -362,7 +367,8 @@ def report(info, checks, tput, floor, upd, rt, fc, load0, elapsed):
         print(f"| {stmt} | {fmt(rate)} | {fmt(cpu)} | "
               f"{upd['floor'][0] / rate:.2f} |")
 
-    print(f"\n| pgbench -M prepared, {SECONDS} s, 500 x 6 model | clients "
+    print(f"\n| pgbench -M prepared, best of 2 x {SECONDS} s, 500 x 6 model "
+          "| clients "
           "| TPS | p50 ms | p99 ms | TPS / floor's |")
     print("|---|---:|---:|---:|---:|---:|")
     for clients, r in rt.items():
@@ -381,13 +387,16 @@ def report(info, checks, tput, floor, upd, rt, fc, load0, elapsed):
         for line in fc:
             print(f"    {line}")
 
-    sql = tput["m500x6"][0][2]
-    xgb = [r for r in tput["m500x6"] if r[0].startswith("xgboost")][0][2]
+    sql = tput["m500x6"][0]
+    xgb = [r for r in tput["m500x6"] if r[0].startswith("xgboost")][0]
     u = upd["floor"][0] / upd["predict"][0]
-    print("\nTargets (500 x 6 model):")
-    print(f"- in-SQL throughput >= 2x xgboost C API: {sql / xgb:.2f}x, "
-          f"{'met' if sql / xgb >= 2 else 'MISSED'}")
-    print(f"- UPDATE <= 1.5x the floor UPDATE: {u:.2f}x, "
+    print("\nTargets (500 x 6 model; in brackets the same ratio in CPU "
+          "time):")
+    print(f"- in-SQL throughput >= 2x xgboost C API: {sql[2] / xgb[2]:.2f}x "
+          f"[{sql[3] / xgb[3]:.2f}x], "
+          f"{'met' if sql[2] / xgb[2] >= 2 else 'MISSED'}")
+    print(f"- UPDATE <= 1.5x the floor UPDATE: {u:.2f}x "
+          f"[{upd['floor'][1] / upd['predict'][1]:.2f}x], "
           f"{'met' if u <= 1.5 else 'MISSED'}")
     for clients, r in rt.items():
         q = r["predict"][0] / r["floor"][0]
