@@ -48,7 +48,7 @@ override with_llvm = no
 include $(PGXS)
 
 # The fast layout's scoring loop (16 trees stepped together) runs about
-# 1.3x faster at -O3, which unrolls it and keeps every tree's position in a
+# 1.25x faster at -O3, which unrolls it and keeps every tree's position in a
 # register (docs/sections/performance.md).  Generic x86-64 code: -march
 # flags measured no faster here, and the library must run on any x86-64.
 FAST_CFLAGS = -O3
