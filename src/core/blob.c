@@ -21,8 +21,8 @@
 #include "objective.h"
 #include "strtab.h"
 
-static md_status
-corrupt(md_error *err, const char *what)
+md_status
+md_corrupt(md_error *err, const char *what)
 {
 	md_fail(err, MD_ERR_BLOB, "compiled model is corrupt: %s", what);
 	md_hint(err, "Compile the model again from its JSON source.");
@@ -30,8 +30,8 @@ corrupt(md_error *err, const char *what)
 }
 
 /* Does [offset, offset + count * elem) lie inside a region of 'size'? */
-static bool
-fits(uint64_t offset, uint64_t count, uint64_t elem, uint64_t size)
+bool
+md_fits(uint64_t offset, uint64_t count, uint64_t elem, uint64_t size)
 {
 	if (offset > size || offset % MD_BLOB_ALIGN != 0)
 		return false;
@@ -78,9 +78,9 @@ check_header(const md_blob_header *h, size_t len, md_error *err)
 		return MD_ERR_BLOB;
 	}
 	if (h->n_sections == 0 || h->n_sections > MD_SEC__COUNT ||
-		!fits(0, h->n_sections, sizeof(md_section),
+		!md_fits(0, h->n_sections, sizeof(md_section),
 			  len - sizeof(md_blob_header)))
-		return corrupt(err, "bad section table");
+		return md_corrupt(err, "bad section table");
 	return MD_OK;
 }
 
@@ -96,9 +96,9 @@ map_sections(md_model *m, const md_blob_header *h, md_error *err)
 		const md_section *s = &table[i];
 
 		if (s->kind >= MD_SEC__COUNT || m->section[s->kind] != NULL)
-			return corrupt(err, "unknown or repeated section");
-		if (s->offset < table_end || !fits(s->offset, s->size, 1, m->size))
-			return corrupt(err, "section outside the blob");
+			return md_corrupt(err, "unknown or repeated section");
+		if (s->offset < table_end || !md_fits(s->offset, s->size, 1, m->size))
+			return md_corrupt(err, "section outside the blob");
 		m->section[s->kind] = m->base + s->offset;
 		m->section_size[s->kind] = s->size;
 	}
@@ -111,7 +111,7 @@ check_meta(const md_model *m, md_error *err)
 	const md_meta *meta = md_model_meta(m);
 
 	if (meta == NULL || m->section_size[MD_SEC_META] < sizeof(md_meta))
-		return corrupt(err, "no model description");
+		return md_corrupt(err, "no model description");
 	if (meta->format == MD_FORMAT_NATIVE)
 		return md_check_native_meta(m, err);
 	if (meta->format != MD_FORMAT_XGBOOST ||
@@ -119,19 +119,19 @@ check_meta(const md_model *m, md_error *err)
 		meta->booster < MD_BOOSTER_GBTREE ||
 		meta->booster >= MD_BOOSTER__END ||
 		meta->n_features == 0 || meta->n_outputs == 0)
-		return corrupt(err, "bad model description");
+		return md_corrupt(err, "bad model description");
 	if (meta->estimator == MD_EST_FOREST)
 	{
 		if (md_section_ptr(m, MD_SEC_FOREST) == NULL)
-			return corrupt(err, "tree model without trees");
+			return md_corrupt(err, "tree model without trees");
 	}
 	else if (meta->estimator == MD_EST_LINEAR)
 	{
 		if (md_section_ptr(m, MD_SEC_LINEAR) == NULL)
-			return corrupt(err, "linear model without weights");
+			return md_corrupt(err, "linear model without weights");
 	}
 	else
-		return corrupt(err, "unknown estimator");
+		return md_corrupt(err, "unknown estimator");
 	return MD_OK;
 }
 
@@ -160,7 +160,7 @@ validate_tree(const md_tree *tree, const md_node *nodes, uint64_t n_cat_words,
 			level_end = 2 * internal + 1;
 		}
 		if (n->flags & ~(uint32_t) (MD_NODE_DEFAULT_LEFT | MD_NODE_CATEGORICAL))
-			return corrupt(err, "unknown node flags");
+			return md_corrupt(err, "unknown node flags");
 		if (n->left == 0)
 		{
 			if (!isfinite(n->value))
@@ -176,17 +176,17 @@ validate_tree(const md_tree *tree, const md_node *nodes, uint64_t n_cat_words,
 						   (unsigned long long) i);
 		internal++;
 		if (n->feature >= n_features)
-			return corrupt(err, "split on a feature out of range");
+			return md_corrupt(err, "split on a feature out of range");
 		if (n->flags & MD_NODE_CATEGORICAL)
 		{
 			if ((uint64_t) n->cat_offset + n->cat_words > n_cat_words)
-				return corrupt(err, "category set outside the pool");
+				return md_corrupt(err, "category set outside the pool");
 		}
 		else if (!isfinite(n->value))
-			return corrupt(err, "non-finite split threshold");
+			return md_corrupt(err, "non-finite split threshold");
 	}
 	if (tree->n_nodes != 2 * internal + 1)
-		return corrupt(err, "tree with unreachable nodes");
+		return md_corrupt(err, "tree with unreachable nodes");
 	*depth_out = depth;
 	return MD_OK;
 }
@@ -207,15 +207,15 @@ md_validate_forest(const md_model *m, md_error *err)
 	if (size < sizeof(*fh) || fh->n_outputs != meta->n_outputs ||
 		fh->n_trees == 0 ||
 		(fh->flags & ~(uint32_t) (MD_FOREST_WEIGHTED | MD_FOREST_CATEGORICAL)) ||
-		!fits(fh->base_margin_offset, fh->n_outputs, sizeof(float), size) ||
-		!fits(fh->trees_offset, fh->n_trees, sizeof(md_tree), size) ||
-		!fits(fh->nodes_offset, fh->n_nodes, sizeof(md_node), size) ||
-		!fits(fh->cat_words_offset, fh->n_cat_words, sizeof(uint32_t), size))
-		return corrupt(err, "bad forest header");
+		!md_fits(fh->base_margin_offset, fh->n_outputs, sizeof(float), size) ||
+		!md_fits(fh->trees_offset, fh->n_trees, sizeof(md_tree), size) ||
+		!md_fits(fh->nodes_offset, fh->n_nodes, sizeof(md_node), size) ||
+		!md_fits(fh->cat_words_offset, fh->n_cat_words, sizeof(uint32_t), size))
+		return md_corrupt(err, "bad forest header");
 
 	for (uint32_t o = 0; o < fh->n_outputs; o++)
 		if (!isfinite(((const float *) (base + fh->base_margin_offset))[o]))
-			return corrupt(err, "non-finite base margin");
+			return md_corrupt(err, "non-finite base margin");
 
 	trees = (const md_tree *) (base + fh->trees_offset);
 	nodes = (const md_node *) (base + fh->nodes_offset);
@@ -228,29 +228,29 @@ md_validate_forest(const md_model *m, md_error *err)
 		if (tree->first_node != next_node || tree->n_nodes == 0 ||
 			tree->n_nodes > fh->n_nodes - next_node ||
 			tree->output >= fh->n_outputs || !isfinite(tree->weight))
-			return corrupt(err, "bad tree table");
+			return md_corrupt(err, "bad tree table");
 		st = validate_tree(tree, nodes + tree->first_node, fh->n_cat_words,
 						   meta->n_features, t, &depth, err);
 		if (st != MD_OK)
 			return st;
 		if (depth != tree->max_depth)
-			return corrupt(err, "wrong tree depth");
+			return md_corrupt(err, "wrong tree depth");
 		if (depth > max_depth)
 			max_depth = depth;
 		next_node += tree->n_nodes;
 	}
 	if (next_node != fh->n_nodes || max_depth != fh->max_depth)
-		return corrupt(err, "forest counts disagree");
+		return md_corrupt(err, "forest counts disagree");
 
 	if (md_section_ptr(m, MD_SEC_FOREST_COVER) != NULL)
 	{
 		const float *cover = md_section_ptr(m, MD_SEC_FOREST_COVER);
 
 		if (m->section_size[MD_SEC_FOREST_COVER] / sizeof(float) < fh->n_nodes)
-			return corrupt(err, "cover table too short");
+			return md_corrupt(err, "cover table too short");
 		for (uint64_t i = 0; i < fh->n_nodes; i++)
 			if (!(cover[i] >= 0.0f) || !isfinite(cover[i]))
-				return corrupt(err, "bad node cover");
+				return md_corrupt(err, "bad node cover");
 	}
 	return MD_OK;
 }
@@ -266,17 +266,17 @@ md_validate_linear(const md_model *m, md_error *err)
 
 	if (size < sizeof(*lh) || lh->n_features != meta->n_features ||
 		lh->n_outputs != meta->n_outputs)
-		return corrupt(err, "bad linear header");
+		return md_corrupt(err, "bad linear header");
 	n_weights = ((uint64_t) lh->n_features + 1) * lh->n_outputs;
-	if (!fits(lh->weights_offset, n_weights, sizeof(float), size) ||
-		!fits(lh->base_margin_offset, lh->n_outputs, sizeof(float), size))
-		return corrupt(err, "bad linear header");
+	if (!md_fits(lh->weights_offset, n_weights, sizeof(float), size) ||
+		!md_fits(lh->base_margin_offset, lh->n_outputs, sizeof(float), size))
+		return md_corrupt(err, "bad linear header");
 	for (uint64_t i = 0; i < n_weights; i++)
 		if (!isfinite(((const float *) (base + lh->weights_offset))[i]))
-			return corrupt(err, "non-finite weight");
+			return md_corrupt(err, "non-finite weight");
 	for (uint32_t o = 0; o < lh->n_outputs; o++)
 		if (!isfinite(((const float *) (base + lh->base_margin_offset))[o]))
-			return corrupt(err, "non-finite base margin");
+			return md_corrupt(err, "non-finite base margin");
 	return MD_OK;
 }
 
@@ -288,7 +288,7 @@ validate_all(const md_model *m, const md_blob_header *h, md_error *err)
 
 	if (md_checksum(m->base + sizeof(md_blob_header),
 					m->size - sizeof(md_blob_header)) != h->checksum)
-		return corrupt(err, "checksum mismatch");
+		return md_corrupt(err, "checksum mismatch");
 	if (md_section_ptr(m, MD_SEC_FEATURE_NAMES) != NULL)
 	{
 		st = md_strtab_validate(md_section_ptr(m, MD_SEC_FEATURE_NAMES),
@@ -300,9 +300,15 @@ validate_all(const md_model *m, const md_blob_header *h, md_error *err)
 	if (meta->format == MD_FORMAT_NATIVE)
 		return md_validate_native(m, err);
 	if (meta->estimator == MD_EST_FOREST)
-		return md_validate_forest(m, err);
-	if (md_section_ptr(m, MD_SEC_FOREST_COVER) != NULL)
-		return corrupt(err, "cover without trees");
+	{
+		st = md_validate_forest(m, err);
+		if (st == MD_OK && md_section_ptr(m, MD_SEC_FOREST_FAST) != NULL)
+			st = md_validate_fast(m, err);
+		return st;
+	}
+	if (md_section_ptr(m, MD_SEC_FOREST_COVER) != NULL ||
+		md_section_ptr(m, MD_SEC_FOREST_FAST) != NULL)
+		return md_corrupt(err, "tree data without trees");
 	return md_validate_linear(m, err);
 }
 

@@ -41,7 +41,7 @@ typedef enum md_section_kind
 	MD_SEC_FOREST = 2,			/* md_forest_header and its arrays */
 	MD_SEC_FOREST_COVER = 3,	/* float per forest node: training cover */
 	MD_SEC_LINEAR = 4,			/* md_linear_header and its weights */
-	/* kind 5 is reserved */
+	MD_SEC_FOREST_FAST = 5,		/* md_fast_header: MD_SEC_FOREST for speed */
 	/* native models: layouts in native.h */
 	MD_SEC_NATIVE = 6,			/* md_native_header and its estimator */
 	MD_SEC_NATIVE_FEATURES = 7, /* feature kinds and categories */
@@ -150,6 +150,66 @@ typedef struct md_node
 
 #define MD_NODE_DEFAULT_LEFT 0x1	/* a missing value goes left */
 #define MD_NODE_CATEGORICAL 0x2		/* listed categories go right */
+
+/*
+ * The trees of MD_SEC_FOREST again, laid out for speed (optional; written
+ * by the compiler, see forest_fast.c).  The trees are cut, in tree order,
+ * into groups of one of two kinds:
+ *	- MD_FAST_COMPLETE: up to MD_FAST_GROUP_MAX trees, each stored as a
+ *	  complete binary tree of the group's depth D: 2^D - 1 md_fast_node in
+ *	  level order (children of node k at 2k+1 and 2k+2), then 2^D leaf values
+ *	  in their own array.  Branches shorter than D are padded: the leaf's
+ *	  value fills every slot below it.  DART weights are already multiplied
+ *	  into the leaf values (float32(leaf * weight), as XGBoost adds them).
+ *	- MD_FAST_WALK: trees scored by walking their MD_SEC_FOREST nodes
+ *	  (categorical splits, or too deep or too sparse for a complete layout).
+ * After the header, each array 16-aligned:
+ *	md_fast_group	groups[n_groups]	tiling trees 0..n_trees-1 in order
+ *	md_fast_node	nodes[n_nodes]		complete groups' nodes, in group order
+ *	float			leaves[n_leaves]	complete groups' leaves, in group order
+ */
+#define MD_FAST_GROUP_MAX 16
+#define MD_FAST_MAX_DEPTH 10
+
+typedef struct md_fast_header
+{
+	uint32_t	n_groups;
+	uint32_t	n_trees;		/* equals the forest's */
+	uint64_t	n_nodes;
+	uint64_t	n_leaves;
+	uint64_t	groups_offset;	/* offsets relative to the section */
+	uint64_t	nodes_offset;
+	uint64_t	leaves_offset;
+} md_fast_header;
+
+typedef enum md_fast_kind
+{
+	MD_FAST_COMPLETE = 1,
+	MD_FAST_WALK = 2
+} md_fast_kind;
+
+typedef struct md_fast_group
+{
+	uint32_t	kind;			/* md_fast_kind */
+	uint32_t	depth;			/* complete: D, at most MD_FAST_MAX_DEPTH */
+	uint32_t	first_tree;
+	uint32_t	n_trees;
+	uint64_t	first_node;		/* complete: into nodes[]; walk: 0 */
+	uint64_t	first_leaf;		/* complete: into leaves[]; walk: 0 */
+} md_fast_group;
+
+/*
+ * A split of the complete layout.  A missing value goes the node's default
+ * way without a flag to test: the scorer reads feature f from a row of
+ * 2 * n_features values, where f holds the value with NaN replaced by
+ * -infinity (goes left: every threshold is finite) and n_features + f
+ * holds it with NaN replaced by +infinity (goes right).
+ */
+typedef struct md_fast_node
+{
+	float		threshold;		/* go right iff value >= threshold */
+	uint32_t	feature;		/* f if missing goes left, else n_features+f */
+} md_fast_node;
 
 /*
  * Linear model (XGBoost gblinear): margin[g] = base[g] + bias[g] +

@@ -131,8 +131,31 @@ md_status	md_builder_finish(md_builder *b, void **blob, size_t *len,
 
 /* blob.c: validators of each section kind (untrusted input). */
 uint64_t	md_checksum(const unsigned char *p, size_t len);
+md_status	md_corrupt(md_error *err, const char *what);
+bool		md_fits(uint64_t offset, uint64_t count, uint64_t elem,
+					uint64_t size);
 md_status	md_validate_forest(const md_model *m, md_error *err);
 md_status	md_validate_linear(const md_model *m, md_error *err);
+
+/* score.c: the node walk, for trees the fast layout leaves to it. */
+void		md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
+						  const float *x, float *margin);
+
+/*
+ * forest_fast.c: the fast layout of a forest (MD_SEC_FOREST_FAST).
+ * md_fast_compile() makes a copy of a validated forest blob with the fast
+ * section added.  md_fast_block_rows() is how many rows to score at once
+ * (1 without the section), md_fast_row_size() the scratch bytes each needs.
+ * md_fast_add_leaves() adds every tree's leaf to the margins of n_rows rows
+ * in tree order.
+ */
+md_status	md_fast_compile(const md_model *m, void **blob, size_t *len,
+							md_error *err);
+md_status	md_validate_fast(const md_model *m, md_error *err);
+size_t		md_fast_block_rows(const md_model *m);
+size_t		md_fast_row_size(const md_model *m);
+void		md_fast_add_leaves(const md_model *m, const float *x,
+							   size_t n_rows, float *x2, float *margin);
 
 /* Counting helpers for md_get_info(). */
 uint32_t	md_count_trees(const md_model *m);

@@ -22,11 +22,16 @@
 #include "native.h"
 #include "objective.h"
 
-/* Scratch memory of one scoring call, carved out of the caller's workspace */
+/*
+ * Scratch memory of one scoring call, carved out of the caller's workspace.
+ * Rows are scored in blocks of 'rows' (see md_fast_block_rows()).
+ */
 typedef struct workspace
 {
-	float	   *x;				/* one row rounded to float32 */
-	float	   *margin;			/* n_outputs margins */
+	size_t		rows;
+	float	   *x;				/* a block of rows rounded to float32 */
+	float	   *margin;			/* n_outputs margins per row of a block */
+	float	   *x2;				/* the block as the fast layout reads it */
 } workspace;
 
 static workspace
@@ -35,9 +40,12 @@ carve_workspace(const md_model *m, void *mem)
 	const md_meta *meta = md_model_meta(m);
 	workspace	ws;
 
+	ws.rows = md_fast_block_rows(m);
 	ws.x = mem;
-	ws.margin = (float *) ((char *) mem +
-						   md_align(sizeof(float) * meta->n_features));
+	ws.margin = (float *) ((char *) ws.x +
+						   md_align(sizeof(float) * meta->n_features * ws.rows));
+	ws.x2 = (float *) ((char *) ws.margin +
+					   md_align(sizeof(float) * meta->n_outputs * ws.rows));
 	return ws;
 }
 
@@ -45,11 +53,13 @@ size_t
 md_workspace_size(const md_model *m)
 {
 	const md_meta *meta = md_model_meta(m);
+	size_t		rows = md_fast_block_rows(m);
 
 	if (meta->format == MD_FORMAT_NATIVE)
 		return md_native_workspace_size(m);
-	return md_align(sizeof(float) * meta->n_features) +
-		md_align(sizeof(float) * meta->n_outputs);
+	return md_align(sizeof(float) * meta->n_features * rows) +
+		md_align(sizeof(float) * meta->n_outputs * rows) +
+		md_align(md_fast_row_size(m) * rows);
 }
 
 /* Walk one tree for one row; returns the leaf's node index. */
@@ -64,8 +74,10 @@ find_leaf(const md_node *nodes, const uint32_t *cat_words, const float *x)
 	return i;
 }
 
-static void
-forest_margins(const md_model *m, const float *x, float *margin)
+/* Add the leaves of trees first..first+count-1 to the margins, in order. */
+void
+md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
+			  const float *x, float *margin)
 {
 	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
 	const unsigned char *base = (const unsigned char *) fh;
@@ -74,9 +86,7 @@ forest_margins(const md_model *m, const float *x, float *margin)
 	const uint32_t *cats = (const uint32_t *) (base + fh->cat_words_offset);
 	bool		weighted = (fh->flags & MD_FOREST_WEIGHTED) != 0;
 
-	memcpy(margin, base + fh->base_margin_offset,
-		   sizeof(float) * fh->n_outputs);
-	for (uint32_t t = 0; t < fh->n_trees; t++)
+	for (uint32_t t = first; t < first + count; t++)
 	{
 		const md_node *tn = nodes + trees[t].first_node;
 		float		leaf = tn[find_leaf(tn, cats, x)].value;
@@ -108,18 +118,46 @@ linear_margins(const md_model *m, const float *x, float *margin)
 	}
 }
 
+/* The margins of a block of n rows, n_outputs per row, into ws->margin. */
 static void
-score_row(const md_model *m, md_output kind, const float *x, double *out,
-		  float *margin)
+block_margins(const md_model *m, const float *x, size_t n,
+			  const workspace *ws)
 {
 	const md_meta *meta = md_model_meta(m);
+	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
+	uint32_t	nf = meta->n_features;
+	uint32_t	no = meta->n_outputs;
 
 	if (meta->estimator == MD_EST_LINEAR)
-		linear_margins(m, x, margin);
+	{
+		for (size_t r = 0; r < n; r++)
+			linear_margins(m, x + r * nf, ws->margin + r * no);
+		return;
+	}
+	for (size_t r = 0; r < n; r++)
+		memcpy(ws->margin + r * no,
+			   (const unsigned char *) fh + fh->base_margin_offset,
+			   sizeof(float) * no);
+	/* the fast layout when the compiler wrote one, else the node walk */
+	if (md_section_ptr(m, MD_SEC_FOREST_FAST) != NULL)
+		md_fast_add_leaves(m, x, n, ws->x2, ws->margin);
 	else
-		forest_margins(m, x, margin);
-	md_objective_transform(meta->objective, kind, margin, meta->n_outputs,
-						   out);
+		for (size_t r = 0; r < n; r++)
+			md_walk_trees(m, 0, fh->n_trees, x + r * nf, ws->margin + r * no);
+}
+
+static void
+score_block(const md_model *m, md_output kind, const float *x, size_t n,
+			double *out, const workspace *ws)
+{
+	const md_meta *meta = md_model_meta(m);
+	uint32_t	width = md_output_width(m, kind);
+
+	block_margins(m, x, n, ws);
+	for (size_t r = 0; r < n; r++)
+		md_objective_transform(meta->objective, kind,
+							   ws->margin + r * meta->n_outputs,
+							   meta->n_outputs, out + r * width);
 }
 
 md_status
@@ -134,9 +172,10 @@ md_score_f32(const md_model *m, md_output kind, const float *x,
 		return md_native_score(m, kind, NULL, x, n_rows, out, workspace_mem);
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
-	for (size_t r = 0; r < n_rows; r++)
-		score_row(m, kind, x + r * meta->n_features, out + r * width,
-				  ws.margin);
+	for (size_t r = 0; r < n_rows; r += ws.rows)
+		score_block(m, kind, x + r * meta->n_features,
+					n_rows - r < ws.rows ? n_rows - r : ws.rows,
+					out + r * width, &ws);
 	return MD_OK;
 }
 
@@ -152,13 +191,14 @@ md_score(const md_model *m, md_output kind, const double *x, size_t n_rows,
 		return md_native_score(m, kind, x, NULL, n_rows, out, workspace_mem);
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
-	for (size_t r = 0; r < n_rows; r++)
+	for (size_t r = 0; r < n_rows; r += ws.rows)
 	{
-		const double *row = x + r * meta->n_features;
+		size_t		n = n_rows - r < ws.rows ? n_rows - r : ws.rows;
+		const double *block = x + r * meta->n_features;
 
-		for (uint32_t f = 0; f < meta->n_features; f++)
-			ws.x[f] = md_round_to_float(row[f]);
-		score_row(m, kind, ws.x, out + r * width, ws.margin);
+		for (size_t i = 0; i < n * meta->n_features; i++)
+			ws.x[i] = md_round_to_float(block[i]);
+		score_block(m, kind, ws.x, n, out + r * width, &ws);
 	}
 	return MD_OK;
 }
