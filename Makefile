@@ -122,8 +122,13 @@ build/example_score: docs/examples/score.c build/$(MDSCORE_SONAME) build/libmdsc
 	$(CC) $(CORE_CFLAGS) -Isrc/core $< -Lbuild -lmdscore \
 	  -Wl,-rpath,'$$ORIGIN' -o $@
 
+# mdscore with AddressSanitizer and UBSan, for test/suites/cli
+build/mdscore-asan: $(CLI_SRCS) $(CLI_HDRS) $(CORE_SRCS) $(CORE_HDRS)
+	$(CC) $(CORE_CFLAGS) $(SANITIZE) -Isrc/core $(CLI_SRCS) $(CORE_SRCS) \
+	  -lcjson -lm -o $@
+
 all: build/libmdscore.so build/$(MDSCORE_SONAME) build/mdscore \
-	build/example_score
+	build/mdscore-asan build/example_score
 
 # Edge builds (make mdscore-edge): mdscore linked statically, optimised for
 # size, reading compiled models only -- without the JSON compiler it needs

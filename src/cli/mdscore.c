@@ -14,6 +14,7 @@
  *-------------------------------------------------------------------------
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -104,7 +105,14 @@ main(int argc, char **argv)
 	}
 	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
+		{
+			/* getopt_long() names argv[0] in its messages */
+			char		name[32];
+
+			snprintf(name, sizeof(name), "mdscore %s", commands[i].name);
+			argv[1] = name;
 			return commands[i].run(argc - 1, argv + 1);
+		}
 
 	if (argc >= 2)
 		cli_error("unknown command \"%s\"", argv[1]);

@@ -140,13 +140,18 @@ parse_value(const char *s, size_t len, double *v)
 	return true;
 }
 
-/* "stdin, line 7" and the like, the start of every message about input */
+/*
+ * "stdin, line 7: ..." or "stdin, line 7, column "x": ...", the way every
+ * message about the input starts.
+ */
 static void
-input_error(const scorer *s, uint64_t line, const char *fmt, ...)
-	cli_printf_like(3, 4);
+input_error(const scorer *s, uint64_t line, const char *column,
+			const char *fmt, ...)
+	cli_printf_like(4, 5);
 
 static void
-input_error(const scorer *s, uint64_t line, const char *fmt, ...)
+input_error(const scorer *s, uint64_t line, const char *column,
+			const char *fmt, ...)
 {
 	char		msg[512];
 	va_list		ap;
@@ -154,8 +159,12 @@ input_error(const scorer *s, uint64_t line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cli_error("%s, line %llu: %s", s->input_name, (unsigned long long) line,
-			  msg);
+	if (column != NULL)
+		cli_error("%s, line %llu, column \"%s\": %s", s->input_name,
+				  (unsigned long long) line, column, msg);
+	else
+		cli_error("%s, line %llu: %s", s->input_name,
+				  (unsigned long long) line, msg);
 }
 
 /* Columns of a model without feature names: the first n, in order. */
@@ -165,7 +174,7 @@ map_columns_in_order(scorer *s, const char *model_path)
 	if (s->n_columns < s->n_features ||
 		(s->n_columns > s->n_features && !s->keep))
 	{
-		input_error(s, 1, "%zu columns, but the model (which has no feature "
+		input_error(s, 1, NULL, "%zu columns, but the model (which has no feature "
 					"names) takes exactly %u, in order", s->n_columns,
 					s->n_features);
 		if (s->n_columns > s->n_features)
@@ -193,10 +202,10 @@ check_all_features(const scorer *s, const unsigned char *seen)
 	if (missing == 0)
 		return true;
 	if (missing == 1)
-		input_error(s, 1, "no column for the model's feature \"%s\"",
+		input_error(s, 1, NULL, "no column for the model's feature \"%s\"",
 					md_feature_name(s->model, first));
 	else
-		input_error(s, 1, "no column for the model's feature \"%s\" nor for "
+		input_error(s, 1, NULL, "no column for the model's feature \"%s\" nor for "
 					"%u others", md_feature_name(s->model, first),
 					missing - 1);
 	cli_hint("Every feature needs a column (an empty field is a missing "
@@ -220,7 +229,7 @@ map_columns_by_name(scorer *s, const csv_record *header)
 		s->column_feature[c] = f < 0 ? COLUMN_KEPT : f;
 		if (f < 0 && !s->keep)
 		{
-			input_error(s, 1, "column \"%s\" is not a feature of the model",
+			input_error(s, 1, NULL, "column \"%s\" is not a feature of the model",
 						name);
 			cli_hint("\"mdscore info MODEL\" lists the features; --keep "
 					 "copies other columns to the output.");
@@ -228,7 +237,7 @@ map_columns_by_name(scorer *s, const csv_record *header)
 		}
 		else if (f >= 0 && seen[f]++)
 		{
-			input_error(s, 1, "column \"%s\" appears more than once", name);
+			input_error(s, 1, NULL, "column \"%s\" appears more than once", name);
 			ok = false;
 		}
 	}
@@ -412,7 +421,7 @@ add_row(scorer *s, const csv_record *r, uint64_t line,
 
 	if (r->n_fields != s->n_columns)
 	{
-		input_error(s, line, "%zu fields, but the header has %zu",
+		input_error(s, line, NULL, "%zu fields, but the header has %zu",
 					r->n_fields, s->n_columns);
 		return false;
 	}
@@ -426,8 +435,8 @@ add_row(scorer *s, const csv_record *r, uint64_t line,
 
 		if (f != COLUMN_KEPT && !parse_value(csv_field(r, c), len, &x[f]))
 		{
-			input_error(s, line, "column \"%s\": \"%.*s%s\" is not a "
-						"number", csv_field(header, c),
+			input_error(s, line, csv_field(header, c),
+						"\"%.*s%s\" is not a number",
 						(int) (len < MAX_SHOWN_VALUE ? len : MAX_SHOWN_VALUE),
 						csv_field(r, c), len > MAX_SHOWN_VALUE ? "..." : "");
 			return false;
