@@ -137,7 +137,7 @@ all: build/libmdscore.so build/$(MDSCORE_SONAME) build/mdscore \
 # EDGE_OPT choose where and how (bench/edge_footprint compares -Os, -O2).
 EDGE_DIR ?= build/edge
 EDGE_OPT ?= -Os
-EDGE_CFLAGS = $(filter-out -O% -g,$(CORE_CFLAGS)) $(EDGE_OPT)
+EDGE_CFLAGS = $(filter-out -O% -g -fPIC,$(CORE_CFLAGS)) $(EDGE_OPT)
 EDGE_CLI_DEFS = $(if $(CJSON_A),,-DMDSCORE_NO_JSON)
 
 $(EDGE_DIR)/core/%.o: src/core/%.c $(CORE_HDRS)

@@ -100,7 +100,7 @@ main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0)
 	{
-		printf("mdscore %s\n", MDSCORE_VERSION);
+		printf("mdscore %s\n", md_version());
 		return 0;
 	}
 	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)

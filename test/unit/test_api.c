@@ -140,9 +140,10 @@ check_version(void)
 
 	snprintf(v, sizeof(v), "%d.%d.%d", MDSCORE_VERSION_MAJOR,
 			 MDSCORE_VERSION_MINOR, MDSCORE_VERSION_PATCH);
-	tap_ok(strcmp(v, MDSCORE_VERSION) == 0,
-		   "MDSCORE_VERSION \"%s\" agrees with the version numbers",
-		   MDSCORE_VERSION);
+	tap_ok(strcmp(v, MDSCORE_VERSION) == 0 &&
+		   strcmp(md_version(), MDSCORE_VERSION) == 0,
+		   "MDSCORE_VERSION \"%s\" agrees with the version numbers and "
+		   "md_version()", MDSCORE_VERSION);
 }
 
 static void
