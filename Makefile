@@ -4,6 +4,8 @@
 #                run every test suite on throwaway clusters
 #   make demo    the same set-up, then the main job end to end
 #   make bench   benchmarks against xgboost and PL/Python (not part of test)
+#   make mdscore-edge   the mdscore command for a device: static, -Os,
+#                reading compiled models only (docs/sections/edge.md)
 #
 # The extension is built with PGXS; the scoring core (src/core) is also built
 # on its own, without PostgreSQL, as libmdscore for the unit tests and the
@@ -81,6 +83,7 @@ build/test_api: TEST_LIBS = -pthread \
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 build/test_blob_asan: test/unit/test_blob.c $(wildcard test/unit/*.h) $(CORE_SRCS) \
 	$(CORE_HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $(SANITIZE) -Isrc/core $< $(CORE_SRCS) -lcjson -lm -o $@
 
 all: build/libmdscore.a $(UNIT_TESTS) build/test_blob_asan
@@ -124,6 +127,7 @@ build/example_score: docs/examples/score.c build/$(MDSCORE_SONAME) build/libmdsc
 
 # mdscore with AddressSanitizer and UBSan, for test/suites/cli
 build/mdscore-asan: $(CLI_SRCS) $(CLI_HDRS) $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $(SANITIZE) -Isrc/core $(CLI_SRCS) $(CORE_SRCS) \
 	  -lcjson -lm -o $@
 
@@ -163,6 +167,7 @@ install: install-mdscore
 uninstall: uninstall-mdscore
 
 build/mdscore.pc: Makefile src/core/mdscore.h
+	@mkdir -p $(@D)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
 	  'includedir=$${prefix}/include' '' 'Name: mdscore' \
 	  'Description: model_deploy scoring core' 'Version: $(MDSCORE_VERSION)' \

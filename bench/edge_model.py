@@ -57,27 +57,50 @@ def check(out, got_path):
     return 1 if bad else 0
 
 
+def peak_rss_kb(pid):
+    """VmHWM of a running process: its own peak, since exec gave it a new
+    address space (ru_maxrss would include the Python it was forked from)."""
+    try:
+        with open("/proc/%d/status" % pid) as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run(mdscore, model, out, rows):
     import os
     import subprocess
+    import threading
     import time
 
     lines = open(out + "/rows.csv", "rb").read().split(b"\n", 1)
     header, body = lines[0] + b"\n", lines[1]
     per_copy = body.count(b"\n")
+
+    def feed(pipe):
+        pipe.write(header)
+        for _ in range(max(1, rows // per_copy)):
+            pipe.write(body)
+        pipe.close()
+
     start = time.monotonic()
     p = subprocess.Popen([mdscore, "predict", model], stdin=subprocess.PIPE,
                          stdout=subprocess.DEVNULL)
-    p.stdin.write(header)
-    for _ in range(max(1, rows // per_copy)):
-        p.stdin.write(body)
-    p.stdin.close()
-    _, status, usage = os.wait4(p.pid, 0)
+    threading.Thread(target=feed, args=(p.stdin,), daemon=True).start()
+    peak = 0
+    while True:
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+        if pid != 0:
+            break
+        peak = max(peak, peak_rss_kb(p.pid))
+        time.sleep(0.05)
     seconds = time.monotonic() - start
     if status != 0:
         sys.exit("mdscore failed: status %d" % status)
-    print("%.3f %.3f %d" % (seconds, usage.ru_utime + usage.ru_stime,
-                            usage.ru_maxrss))
+    print("%.3f %.3f %d" % (seconds, usage.ru_utime + usage.ru_stime, peak))
 
 
 if __name__ == "__main__":
