@@ -46,8 +46,11 @@ build/asan/core/%.o: src/core/%.c $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
 
-build/asan/test_%: test/unit/test_%.c test/unit/tap.h $(FUZZ_HDRS) $(ASAN_CORE_OBJS)
-	$(SAN_CC) $(SAN_CFLAGS) $< $(ASAN_CORE_OBJS) -lcjson -lm -o $@
+build/asan/test_%: test/unit/test_%.c $(wildcard test/unit/*.h) $(FUZZ_HDRS) $(ASAN_CORE_OBJS)
+	$(SAN_CC) $(SAN_CFLAGS) $< $(ASAN_CORE_OBJS) $(TEST_LIBS) -lcjson -lm -o $@
+
+# the API test's threads and allocator counting (see the Makefile)
+build/asan/test_api: TEST_LIBS = $(TEST_API_LIBS)
 
 # the regression replay test shares the harness of the fuzz targets
 build/test_fuzz_regress: test/fuzz/harness.h

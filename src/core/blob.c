@@ -77,6 +77,8 @@ check_header(const md_blob_header *h, size_t len, md_error *err)
 				(unsigned long long) h->total_size);
 		return MD_ERR_BLOB;
 	}
+	if (h->reserved != 0)
+		return md_corrupt(err, "bad header");
 	if (h->n_sections == 0 || h->n_sections > MD_SEC__COUNT ||
 		!md_fits(0, h->n_sections, sizeof(md_section),
 			  len - sizeof(md_blob_header)))
@@ -84,24 +86,33 @@ check_header(const md_blob_header *h, size_t len, md_error *err)
 	return MD_OK;
 }
 
+/*
+ * The sections tile the blob after the table, in table order, as builder.c
+ * lays them out.  The header is outside the checksum, so this is what
+ * catches a damaged section count: no byte of a blob goes unaccounted for.
+ */
 static md_status
 map_sections(md_model *m, const md_blob_header *h, md_error *err)
 {
 	const md_section *table = (const md_section *) (h + 1);
-	uint64_t	table_end = sizeof(md_blob_header) +
-		(uint64_t) h->n_sections * sizeof(md_section);
+	uint64_t	next = md_align(sizeof(md_blob_header) +
+								(uint64_t) h->n_sections * sizeof(md_section));
 
 	for (uint32_t i = 0; i < h->n_sections; i++)
 	{
 		const md_section *s = &table[i];
 
-		if (s->kind >= MD_SEC__COUNT || m->section[s->kind] != NULL)
+		if (s->kind >= MD_SEC__COUNT || m->section[s->kind] != NULL ||
+			s->reserved != 0)
 			return md_corrupt(err, "unknown or repeated section");
-		if (s->offset < table_end || !md_fits(s->offset, s->size, 1, m->size))
+		if (s->offset != next || !md_fits(s->offset, s->size, 1, m->size))
 			return md_corrupt(err, "section outside the blob");
 		m->section[s->kind] = m->base + s->offset;
 		m->section_size[s->kind] = s->size;
+		next = s->offset + s->size;
 	}
+	if (next != m->size)
+		return md_corrupt(err, "bytes after the last section");
 	return MD_OK;
 }
 

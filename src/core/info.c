@@ -19,6 +19,12 @@ static const char *const format_names[] = {
 };
 
 const char *
+md_version(void)
+{
+	return MDSCORE_VERSION;
+}
+
+const char *
 md_format_name(md_format format)
 {
 	if ((unsigned) format >= sizeof(format_names) / sizeof(format_names[0]))

@@ -16,6 +16,10 @@
  *	  k-th internal node (counting from 0 in index order) has its children at
  *	  indices 2k+1 (left) and 2k+2 (right).  So a walk only moves to higher
  *	  indices, ends at a leaf in at most max_depth steps, and cannot cycle.
+ *	- the sections tile the blob: the first starts at the first aligned
+ *	  offset after the section table, each next one where the previous ends
+ *	  (sizes are multiples of MD_BLOB_ALIGN), the last ends the blob; the
+ *	  header's and the table's reserved fields are zero.
  *	- every feature index is below the model's feature count, every category
  *	  bitset lies inside the forest's pool, every threshold and leaf is finite.
  *

@@ -18,6 +18,25 @@
  * md_open() with MD_OPEN_VALIDATE; errors come back as an md_status code and
  * a message in an md_error, never as a crash or an abort.
  *
+ * The library has no global state and never prints.  Input rows are
+ * row-major arrays of n_features values in the model's feature order, NaN
+ * for a missing value; features are rounded to float and compared as XGBoost
+ * does, so raw margins equal XGBoost's bit for bit.  A typical program:
+ *
+ *	   md_model m;  md_error err;  md_info info;
+ *	   if (md_open(&m, blob, blob_len, MD_OPEN_VALIDATE, &err) != MD_OK)
+ *		   fail(err.message);
+ *	   md_get_info(&m, &info);
+ *	   void *ws = malloc(md_workspace_size(&m));	   (one per thread)
+ *	   md_predict(&m, rows, n_rows, out, ws);		   (out: n_rows values)
+ *
+ * Link with -lmdscore (pkg-config mdscore); a static link also needs -lcjson
+ * -lm, and only md_compile() needs cJSON, so a program that only opens
+ * compiled blobs links without it.  docs/examples/score.c is a complete
+ * program.  The shared library's soname carries MDSCORE_VERSION_MAJOR,
+ * which changes whenever this interface changes incompatibly.  A blob of
+ * another layout version is refused by md_open(): compile it again.
+ *
  * Copyright (c) 2026, model_deploy developers
  *
  *-------------------------------------------------------------------------
@@ -38,6 +57,9 @@ extern "C"
 #define MDSCORE_VERSION_PATCH 0
 #define MDSCORE_VERSION "0.1.0"
 
+/* The version of the library actually linked (MDSCORE_VERSION of its build) */
+const char *md_version(void);
+
 /* Result of every call that can fail. */
 typedef enum md_status
 {
@@ -52,7 +74,11 @@ typedef enum md_status
 	MD_ERR_NOMEM				/* out of memory */
 } md_status;
 
-/* What went wrong, in words a user can act on. */
+/*
+ * What went wrong, in words a user can act on.  Every call that fails fills
+ * 'message' (naming the offending thing: a tree, a feature, a byte count);
+ * 'hint' may stay empty.  Functions take a NULL md_error too.
+ */
 typedef struct md_error
 {
 	md_status	status;
@@ -115,9 +141,13 @@ md_status	md_check_source_size(size_t len, const md_limits *limits,
 								 md_error *err);
 
 /*
- * Compile model text into a new blob, allocated with malloc() and released
- * with md_blob_free().  'limits' may be NULL for the defaults.  On failure
- * *blob is NULL and 'err' says why.
+ * Compile model text ('len' bytes, not necessarily NUL-terminated) into a new
+ * blob, allocated with malloc() and released with md_blob_free().  'format'
+ * is usually MD_FORMAT_AUTO; 'limits' may be NULL for the defaults.  The
+ * blob is validated as md_open(MD_OPEN_VALIDATE) would, so it may be opened
+ * MD_OPEN_TRUSTED.  On failure *blob is NULL, *blob_len 0 and 'err' says
+ * why: MD_ERR_SYNTAX, MD_ERR_MODEL, MD_ERR_UNSUPPORTED, MD_ERR_LIMIT,
+ * MD_ERR_NOMEM or MD_ERR_ARGUMENT.  Thread-safe (no shared state).
  */
 md_status	md_compile(const char *text, size_t len, md_format format,
 					   const md_limits *limits, void **blob, size_t *blob_len,
@@ -146,7 +176,14 @@ typedef enum md_open_flags
 	MD_OPEN_TRUSTED = 1
 } md_open_flags;
 
-/* The blob must be 8-byte aligned. */
+/*
+ * Open a blob of 'len' bytes: fill 'model', copying nothing.  The blob must
+ * be 8-byte aligned (malloc'd memory, a mapped file) and stay unmodified
+ * while the model is used.  MD_OPEN_VALIDATE checks the header (magic
+ * number, layout version, byte order, size), the checksum and every
+ * structure, in time linear in the blob's size and without allocating, so a
+ * corrupt or hostile file is refused (MD_ERR_BLOB) and never trusted.
+ */
 md_status	md_open(md_model *model, const void *blob, size_t len,
 					md_open_flags flags, md_error *err);
 
@@ -233,19 +270,27 @@ md_status	md_category_code(const md_model *model, uint32_t feature,
 							 const char *value, size_t len, double *code,
 							 md_error *err);
 
-/* Bytes of scratch memory a scoring call needs; one workspace per thread. */
+/*
+ * Bytes of scratch memory a scoring call needs.  Allocate it once (any
+ * memory aligned for a float; malloc's is) and reuse it for every call;
+ * threads that score at the same time need one workspace each.
+ */
 size_t		md_workspace_size(const md_model *model);
 
 /*
  * Score 'n_rows' rows of md_info.n_features values each, row-major, NaN for
- * a missing value, into 'out' (n_rows * md_output_width() values).  The
- * float variant takes single-precision input directly.  Returns
- * MD_ERR_ARGUMENT if the model has no output of that kind, and MD_ERR_INPUT
- * if a native model refuses some row (an unknown category where its encoder
- * was fitted with handle_unknown='error', a missing value it does not
- * impute, an infinite value): that row's outputs are NaN, the other rows are
- * scored, and md_check_row() says what is wrong with it.  XGBoost models
- * accept every row.
+ * a missing value, into 'out' (n_rows * md_output_width() values, row after
+ * row).  The float variant takes single-precision input directly.  One row
+ * or a batch give the same results bit for bit.  These calls never
+ * allocate and only read the model: any number of threads may score with
+ * one md_model at once, each with its own workspace.  Returns
+ * MD_ERR_ARGUMENT if the model has no output of that kind (class
+ * probabilities of a regression), and MD_ERR_INPUT if a native model
+ * refuses some row (an unknown category where its encoder was fitted with
+ * handle_unknown='error', a missing value it does not impute, an infinite
+ * value): that row's outputs are NaN, the other rows are scored, and
+ * md_check_row() says what is wrong with it.  XGBoost models accept every
+ * row.
  */
 md_status	md_score(const md_model *model, md_output kind, const double *x,
 					 size_t n_rows, double *out, void *workspace);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mdscore.h"
+#include "testutil.h"
 
 typedef struct csv
 {
@@ -27,31 +28,6 @@ typedef struct csv
 	char	  **header;
 	double	   *values;			/* row-major; empty field = NaN */
 } csv;
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf;
-	long		n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n + 1);
-	if (fread(buf, 1, n, f) != (size_t) n)
-	{
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = n;
-	return buf;
-}
 
 /* Split one line in place at commas; returns the field count. */
 static size_t

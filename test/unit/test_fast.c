@@ -26,6 +26,7 @@
 
 #include "md_internal.h"
 #include "tap.h"
+#include "testutil.h"
 
 /* --- small utilities ----------------------------------------------------- */
 
@@ -70,25 +71,6 @@ put(text *t, const char *fmt, ...)
 		t->s = realloc(t->s, t->cap);
 	}
 	t->len += n;
-}
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t) ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(*len + 1);
-	if (fread(buf, 1, *len, f) != *len)
-		*len = 0;
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
 }
 
 /* --- blobs --------------------------------------------------------------- */
