@@ -340,7 +340,8 @@ COMMENT ON FUNCTION @extschema@.compare_versions(text, text, text) IS
 -- for XGBoost classifiers ('0', '1', ...), the cluster number for k-means.
 -- Categorical features of native models are passed in arrays as their
 -- category codes (positions in the feature's list of categories, -1 for an
--- unknown category, NULL for missing).  Same overloads as predict().
+-- unknown category, NULL for missing), by name as text (the section on
+-- class labels of rows below).  Same overloads as predict().
 --------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.predict_class(name text, features float8[])
