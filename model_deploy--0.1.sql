@@ -340,7 +340,8 @@ COMMENT ON FUNCTION @extschema@.compare_versions(text, text, text) IS
 -- for XGBoost classifiers ('0', '1', ...), the cluster number for k-means.
 -- Categorical features of native models are passed in arrays as their
 -- category codes (positions in the feature's list of categories, -1 for an
--- unknown category, NULL for missing).  Same overloads as predict().
+-- unknown category, NULL for missing), by name as text (the section on
+-- class labels of rows below).  Same overloads as predict().
 --------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.predict_class(name text, features float8[])
@@ -1002,3 +1003,19 @@ REVOKE ALL ON FUNCTION @extschema@.export_compiled(text, integer) FROM PUBLIC;
 
 COMMENT ON FUNCTION @extschema@.export_compiled(text, integer) IS
 	'The compiled model (active version, or the one given) that libmdscore and mdscore load';
+
+--------------------------------------------------------------------------
+-- Class labels of rows and JSON objects: predict_class() by name, as
+-- predict() by name above.  A categorical feature of a native model is
+-- read from a text, varchar or char column (a JSON string) holding the
+-- category name, in every by-name entry point (predict*, predict_pinned,
+-- score_trigger, score_table); score_trigger() and score_table() store the
+-- class label in a text, varchar or char target column.
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.predict_class(name text, features record)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_row'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class(name text, features jsonb)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_jsonb'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;

@@ -159,7 +159,7 @@ SELECT count(*) FROM strict_t;
 -- errors in the trigger's definition, reported on the first row whatever
 -- on_error says
 CREATE TABLE bad (sepal_length float8, sepal_width float8, petal_length float8,
-	petal_width float8, label text, g float8 GENERATED ALWAYS AS (1) STORED, n int, a float8[]);
+	petal_width float8, seen date, g float8 GENERATED ALWAYS AS (1) STORED, n int, a float8[]);
 CREATE TABLE bad_diab (age float8, sex float8, bmi float8, bp float8, s1 float8,
 	s2 float8, s3 float8, s4 float8, s5 float8, s6 float8, n int, a float8[]);
 CREATE FUNCTION pg_temp.try_trigger(args text, timing text DEFAULT 'BEFORE INSERT',
@@ -179,7 +179,7 @@ SELECT pg_temp.try_trigger($$'s_iris'$$);
 SELECT pg_temp.try_trigger($$'s_iris', 'n', 'on_error=null', 'x'$$);
 SELECT pg_temp.try_trigger($$'s_iris', 'n', 'on_error=warn'$$);
 SELECT pg_temp.try_trigger($$'s_iris', 'nonesuch', 'on_error=null'$$);
-SELECT pg_temp.try_trigger($$'s_iris', 'label', 'on_error=null'$$);
+SELECT pg_temp.try_trigger($$'s_iris', 'seen', 'on_error=null'$$);
 SELECT pg_temp.try_trigger($$'s_iris', 'g'$$);
 SELECT pg_temp.try_trigger($$'s_iris', 'n'$$, 'AFTER INSERT');
 SELECT pg_temp.try_trigger($$'s_iris', 'n'$$, 'BEFORE INSERT', 'STATEMENT');

@@ -35,6 +35,27 @@ print_outputs(const md_model *model)
 		   md_output_width(model, MD_OUTPUT_RAW));
 }
 
+/* The number of classes, and their labels if the model has any. */
+static void
+print_classes(const md_model *model, uint32_t n)
+{
+	printf("classes:        %u", n);
+	for (uint32_t k = 0; k < n && md_class_label(model, k) != NULL; k++)
+		printf("%s \"%s\"", k ? "," : ":", md_class_label(model, k));
+	putchar('\n');
+}
+
+/* A categorical feature's categories, in code order (0, 1, ...). */
+static void
+print_categories(const md_model *model, uint32_t f)
+{
+	uint32_t	n = md_category_count(model, f);
+
+	printf("  categorical, %u categor%s:", n, n == 1 ? "y" : "ies");
+	for (uint32_t k = 0; k < n; k++)
+		printf("%s \"%s\"", k ? "," : "", md_category_name(model, f, k));
+}
+
 static void
 print_features(const md_model *model, uint32_t n)
 {
@@ -46,7 +67,12 @@ print_features(const md_model *model, uint32_t n)
 	}
 	printf("features:       %u\n", n);
 	for (uint32_t f = 0; f < n; f++)
-		printf("  %5u  %s\n", f, md_feature_name(model, f));
+	{
+		printf("  %5u  %s", f, md_feature_name(model, f));
+		if (md_feature_kind_of(model, f) == MD_FEATURE_CATEGORICAL)
+			print_categories(model, f);
+		putchar('\n');
+	}
 }
 
 int
@@ -71,7 +97,7 @@ cmd_info(int argc, char **argv)
 	printf("trees:          %u\n", info.n_trees);
 	printf("nodes:          %llu\n", (unsigned long long) info.n_nodes);
 	printf("max depth:      %u\n", info.max_depth);
-	printf("classes:        %u\n", info.n_classes);
+	print_classes(&mf.model, info.n_classes);
 	print_outputs(&mf.model);
 	printf("compiled size:  %zu bytes\n", info.blob_size);
 	print_features(&mf.model, info.n_features);

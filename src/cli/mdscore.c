@@ -4,7 +4,8 @@
  *	  The mdscore command: scoring CSV with a model on a machine without a
  *	  database, with the same core and the same results as model_deploy.
  *
- *	  mdscore predict [--proba | --raw] [--keep] [--header] MODEL [INPUT.csv]
+ *	  mdscore predict [--proba | --raw | --class] [--keep] [--header] MODEL
+ *					  [INPUT.csv]
  *	  mdscore compile [--format F] MODEL.json -o MODEL.mdb
  *	  mdscore info MODEL
  *
@@ -23,13 +24,16 @@ static const char usage_text[] =
 "mdscore " MDSCORE_VERSION " - score data with a model_deploy model, without a database\n"
 "\n"
 "Usage:\n"
-"  mdscore predict [--proba | --raw] [--keep] [--header] MODEL [INPUT.csv]\n"
+"  mdscore predict [--proba | --raw | --class] [--keep] [--header] MODEL\n"
+"                  [INPUT.csv]\n"
 "      Score CSV rows (from INPUT.csv or standard input) and write one\n"
 "      prediction per row.  The first line names the columns; they are\n"
 "      matched to the model's features by name, in any order.  An empty\n"
-"      field or NaN is a missing value.\n"
+"      field or NaN is a missing value.  A categorical feature's column\n"
+"      holds category names (an empty field is missing).\n"
 "        --proba   class probabilities, one column per class\n"
 "        --raw     raw margins, one column per output\n"
+"        --class   the class label (a classifier's), or its number\n"
 "        --keep    copy the columns that are not features to the output\n"
 "                  (otherwise they are an error), before the predictions\n"
 "        --header  write a header line (implied by --keep)\n"

@@ -9,6 +9,12 @@
  * the record buffer and the buffer of passed-through text all have fixed
  * bounds, so memory does not grow with the input.
  *
+ * A column of a categorical feature (native models) holds category names,
+ * which the model turns into codes by its own rule for unknown names
+ * (md_category_code), as the database does with a text column.  A row the
+ * model refuses (an unknown name where its encoder said error, a missing
+ * value it does not impute) stops the run with the line and the reason.
+ *
  * Numbers are written as the shortest decimal that reads back as the same
  * double (as PostgreSQL's float8 output does), so results from here and
  * from SQL can be compared for identity.
@@ -43,11 +49,14 @@ typedef struct scorer
 	bool		keep;
 	size_t		n_columns;
 	int64_t    *column_feature; /* per input column */
+	bool	   *categorical;	/* per feature */
 	size_t		batch_rows;		/* capacity of the batch */
 	size_t		n_rows;			/* rows in the batch */
 	double	   *x;				/* batch_rows * n_features */
 	double	   *out;			/* batch_rows * width */
+	uint64_t   *row_line;		/* per row of the batch: its input line */
 	void	   *workspace;
+	char	   *label;			/* a class label, encoded for CSV */
 	char	   *kept;			/* encoded kept fields of the batch's rows */
 	size_t		kept_len;
 	size_t		kept_cap;
@@ -69,6 +78,7 @@ parse_options(int argc, char **argv, predict_options *o)
 	static const struct option longopts[] = {
 		{"proba", no_argument, NULL, 'p'},
 		{"raw", no_argument, NULL, 'r'},
+		{"class", no_argument, NULL, 'c'},
 		{"keep", no_argument, NULL, 'k'},
 		{"header", no_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0}
@@ -84,12 +94,15 @@ parse_options(int argc, char **argv, predict_options *o)
 		{
 			case 'p':
 			case 'r':
+			case 'c':
 				if (o->kind != MD_OUTPUT_PREDICT)
 				{
-					cli_error("--proba and --raw cannot be combined");
+					cli_error("--proba, --raw and --class cannot be "
+							  "combined");
 					return false;
 				}
-				o->kind = c == 'p' ? MD_OUTPUT_PROBA : MD_OUTPUT_RAW;
+				o->kind = c == 'p' ? MD_OUTPUT_PROBA :
+					c == 'r' ? MD_OUTPUT_RAW : MD_OUTPUT_CLASS;
 				break;
 			case 'k':
 				o->keep = o->header = true;
@@ -165,6 +178,42 @@ input_error(const scorer *s, uint64_t line, const char *column,
 	else
 		cli_error("%s, line %llu: %s", s->input_name,
 				  (unsigned long long) line, msg);
+}
+
+/*
+ * Field c of record r as the value of feature f into *v; false, with a
+ * message naming the line and column, if it is not one.  A categorical
+ * feature's field is a category name, matched exactly; empty is missing.
+ */
+static bool
+read_field(const scorer *s, const csv_record *r, size_t c, int64_t f,
+		   uint64_t line, const csv_record *header, double *v)
+{
+	const char *text = csv_field(r, c);
+	size_t		len = csv_field_len(r, c);
+	int			shown = (int) (len < MAX_SHOWN_VALUE ? len : MAX_SHOWN_VALUE);
+	md_error	err;
+
+	if (!s->categorical[f])
+	{
+		if (parse_value(text, len, v))
+			return true;
+		input_error(s, line, csv_field(header, c), "\"%.*s%s\" is not a number",
+					shown, text, len > MAX_SHOWN_VALUE ? "..." : "");
+		return false;
+	}
+	if (len == 0)
+	{
+		*v = NAN;
+		return true;
+	}
+	if (md_category_code(s->model, (uint32_t) f, text, len, v, &err) == MD_OK)
+		return true;
+	input_error(s, line, csv_field(header, c), "unknown category \"%.*s%s\"",
+				shown, text, len > MAX_SHOWN_VALUE ? "..." : "");
+	if (err.hint[0] != '\0')
+		cli_hint("%s", err.hint);
+	return false;
 }
 
 /* Columns of a model without feature names: the first n, in order. */
@@ -251,14 +300,31 @@ map_columns(scorer *s, const csv_record *header, const char *model_path)
 {
 	s->n_columns = header->n_fields;
 	s->column_feature = malloc(sizeof(int64_t) * s->n_columns);
-	if (s->column_feature == NULL)
+	s->categorical = malloc(sizeof(bool) * s->n_features + 1);
+	if (s->column_feature == NULL || s->categorical == NULL)
 	{
 		cli_error("out of memory");
 		return false;
 	}
+	for (uint32_t f = 0; f < s->n_features; f++)
+		s->categorical[f] = md_feature_kind_of(s->model, f) ==
+			MD_FEATURE_CATEGORICAL;
 	if (!md_has_feature_names(s->model))
 		return map_columns_in_order(s, model_path);
 	return map_columns_by_name(s, header);
+}
+
+/* The longest class label's length, encoded for CSV (0: no labels). */
+static size_t
+longest_label(const scorer *s)
+{
+	size_t		longest = 0;
+	const char *label;
+
+	for (uint32_t k = 0; (label = md_class_label(s->model, k)) != NULL; k++)
+		if (csv_encoded_max(strlen(label)) > longest)
+			longest = csv_encoded_max(strlen(label));
+	return longest;
 }
 
 static bool
@@ -275,7 +341,10 @@ allocate_batch(scorer *s)
 	s->out = malloc(sizeof(double) * s->width * s->batch_rows);
 	s->workspace = malloc(md_workspace_size(s->model));
 	s->kept_end = malloc(sizeof(size_t) * s->batch_rows);
-	if (s->x && s->out && s->workspace && s->kept_end)
+	s->row_line = malloc(sizeof(uint64_t) * s->batch_rows);
+	s->label = malloc(longest_label(s) + 1);
+	if (s->x && s->out && s->workspace && s->kept_end && s->row_line &&
+		s->label)
 		return true;
 	cli_error("out of memory");
 	return false;
@@ -290,6 +359,9 @@ free_scorer(scorer *s)
 	free(s->workspace);
 	free(s->kept);
 	free(s->kept_end);
+	free(s->categorical);
+	free(s->row_line);
+	free(s->label);
 }
 
 /* The shortest decimal that reads back as exactly v. */
@@ -324,6 +396,7 @@ write_header(const scorer *s, const csv_record *header, FILE *out)
 		[MD_OUTPUT_PREDICT] = "prediction",
 		[MD_OUTPUT_PROBA] = "proba_",
 		[MD_OUTPUT_RAW] = "raw_",
+		[MD_OUTPUT_CLASS] = "class",
 	};
 	char	   *buf = malloc(csv_encoded_max(header->len));
 
@@ -337,7 +410,7 @@ write_header(const scorer *s, const csv_record *header, FILE *out)
 	free(buf);
 	for (uint32_t k = 0; k < s->width; k++)
 	{
-		if (s->kind == MD_OUTPUT_PREDICT)
+		if (s->kind == MD_OUTPUT_PREDICT || s->kind == MD_OUTPUT_CLASS)
 			fputs(prefix[s->kind], out);
 		else
 			fprintf(out, "%s%u", prefix[s->kind], k);
@@ -345,16 +418,50 @@ write_header(const scorer *s, const csv_record *header, FILE *out)
 	}
 }
 
-/* Score the rows of the batch and write them out. */
+/*
+ * The class k as CSV: the model's label (a native classifier's), else the
+ * number (XGBoost classes, k-means clusters), as predict_class() in SQL.
+ */
 static void
+write_class(const scorer *s, double k, FILE *out)
+{
+	const char *label = md_class_label(s->model, (uint32_t) k);
+
+	if (label == NULL)
+		fprintf(out, "%u", (uint32_t) k);
+	else
+		fwrite(s->label, 1, csv_encode(s->label, label, strlen(label)), out);
+}
+
+/* The first row of the batch that the model refuses, and why. */
+static size_t
+first_refused_row(const scorer *s, md_error *err)
+{
+	for (size_t r = 0; r < s->n_rows; r++)
+		if (md_check_row(s->model, s->x + r * s->n_features, s->workspace,
+						 err) != MD_OK)
+			return r;
+	return s->n_rows;
+}
+
+/*
+ * Score the rows of the batch and write them out; false, after writing
+ * the rows before it, if the model refuses a row.
+ */
+static bool
 flush_batch(scorer *s, FILE *out)
 {
 	size_t		kept_start = 0;
+	size_t		n_rows = s->n_rows;
+	size_t		n_good = n_rows;
+	md_error	err;
 
-	if (s->n_rows == 0)
-		return;
-	md_score(s->model, s->kind, s->x, s->n_rows, s->out, s->workspace);
-	for (size_t r = 0; r < s->n_rows; r++)
+	if (n_rows == 0)
+		return true;
+	if (md_score(s->model, s->kind, s->x, s->n_rows, s->out,
+				 s->workspace) == MD_ERR_INPUT)
+		n_good = first_refused_row(s, &err);
+	for (size_t r = 0; r < n_good; r++)
 	{
 		const double *v = s->out + r * s->width;
 
@@ -365,12 +472,21 @@ flush_batch(scorer *s, FILE *out)
 		}
 		for (uint32_t k = 0; k < s->width; k++)
 		{
-			write_double(out, v[k]);
+			if (s->kind == MD_OUTPUT_CLASS)
+				write_class(s, v[k], out);
+			else
+				write_double(out, v[k]);
 			fputc(k + 1 < s->width ? ',' : '\n', out);
 		}
 	}
 	s->n_rows = 0;
 	s->kept_len = 0;
+	if (n_good == n_rows)
+		return true;
+	input_error(s, s->row_line[n_good], NULL, "%s", err.message);
+	if (err.hint[0] != '\0')
+		cli_hint("%s", err.hint);
+	return false;
 }
 
 /*
@@ -386,7 +502,8 @@ room_to_keep(scorer *s, const csv_record *r, FILE *out)
 
 	if (s->kept_cap - s->kept_len >= need)
 		return true;
-	flush_batch(s, out);
+	if (!flush_batch(s, out))
+		return false;
 	if (s->kept_cap >= need)
 		return true;
 	if ((p = realloc(s->kept, need)) == NULL)
@@ -431,21 +548,16 @@ add_row(scorer *s, const csv_record *r, uint64_t line,
 	for (size_t c = 0; c < s->n_columns; c++)
 	{
 		int64_t		f = s->column_feature[c];
-		size_t		len = csv_field_len(r, c);
 
-		if (f != COLUMN_KEPT && !parse_value(csv_field(r, c), len, &x[f]))
-		{
-			input_error(s, line, csv_field(header, c),
-						"\"%.*s%s\" is not a number",
-						(int) (len < MAX_SHOWN_VALUE ? len : MAX_SHOWN_VALUE),
-						csv_field(r, c), len > MAX_SHOWN_VALUE ? "..." : "");
+		if (f != COLUMN_KEPT &&
+			!read_field(s, r, c, f, line, header, &x[f]))
 			return false;
-		}
 	}
 	if (s->keep)
 		keep_fields(s, r);
+	s->row_line[s->n_rows] = line;
 	if (++s->n_rows == s->batch_rows)
-		flush_batch(s, out);
+		return flush_batch(s, out);
 	return true;
 }
 
@@ -480,10 +592,9 @@ score_stream(scorer *s, FILE *in, const char *model_path, FILE *out,
 			if (!add_row(s, &reader.rec, reader.line, &header, out))
 				break;
 		/* rows before a bad one are good: they are written */
-		flush_batch(s, out);
+		ok = flush_batch(s, out) && rc == 0;
 		if (rc < 0)
 			cli_error("%s: %s", s->input_name, reader.error);
-		ok = rc == 0;
 	}
 	csv_record_free(&header);
 	csv_close(&reader);
@@ -514,9 +625,11 @@ cmd_predict(int argc, char **argv)
 	s.width = md_output_width(s.model, o.kind);
 	if (s.width == 0)
 	{
-		cli_error("%s: the model (%s) does not predict class probabilities",
-				  o.model_path, info.objective);
-		cli_hint("Leave out --proba for its value.");
+		cli_error("%s: the model (%s) does not predict %s", o.model_path,
+				  info.objective, o.kind == MD_OUTPUT_CLASS ? "classes" :
+				  "class probabilities");
+		cli_hint("Leave out --%s for its value.",
+				 o.kind == MD_OUTPUT_CLASS ? "class" : "proba");
 		model_file_free(&mf);
 		return EXIT_BAD_INPUT;
 	}

@@ -16,6 +16,9 @@
 #include "native.h"
 #include "strtab.h"
 
+/* Bytes of an unknown category name that its error message quotes. */
+#define MAX_QUOTED_VALUE 100
+
 const char *
 md_task_name(md_task task)
 {
@@ -171,6 +174,23 @@ list_categories(const md_model *m, const md_native_feature *f, uint32_t i,
 		snprintf(buf + used, len - used, " and %u more", f->n_categories - k);
 }
 
+/*
+ * How much of value[0..len) a message quotes: at most 100 bytes, cut
+ * before a UTF-8 continuation byte so that a character is never split.
+ */
+static int
+quoted_length(const char *value, size_t len)
+{
+	size_t		n = len;
+
+	if (n <= MAX_QUOTED_VALUE)
+		return (int) n;
+	n = MAX_QUOTED_VALUE;
+	while (n > 0 && ((unsigned char) value[n] & 0xC0) == 0x80)
+		n--;
+	return (int) n;
+}
+
 md_status
 md_category_code(const md_model *m, uint32_t feature, const char *value,
 				 size_t len, double *code, md_error *err)
@@ -178,6 +198,7 @@ md_category_code(const md_model *m, uint32_t feature, const char *value,
 	const md_native_feature *f = native_feature(m, feature);
 	int64_t		i;
 	char		known[200];
+	int			shown;
 
 	md_clear_error(err);
 	if (f == NULL || f->kind != MD_FEATURE_CATEGORICAL)
@@ -190,8 +211,10 @@ md_category_code(const md_model *m, uint32_t feature, const char *value,
 		return MD_OK;
 	}
 	list_categories(m, f, feature, known, sizeof(known));
-	md_fail(err, MD_ERR_INPUT, "feature \"%s\": unknown category \"%.*s\"",
-			md_feature_name(m, feature), (int) (len < 100 ? len : 100), value);
+	shown = quoted_length(value, len);
+	md_fail(err, MD_ERR_INPUT, "feature \"%s\": unknown category \"%.*s%s\"",
+			md_feature_name(m, feature), shown, value,
+			(size_t) shown < len ? "..." : "");
 	md_hint(err, "The model knows the categories %s; its encoder was "
 			"fitted with handle_unknown='error'.", known);
 	return MD_ERR_INPUT;

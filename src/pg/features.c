@@ -10,6 +10,14 @@
  * value by value: no lookups and no allocation, except inside PostgreSQL's
  * own numeric-to-double conversion.  NULL is a missing value, as in arrays.
  *
+ * A categorical feature of a native model takes text (a text, varchar or
+ * char(n) column; a JSON string), which the core turns into the category's
+ * code by its own rule for unknown text (md_category_code).  The text is
+ * read where it lies; only a compressed or out-of-line value is copied.  A
+ * number is refused there, and text for a numeric feature: category codes
+ * depend on the order of the model's category list, so they are accepted
+ * in feature arrays only, where every value is positional anyway.
+ *
  * Matching is exact and case-sensitive, like quoted SQL identifiers, and
  * strict: a feature without a column, or a jsonb key that is no feature, is
  * an error rather than a silently missing value, because a typo would
@@ -78,8 +86,74 @@ md_value_double(MdValueKind kind, Datum value)
 			return DatumGetInt16(value);
 		case MD_VALUE_BOOL:
 			return DatumGetBool(value) ? 1.0 : 0.0;
+		case MD_VALUE_TEXT:
+		case MD_VALUE_BPCHAR:
+			break;				/* category names: text_datum_code() */
 	}
-	pg_unreachable();
+	elog(ERROR, "feature value kind %d is not numeric", (int) kind);
+}
+
+/* The kind of a text type (not a domain) for a categorical feature. */
+static bool
+text_value_kind(Oid type, MdValueKind *kind)
+{
+	switch (type)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+			*kind = MD_VALUE_TEXT;
+			return true;
+		case BPCHAROID:
+			*kind = MD_VALUE_BPCHAR;
+			return true;
+	}
+	return false;
+}
+
+static bool
+is_categorical(MdCallSite *site, uint32 feature)
+{
+	return md_feature_kind_of(&site->loaded->model, feature) ==
+		MD_FEATURE_CATEGORICAL;
+}
+
+/*
+ * The code of category name text[0..len) of categorical feature 'feature';
+ * an unknown name is an ERROR (22023, naming the feature and the text) if
+ * the model's encoder was fitted to refuse it.
+ */
+static double
+category_code(MdCallSite *site, uint32 feature, const char *text, int len)
+{
+	md_error	err;
+	double		code;
+
+	if (md_category_code(&site->loaded->model, feature, text, (size_t) len,
+						 &code, &err) != MD_OK)
+		md_report_error(&err, NULL);
+	return code;
+}
+
+/*
+ * The category code of a text or char(n) datum.  char(n)'s trailing blanks
+ * are insignificant, as its cast to text says.
+ */
+static double
+text_datum_code(MdCallSite *site, uint32 feature, MdValueKind kind,
+				Datum value)
+{
+	struct varlena *v = pg_detoast_datum_packed((struct varlena *)
+												DatumGetPointer(value));
+	char	   *text = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	double		code;
+
+	if (kind == MD_VALUE_BPCHAR)
+		len = bpchartruelen(text, len);
+	code = category_code(site, feature, text, len);
+	if ((Pointer) v != DatumGetPointer(value))
+		pfree(v);
+	return code;
 }
 
 /* Rows and jsonb objects name features: the model must have names. */
@@ -97,12 +171,14 @@ require_feature_names(MdCallSite *site)
 						site->name));
 }
 
-/* Map feature 'f' to the column 'i' of 'desc', checking its type. */
+/* Map a feature (its column entry 'f') to the column 'i' of 'desc'. */
 static void
-map_column(MdCallSite *site, TupleDesc desc, int i, MdFeatureColumn *f)
+map_column(MdCallSite *site, TupleDesc desc, int i, uint32 feature,
+		   MdFeatureColumn *f)
 {
 	Form_pg_attribute att = TupleDescAttr(desc, i);
 	Oid			base = getBaseType(att->atttypid);
+	bool		categorical = is_categorical(site, feature);
 
 	if (f->column >= 0)
 		ereport(ERROR,
@@ -111,15 +187,24 @@ map_column(MdCallSite *site, TupleDesc desc, int i, MdFeatureColumn *f)
 					   NameStr(att->attname)),
 				errhint("Each feature of model \"%s\" must be given once.",
 						site->name));
-	if (!md_value_kind(base, &f->kind))
+	if (categorical ? !text_value_kind(base, &f->kind) :
+		!md_value_kind(base, &f->kind))
 		ereport(ERROR,
 				errcode(ERRCODE_DATATYPE_MISMATCH),
 				errmsg("column \"%s\" of type %s cannot be a feature of "
 					   "model \"%s\"", NameStr(att->attname),
 					   format_type_be(att->atttypid), site->name),
-				errhint("Feature columns must be smallint, integer, bigint, "
-						"real, double precision, numeric or boolean; cast "
-						"the column in a view or subquery."));
+				categorical ?
+				errhint("Feature \"%s\" is categorical: its column must be "
+						"text, character varying or character, holding "
+						"category names such as \"%s\" (category codes "
+						"are taken in feature arrays only).",
+						NameStr(att->attname),
+						md_category_name(&site->loaded->model, feature, 0)) :
+				errhint("Feature \"%s\" is numeric: its column must be "
+						"smallint, integer, bigint, real, double precision, "
+						"numeric or boolean; cast the column in a view or "
+						"subquery.", NameStr(att->attname)));
 	f->column = i;
 }
 
@@ -154,7 +239,7 @@ md_row_map(MdCallSite *site, TupleDesc desc, MemoryContext mcxt)
 		f = md_feature_index(model, colname, strlen(colname));
 		if (f < 0)
 			continue;
-		map_column(site, desc, i, &map->features[f]);
+		map_column(site, desc, i, (uint32) f, &map->features[f]);
 		map->natts = Max(map->natts, i + 1);
 	}
 
@@ -182,38 +267,59 @@ md_read_row(MdCallSite *site, const MdRowMap *map, const Datum *values,
 	for (int f = 0; f < map->n_features; f++)
 	{
 		int			c = map->features[f].column;
+		MdValueKind kind = map->features[f].kind;
 
-		x[f] = isnull[c] ? NAN : md_value_double(map->features[f].kind,
-												 values[c]);
+		if (isnull[c])
+			x[f] = NAN;
+		else if (kind == MD_VALUE_TEXT || kind == MD_VALUE_BPCHAR)
+			x[f] = text_datum_code(site, (uint32) f, kind, values[c]);
+		else
+			x[f] = md_value_double(kind, values[c]);
 	}
 }
 
-/* The feature value of the jsonb value of key 'key' (of 'len' bytes). */
+/* The value of feature 'f' given as the jsonb value 'v'. */
 static double
-json_feature_value(MdCallSite *site, const JsonbValue *v, const char *key,
-				   int len)
+json_feature_value(MdCallSite *site, uint32 f, const JsonbValue *v)
 {
+	const md_model *model = &site->loaded->model;
+
+	if (v->type == jbvNull)
+		return NAN;
+	if (is_categorical(site, f))
+	{
+		if (v->type != jbvString)
+			ereport(ERROR,
+					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("feature \"%s\" of model \"%s\" is categorical: "
+						   "it must be a string or null in the JSON object",
+						   md_feature_name(model, f), site->name),
+					errhint("Pass a category name such as \"%s\"; missing "
+							"values may be null or left out.",
+							md_category_name(model, f, 0)));
+		return category_code(site, f, v->val.string.val, v->val.string.len);
+	}
 	switch (v->type)
 	{
-		case jbvNull:
-			return NAN;
 		case jbvNumeric:
-			return md_value_double(MD_VALUE_NUMERIC, NumericGetDatum(v->val.numeric));
+			return md_value_double(MD_VALUE_NUMERIC,
+								   NumericGetDatum(v->val.numeric));
 		case jbvBool:
 			return v->val.boolean ? 1.0 : 0.0;
 		default:
 			ereport(ERROR,
 					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("feature \"%.*s\" of model \"%s\" must be a number "
-						   "or null in the JSON object", len, key, site->name),
+					errmsg("feature \"%s\" of model \"%s\" must be a number "
+						   "or null in the JSON object",
+						   md_feature_name(model, f), site->name),
 					errhint("Missing values may be null or left out."));
 	}
 	pg_unreachable();
 }
 
 /*
- * Read a jsonb object of feature name -> number, boolean or null into the
- * site's features; a feature without a key is missing.
+ * Read a jsonb object of feature name -> number, boolean, category name or
+ * null into the site's features; a feature without a key is missing.
  */
 void
 md_read_jsonb(MdCallSite *site, Jsonb *features)
@@ -258,6 +364,6 @@ md_read_jsonb(MdCallSite *site, Jsonb *features)
 							"make it a missing value."));
 		token = JsonbIteratorNext(&it, &v, true);
 		Assert(token == WJB_VALUE);
-		x[f] = json_feature_value(site, &v, key, len);
+		x[f] = json_feature_value(site, (uint32) f, &v);
 	}
 }

@@ -22,7 +22,9 @@
 
 /*
  * How a value of one SQL type becomes a feature value.  Chosen once per
- * feature (column or array element type), applied per row.
+ * feature (column or array element type), applied per row.  The numeric
+ * kinds are for numeric features; the text kinds (columns only) are for
+ * categorical features, whose text becomes a category code.
  */
 typedef enum MdValueKind
 {
@@ -32,7 +34,9 @@ typedef enum MdValueKind
 	MD_VALUE_INT8,
 	MD_VALUE_INT4,
 	MD_VALUE_INT2,
-	MD_VALUE_BOOL
+	MD_VALUE_BOOL,
+	MD_VALUE_TEXT,				/* text, character varying */
+	MD_VALUE_BPCHAR				/* character(n): trailing blanks ignored */
 } MdValueKind;
 
 extern bool md_value_kind(Oid type, MdValueKind *kind);
@@ -78,7 +82,10 @@ typedef enum MdTargetKind
 	MD_TARGET_INT8,				/* the class index */
 	MD_TARGET_INT4,
 	MD_TARGET_INT2,
-	MD_TARGET_PROBA				/* float8[] of class probabilities */
+	MD_TARGET_PROBA,			/* float8[] of class probabilities */
+	MD_TARGET_TEXT,				/* the class label */
+	MD_TARGET_VARCHAR,
+	MD_TARGET_BPCHAR
 } MdTargetKind;
 
 /* A table column that receives scores. */

@@ -2,7 +2,8 @@
  *
  * predict_named.c
  *	  SQL scoring functions that take the features by name: a row
- *	  (predict('m', t)) or a jsonb object (predict('m', '{"a": 1}')).
+ *	  (predict('m', t)) or a jsonb object (predict('m', '{"a": 1}')), for
+ *	  predict(), predict_proba(), predict_raw() and predict_class().
  *
  * A row argument arrives as a composite datum.  Its row type is matched to
  * the model's features once per call site (features.c) and checked per row
@@ -24,9 +25,11 @@
 PG_FUNCTION_INFO_V1(md_predict_row);
 PG_FUNCTION_INFO_V1(md_predict_proba_row);
 PG_FUNCTION_INFO_V1(md_predict_raw_row);
+PG_FUNCTION_INFO_V1(md_predict_class_row);
 PG_FUNCTION_INFO_V1(md_predict_jsonb);
 PG_FUNCTION_INFO_V1(md_predict_proba_jsonb);
 PG_FUNCTION_INFO_V1(md_predict_raw_jsonb);
+PG_FUNCTION_INFO_V1(md_predict_class_jsonb);
 
 /* A call site's row type and how its columns map to the model. */
 typedef struct RowInput
@@ -108,13 +111,18 @@ md_read_row_arg(MdCallSite *site, HeapTupleHeader row)
 	md_read_row(site, in->map, in->slot->tts_values, in->slot->tts_isnull);
 }
 
-/* Score the features read into the site: a float8 or a float8[]. */
+/*
+ * Score the features read into the site: a float8, a float8[], or the
+ * class label as text.
+ */
 Datum
 md_score_features(MdCallSite *site, md_output kind)
 {
 	uint32		width = md_check_output(site, kind);
 
 	md_score_row(site, kind, site->features, NULL);
+	if (kind == MD_OUTPUT_CLASS)
+		return md_class_label_text(site);
 	if (kind == MD_OUTPUT_PREDICT)
 		return Float8GetDatum(site->out[0]);
 	return md_float8_array(site->out, (int) width);
@@ -157,6 +165,12 @@ md_predict_raw_row(PG_FUNCTION_ARGS)
 }
 
 Datum
+md_predict_class_row(PG_FUNCTION_ARGS)
+{
+	return score_row(fcinfo, MD_OUTPUT_CLASS);
+}
+
+Datum
 md_predict_jsonb(PG_FUNCTION_ARGS)
 {
 	return score_jsonb(fcinfo, MD_OUTPUT_PREDICT);
@@ -172,4 +186,10 @@ Datum
 md_predict_raw_jsonb(PG_FUNCTION_ARGS)
 {
 	return score_jsonb(fcinfo, MD_OUTPUT_RAW);
+}
+
+Datum
+md_predict_class_jsonb(PG_FUNCTION_ARGS)
+{
+	return score_jsonb(fcinfo, MD_OUTPUT_CLASS);
 }

@@ -10,9 +10,10 @@
  *	                                     XGBClassifier.predict); for a
  *	                                     multi-class model the argmax
  *	  double precision[]                 the class probabilities
+ *	  text, varchar, char                the class label, as predict_class()
  *
- * A numeric column's typmod and a domain's constraints are applied, as an
- * assignment would apply them.
+ * A numeric, varchar or char column's typmod and a domain's constraints
+ * are applied, as an assignment would apply them.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,6 +46,12 @@ md_target_kind(Oid base_type, const char *column)
 			return MD_TARGET_INT2;
 		case FLOAT8ARRAYOID:
 			return MD_TARGET_PROBA;
+		case TEXTOID:
+			return MD_TARGET_TEXT;
+		case VARCHAROID:
+			return MD_TARGET_VARCHAR;
+		case BPCHAROID:
+			return MD_TARGET_BPCHAR;
 	}
 	ereport(ERROR,
 			errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -52,7 +59,8 @@ md_target_kind(Oid base_type, const char *column)
 				   column, format_type_be(base_type)),
 			errhint("Use double precision, real or numeric for the "
 					"prediction, smallint, integer or bigint for the class, "
-					"or double precision[] for the class probabilities."));
+					"text for the class label, or double precision[] for "
+					"the class probabilities."));
 	pg_unreachable();
 }
 
@@ -101,6 +109,9 @@ md_check_target_model(MdCallSite *site, MdTargetKind kind)
 		case MD_TARGET_INT8:
 		case MD_TARGET_INT4:
 		case MD_TARGET_INT2:
+		case MD_TARGET_TEXT:
+		case MD_TARGET_VARCHAR:
+		case MD_TARGET_BPCHAR:
 			if (md_output_width(&site->loaded->model, MD_OUTPUT_CLASS) == 0)
 				ereport(ERROR,
 						errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -120,6 +131,25 @@ class_index(MdCallSite *site)
 {
 	md_score_row(site, MD_OUTPUT_CLASS, site->features, NULL);
 	return (int64) site->out[0];
+}
+
+/*
+ * The class label of the site's features, as text, or as varchar(n) or
+ * char(n) with their typmod applied as an assignment does (too long is an
+ * error, char(n) is padded).
+ */
+static Datum
+class_label(MdCallSite *site, MdTargetKind kind, int32 typmod)
+{
+	Datum		label;
+
+	md_score_row(site, MD_OUTPUT_CLASS, site->features, NULL);
+	label = md_class_label_text(site);
+	if (typmod < 0 || kind == MD_TARGET_TEXT)
+		return label;
+	return DirectFunctionCall3(kind == MD_TARGET_VARCHAR ? varchar : bpchar,
+							   label, Int32GetDatum(typmod),
+							   BoolGetDatum(false));
 }
 
 /*
@@ -152,6 +182,10 @@ md_score_target(MdCallSite *site, MdTargetKind kind, int32 typmod)
 						errmsg("class " INT64_FORMAT " of model \"%s\" is out "
 							   "of range for type smallint", class, site->name));
 			return Int16GetDatum((int16) class);
+		case MD_TARGET_TEXT:
+		case MD_TARGET_VARCHAR:
+		case MD_TARGET_BPCHAR:
+			return class_label(site, kind, typmod);
 		default:
 			break;
 	}

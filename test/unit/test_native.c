@@ -181,6 +181,48 @@ check_price(const char *dir)
 	unload(&c);
 }
 
+/*
+ * churn.json's encoder refuses unknown plans: md_category_code names the
+ * feature and the text, quoting at most 100 bytes of it and never half a
+ * UTF-8 character.
+ */
+static void
+check_unknown_category(const char *dir)
+{
+	char		value[120];
+	char		want[160];
+	md_error	err;
+	double		code = 7;
+	compiled	c;
+
+	if (!load(dir, "churn.json", &c))
+		return;
+	tap_ok(md_category_code(&c.m, 1, "gold", 4, &code, &err) == MD_ERR_INPUT &&
+		   code == 7 &&
+		   strcmp(err.message, "feature \"plan\": unknown category \"gold\"") == 0 &&
+		   strstr(err.hint, "\"basic\", \"premium\", \"pro\"") != NULL,
+		   "churn: an unknown plan is refused, naming it: %s", err.message);
+	tap_ok(md_category_code(&c.m, 1, "pro", 3, &code, &err) == MD_OK && code == 2 &&
+		   md_category_code(&c.m, 1, "pro ", 4, &code, &err) == MD_ERR_INPUT,
+		   "churn: names match exactly (\"pro \" is not \"pro\")");
+	/* 99 'a', then U+00E9 in bytes 99-100: the quote stops before it */
+	memset(value, 'a', 99);
+	memcpy(value + 99, "\xc3\xa9zzz", 5);
+	snprintf(want, sizeof(want), "feature \"plan\": unknown category \"%.99s...\"",
+			 value);
+	tap_ok(md_category_code(&c.m, 1, value, 104, &code, &err) == MD_ERR_INPUT &&
+		   strcmp(err.message, want) == 0,
+		   "churn: a long unknown value is quoted to 99 bytes, not into a "
+		   "character");
+	memcpy(value + 99, "z\xc3\xa9", 3);
+	snprintf(want, sizeof(want), "feature \"plan\": unknown category \"%.100s...\"",
+			 value);
+	tap_ok(md_category_code(&c.m, 1, value, 102, &code, &err) == MD_ERR_INPUT &&
+		   strcmp(err.message, want) == 0,
+		   "churn: ... and to 100 bytes when the cut falls between characters");
+	unload(&c);
+}
+
 /* Awkward rows: NaN, infinities, codes in and out of range, huge values. */
 static void
 awkward_row(double *x, uint32_t n, unsigned seed)
@@ -341,6 +383,7 @@ main(int argc, char **argv)
 
 	check_mixed(dir);
 	check_price(dir);
+	check_unknown_category(dir);
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)
 	{
 		corrupt_sweep(dir, fixtures[i]);
