@@ -52,12 +52,7 @@ ok(1, "backend $pid waits inside deploy()");
 
 my $log_offset = -s $node->logfile;
 kill 'KILL', $pid;
-ok($node->wait_for_log(qr/server process \(PID $pid\) was terminated by signal 9/, $log_offset),
-	'the postmaster saw the backend die');
-ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset),
-	'and reinitialised shared memory');
-$node->poll_query_until('postgres', 'SELECT true')
-  or die 'the server did not come back';
+wait_crash_restart($node, $pid, $log_offset);
 eval { $_->quit } foreach ($holder, $locker, $deployer);
 
 is($node->safe_psql('postgres', 'SELECT count(*) FROM model_deploy.shared_models'),

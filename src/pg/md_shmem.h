@@ -85,6 +85,7 @@ typedef struct MdSharedStore
 
 /* shmem.c */
 extern int	md_shared_memory_kb;
+extern int	md_debug_sleep_in_lock_ms;
 extern bool md_shmem_preloaded(void);
 extern bool md_shmem_requested(void);
 extern MdSharedStore *md_shmem_attach(void);

@@ -50,13 +50,20 @@
  * No lock is held while compiling or scoring; locks are held only for
  * dshash lookups, the allocation step, and the diagnostics' scans.
  *
+ * Crash tests need a backend that holds the allocation lock long enough to
+ * be seen holding it and killed: model_deploy.debug_sleep_in_lock (a
+ * superuser setting, 0 and without effect unless a test sets it) makes the
+ * allocation step sleep that long with the lock held.
+ *
  *-------------------------------------------------------------------------
  */
 #include "md_shmem.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "utils/memutils.h"
+#include "utils/wait_event.h"
 
 /* The pins this backend holds (a backend pins a few entries at a time). */
 static MdSharedEntry **held = NULL;
@@ -264,6 +271,31 @@ evict(MdSharedStore *s, const MdSharedKey *key)
 	return true;
 }
 
+/*
+ * The test hook model_deploy.debug_sleep_in_lock: sleep with the allocation
+ * lock held.  Interrupts are held with it, so only a crash or an immediate
+ * shutdown ends the sleep early; the wait shows as wait_event Extension.
+ */
+static void
+debug_sleep_in_lock(void)
+{
+	TimestampTz end;
+	long		ms;
+
+	if (md_debug_sleep_in_lock_ms <= 0)
+		return;
+	end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+									  md_debug_sleep_in_lock_ms);
+	while ((ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(),
+												 end)) > 0)
+	{
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
 static dsa_pointer
 try_allocate(MdSharedStore *s, Size size)
 {
@@ -291,6 +323,7 @@ allocate_blob(MdSharedStore *s, Size size, bool *too_large)
 	if (*too_large)
 		return InvalidDsaPointer;
 	LWLockAcquire(s->shmem->evict_lock, LW_EXCLUSIVE);
+	debug_sleep_in_lock();
 	dp = try_allocate(s, size);
 	if (!DsaPointerIsValid(dp))
 	{
