@@ -165,6 +165,7 @@ startup_shmem(void)
 		s->blob_area_size = blob_area_size();
 		s->index_handle = create_index(s->index_place, s->tranche_id);
 		create_blob_area(s->blob_place, s->blob_area_size, s->tranche_id);
+		pg_atomic_init_u32(&s->reserved, 0);
 		pg_atomic_init_u64(&s->compiles, 0);
 		pg_atomic_init_u64(&s->shared_hits, 0);
 		pg_atomic_init_u64(&s->local_copies, 0);
