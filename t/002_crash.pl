@@ -27,11 +27,7 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM model_deploy.shared_models
 	'3', 'three versions in shared memory');
 
 # a session scoring through a cursor: c_diab stays pinned
-my $holder = $node->background_psql('postgres');
-$holder->query_safe(
-	"BEGIN; DECLARE c CURSOR FOR SELECT model_deploy.predict('c_diab', x) FROM md_probe
-	 WHERE fixture = 'diabetes_reg';
-	 FETCH 1 FROM c;");
+my $holder = open_cursor($node, 'predict', 'c_diab', 'diabetes_reg');
 is($node->safe_psql('postgres', "SELECT pins FROM model_deploy.shared_models WHERE name = 'c_diab'"),
 	'1', 'c_diab is pinned by the open cursor');
 

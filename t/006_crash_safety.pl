@@ -3,9 +3,11 @@
 #      lock (model_deploy.debug_sleep_in_lock keeps it there), with a
 #      deploy committed and another open at that moment;
 #   2. an immediate shutdown (pg_ctl -m immediate) with deploys committed,
-#      open in a transaction, and waiting inside deploy();
+#      open in a transaction, and waiting inside deploy(), and a backend
+#      holding the store's lock;
 #   3. kill -9 of a score_table() job, then the job run again;
-#   4. kill -9 of a hot standby's backend holding its store's lock.
+#   4. kill -9 of a hot standby's backend holding its store's lock, and a
+#      standby session holding a pin ended by a replay conflict.
 # After each: the registry is consistent (amcheck), every committed
 # version is there and scores as XGBoost does, nothing uncommitted is, the
 # store fills up again and its lock is free.
@@ -117,7 +119,8 @@ is( $node->safe_psql('postgres', q{
 my $started = time;
 is($node->safe_psql('postgres', "SELECT md_check('k_diab', 'diabetes_reg')", timeout => 60),
 	'200', 'a loaded version scores meanwhile');
-cmp_ok(time - $started, '<', 10, 'without waiting for the lock');
+my $took = time - $started;
+cmp_ok($took, '<', 10, sprintf('without waiting for the lock (%.2f s)', $took));
 is(deploy('k_iris', 'iris_softmax'), '2', 'a new version of k_iris is committed meanwhile');
 $scores{k_iris} = 'iris_softmax';
 my $open = $node->background_psql('postgres');
@@ -164,9 +167,16 @@ ok( $node->poll_query_until('postgres',
 		"SELECT EXISTS (SELECT FROM pg_locks WHERE pid = $blocked_pid AND NOT granted)"),
 	'a third deploy waits inside deploy() for the registry lock of the open one');
 
+my ($imm_sleeper) = sleep_in_lock($node, 'k_open', 'bc_logistic', 'and a backend loading k_open');
+
 $log_offset = -s $node->logfile;
+$started = time;
 $node->stop('immediate');
-eval { $_->quit } foreach ($in_txn, $blocked);
+$took = time - $started;
+cmp_ok($took, '<', 5,
+	sprintf('the immediate shutdown ends them all at once, the one holding the lock too (%.2f s)',
+		$took));
+eval { $_->quit } foreach ($in_txn, $blocked, $imm_sleeper);
 $node->start;
 ok($node->wait_for_log(qr/database system was not properly shut down; automatic recovery in progress/,
 		$log_offset),
@@ -262,6 +272,27 @@ check_registry($standby, 'on the standby after kill -9 in the lock', \%scores);
 is( $standby->safe_psql('postgres', q{
 	SELECT count(*) || '|' || sum(pins) FROM model_deploy.shared_models}),
 	scalar(keys %scores) . '|0', 'the standby\'s store filled up again, nothing pinned');
+
+# A standby session scoring through a cursor pins s_new; the primary drops
+# the model and vacuums; replay conflicts with the session's snapshot and
+# ends it (FATAL, it is idle in its transaction): its pin is released, once.
+$standby->append_conf('postgresql.conf', 'max_standby_streaming_delay = 0');
+$standby->reload;
+my $cursor = open_cursor($standby, 'predict_raw', 's_new', 'iris_softmax', on_error_stop => 0);
+is($standby->safe_psql('postgres', "SELECT pins FROM model_deploy.shared_models WHERE name = 's_new'"),
+	'1', 'a standby session\'s cursor pins s_new');
+$log_offset = -s $standby->logfile;
+$node->safe_psql('postgres', "SELECT model_deploy.drop_model('s_new')");
+$node->safe_psql('postgres', 'VACUUM model_deploy.model_version');
+$node->wait_for_catchup($standby);
+ok($standby->wait_for_log(qr/terminating connection due to conflict with recovery/, $log_offset),
+	'the primary drops the model and vacuums: replay ends the session');
+eval { $cursor->quit };
+is( $standby->safe_psql('postgres', q{
+	SELECT status, pins FROM model_deploy.shared_models WHERE name = 's_new'}),
+	'dropped|0', 'its pin is released, once: the dropped copy is unpinned');
+delete $scores{s_new};
+check_registry($standby, 'on the standby after the conflict', \%scores);
 
 $standby->stop;
 $node->stop;

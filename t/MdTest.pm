@@ -18,7 +18,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
 our @EXPORT = qw(md_node fixture_file load_fixture_sql setup_checks_sql
-  wait_crash_restart);
+  wait_crash_restart open_cursor);
 
 # A new node with model_deploy preloaded and the given extra settings.
 sub md_node
@@ -105,6 +105,20 @@ sub wait_crash_restart
 		'and reinitialised shared memory');
 	$node->poll_query_until('postgres', 'SELECT true')
 	  or die 'the server did not come back';
+}
+
+# A session scoring $fixture's inputs (md_probe) with $fn('$model', x)
+# through a cursor, its first row fetched: it holds a pin on the version
+# until the transaction ends.  Returns the BackgroundPsql session.
+sub open_cursor
+{
+	my ($node, $fn, $model, $fixture, %params) = @_;
+	my $session = $node->background_psql('postgres', %params);
+	$session->query_safe(
+		"BEGIN; DECLARE c CURSOR FOR SELECT model_deploy.$fn('$model', x) FROM md_probe
+		 WHERE fixture = '$fixture';
+		 FETCH 1 FROM c;");
+	return $session;
 }
 
 1;
