@@ -27,11 +27,7 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM model_deploy.shared_models
 	'3', 'three versions in shared memory');
 
 # a session scoring through a cursor: c_diab stays pinned
-my $holder = $node->background_psql('postgres');
-$holder->query_safe(
-	"BEGIN; DECLARE c CURSOR FOR SELECT model_deploy.predict('c_diab', x) FROM md_probe
-	 WHERE fixture = 'diabetes_reg';
-	 FETCH 1 FROM c;");
+my $holder = open_cursor($node, 'predict', 'c_diab', 'diabetes_reg');
 is($node->safe_psql('postgres', "SELECT pins FROM model_deploy.shared_models WHERE name = 'c_diab'"),
 	'1', 'c_diab is pinned by the open cursor');
 
@@ -52,12 +48,7 @@ ok(1, "backend $pid waits inside deploy()");
 
 my $log_offset = -s $node->logfile;
 kill 'KILL', $pid;
-ok($node->wait_for_log(qr/server process \(PID $pid\) was terminated by signal 9/, $log_offset),
-	'the postmaster saw the backend die');
-ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset),
-	'and reinitialised shared memory');
-$node->poll_query_until('postgres', 'SELECT true')
-  or die 'the server did not come back';
+wait_crash_restart($node, $pid, $log_offset);
 eval { $_->quit } foreach ($holder, $locker, $deployer);
 
 is($node->safe_psql('postgres', 'SELECT count(*) FROM model_deploy.shared_models'),

@@ -5,6 +5,9 @@
 # model 'name' and compares the raw margins with the ones XGBoost wrote
 # (test/fixtures/xgboost/FIXTURE.expected.csv), bit for bit; it returns the
 # number of rows, and raises an error if any row differs.
+#
+# wait_crash_restart($node, $pid, $log_offset) waits until the postmaster
+# has seen backend $pid die of signal 9 (two tests) and is back.
 package MdTest;
 
 use strict;
@@ -14,7 +17,8 @@ use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
-our @EXPORT = qw(md_node fixture_file load_fixture_sql setup_checks_sql);
+our @EXPORT = qw(md_node fixture_file load_fixture_sql setup_checks_sql
+  wait_crash_restart open_cursor);
 
 # A new node with model_deploy preloaded and the given extra settings.
 sub md_node
@@ -89,6 +93,32 @@ BEGIN
 END
 $$;
 SQL
+}
+
+sub wait_crash_restart
+{
+	my ($node, $pid, $offset) = @_;
+	Test::More::ok(
+		$node->wait_for_log(qr/server process \(PID $pid\) was terminated by signal 9/, $offset),
+		"the postmaster saw backend $pid die");
+	Test::More::ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset),
+		'and reinitialised shared memory');
+	$node->poll_query_until('postgres', 'SELECT true')
+	  or die 'the server did not come back';
+}
+
+# A session scoring $fixture's inputs (md_probe) with $fn('$model', x)
+# through a cursor, its first row fetched: it holds a pin on the version
+# until the transaction ends.  Returns the BackgroundPsql session.
+sub open_cursor
+{
+	my ($node, $fn, $model, $fixture, %params) = @_;
+	my $session = $node->background_psql('postgres', %params);
+	$session->query_safe(
+		"BEGIN; DECLARE c CURSOR FOR SELECT model_deploy.$fn('$model', x) FROM md_probe
+		 WHERE fixture = '$fixture';
+		 FETCH 1 FROM c;");
+	return $session;
 }
 
 1;

@@ -68,6 +68,7 @@ typedef struct MdShmem
 	void	   *index_place;	/* DSA area of the index */
 	void	   *blob_place;		/* DSA area of the blobs */
 	Size		blob_area_size;
+	pg_atomic_uint32 reserved;	/* blobs reserved, not yet in the index */
 	pg_atomic_uint64 compiles;
 	pg_atomic_uint64 shared_hits;
 	pg_atomic_uint64 local_copies;
@@ -85,6 +86,7 @@ typedef struct MdSharedStore
 
 /* shmem.c */
 extern int	md_shared_memory_kb;
+extern int	md_debug_sleep_in_lock_ms;
 extern bool md_shmem_preloaded(void);
 extern bool md_shmem_requested(void);
 extern MdSharedStore *md_shmem_attach(void);

@@ -42,13 +42,24 @@
  * The compiled blob is then copied into memory reserved from the blob area
  * (evicting least recently used unpinned entries until it fits, under one
  * lock that serialises this allocation step only) and inserted into the
- * index.  If another backend inserted the same version meanwhile, its
- * copy wins and ours is freed.  Nothing is half done when an ERROR strikes:
- * the blob is private until the insert, which is the last step, and a
- * reserved blob not yet inserted is freed on ERROR and at exit.
+ * index.  Several backends often compile a new version at once: under the
+ * lock each first looks for a copy another one published meanwhile, and
+ * pins that instead; one that finds no room looks again afterwards.  If
+ * another backend inserted the same version between our look and our
+ * insert, its copy wins and ours is freed.  Nothing is half done when an
+ * ERROR strikes: the blob is private until the insert, which is the last
+ * step, and a reserved blob not yet inserted is freed on ERROR and at exit.
+ * The store counts such reserved blobs: room they hold cannot be made by
+ * evicting, so a version is "too large" only if it did not fit once every
+ * entry was evicted and no other blob was reserved.
  *
  * No lock is held while compiling or scoring; locks are held only for
  * dshash lookups, the allocation step, and the diagnostics' scans.
+ *
+ * Crash tests need a backend that holds the allocation lock long enough to
+ * be seen holding it and killed: model_deploy.debug_sleep_in_lock (a
+ * superuser setting, 0 and without effect unless a test sets it) makes the
+ * allocation step sleep that long with the lock held.
  *
  *-------------------------------------------------------------------------
  */
@@ -56,7 +67,9 @@
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "utils/memutils.h"
+#include "utils/wait_event.h"
 
 /* The pins this backend holds (a backend pins a few entries at a time). */
 static MdSharedEntry **held = NULL;
@@ -148,6 +161,14 @@ md_shared_release(MdSharedEntry *entry)
 	}
 }
 
+/* Our reserved blob is in the index now, or freed. */
+static void
+end_in_flight(MdSharedStore *s)
+{
+	in_flight = InvalidDsaPointer;
+	pg_atomic_fetch_sub_u32(&s->shmem->reserved, 1);
+}
+
 static void
 release_all(int code, Datum arg)
 {
@@ -158,8 +179,30 @@ release_all(int code, Datum arg)
 	if (DsaPointerIsValid(in_flight))
 	{
 		dsa_free(s->blob_area, in_flight);
-		in_flight = InvalidDsaPointer;
+		end_in_flight(s);
 	}
+}
+
+/*
+ * Pin the entry 'key' if it is in the index, and point *blob at its
+ * compiled model; the caller reserved a pin slot.  Cannot fail.
+ */
+static MdSharedEntry *
+find_and_pin(MdSharedStore *s, const MdSharedKey *key, const void **blob)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	MdSharedEntry *entry = dshash_find(s->index, key, false);
+	dsa_pointer dp;
+
+	if (entry == NULL)
+		return NULL;
+	pin(entry, now);
+	dp = entry->blob;
+	dshash_release_lock(s->index, entry);
+	pg_atomic_fetch_add_u64(&s->shmem->shared_hits, 1);
+	/* in place: already mapped, cannot fail */
+	*blob = dsa_get_address(s->blob_area, dp);
+	return entry;
 }
 
 /*
@@ -172,23 +215,11 @@ md_shared_find(int64 deploy_id, const void **blob)
 {
 	MdSharedStore *s = store();
 	MdSharedKey key = key_of(deploy_id);
-	TimestampTz now = GetCurrentTimestamp();
-	MdSharedEntry *entry;
-	dsa_pointer dp;
 
 	if (s == NULL)
 		return NULL;
 	reserve_pin_slot();
-	entry = dshash_find(s->index, &key, false);
-	if (entry == NULL)
-		return NULL;
-	pin(entry, now);
-	dp = entry->blob;
-	dshash_release_lock(s->index, entry);
-	pg_atomic_fetch_add_u64(&s->shmem->shared_hits, 1);
-	/* in place: already mapped, cannot fail */
-	*blob = dsa_get_address(s->blob_area, dp);
-	return entry;
+	return find_and_pin(s, &key, blob);
 }
 
 /* An eviction candidate. */
@@ -264,6 +295,31 @@ evict(MdSharedStore *s, const MdSharedKey *key)
 	return true;
 }
 
+/*
+ * The test hook model_deploy.debug_sleep_in_lock: sleep with the allocation
+ * lock held.  Interrupts are held with it, so only a crash or an immediate
+ * shutdown ends the sleep early; the wait shows as wait_event Extension.
+ */
+static void
+debug_sleep_in_lock(void)
+{
+	TimestampTz end;
+	long		ms;
+
+	if (md_debug_sleep_in_lock_ms <= 0)
+		return;
+	end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+									  md_debug_sleep_in_lock_ms);
+	while ((ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(),
+												 end)) > 0)
+	{
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
 static dsa_pointer
 try_allocate(MdSharedStore *s, Size size)
 {
@@ -272,25 +328,42 @@ try_allocate(MdSharedStore *s, Size size)
 }
 
 /*
- * Reserve 'size' bytes of the blob area, evicting unpinned versions, least
- * recently used first, until it fits; InvalidDsaPointer if even that does
- * not make room, and then *too_large says if it could never fit (it did not
- * fit once every version was evicted).  evict_lock makes us the only
- * evictor, so the room we make is not taken by another one.
+ * Reserve 'size' bytes of the blob area for the entry 'key' (in_flight),
+ * evicting unpinned versions, least recently used first, until it fits.
+ * Unless another backend published the entry meanwhile: then it returns
+ * InvalidDsaPointer and *existing, pinned.  InvalidDsaPointer and no
+ * *existing if even evicting does not make room; *too_large then says if
+ * it could never fit (it did not fit once every version was evicted, and
+ * no room was reserved by others).  evict_lock makes us the only evictor,
+ * so the room we make is not taken by another one.
  */
 static dsa_pointer
-allocate_blob(MdSharedStore *s, Size size, bool *too_large)
+allocate_blob(MdSharedStore *s, const MdSharedKey *key, Size size,
+			  MdSharedEntry **existing, const void **existing_blob,
+			  bool *too_large)
 {
 	dsa_pointer dp;
+	bool		others_reserved;
 	Victim	   *victims;
 	int			n_victims;
 	int			n_entries;
 	int			evicted = 0;
 
+	*existing = NULL;
 	*too_large = size > s->shmem->blob_area_size;
 	if (*too_large)
 		return InvalidDsaPointer;
 	LWLockAcquire(s->shmem->evict_lock, LW_EXCLUSIVE);
+	debug_sleep_in_lock();
+	/* under the lock, so that nobody evicts it before we pin it */
+	*existing = find_and_pin(s, key, existing_blob);
+	if (*existing != NULL)
+	{
+		LWLockRelease(s->shmem->evict_lock);
+		return InvalidDsaPointer;
+	}
+	/* reserving needs this lock: nobody reserves more until we are done */
+	others_reserved = pg_atomic_read_u32(&s->shmem->reserved) > 0;
 	dp = try_allocate(s, size);
 	if (!DsaPointerIsValid(dp))
 	{
@@ -302,8 +375,15 @@ allocate_blob(MdSharedStore *s, Size size, bool *too_large)
 			evicted++;
 			dp = try_allocate(s, size);
 		}
-		*too_large = !DsaPointerIsValid(dp) && evicted == n_entries;
+		*too_large =
+			!DsaPointerIsValid(dp) && evicted == n_entries && !others_reserved;
 		pfree(victims);
+	}
+	if (DsaPointerIsValid(dp))
+	{
+		Assert(!DsaPointerIsValid(in_flight));
+		in_flight = dp;
+		pg_atomic_fetch_add_u32(&s->shmem->reserved, 1);
 	}
 	LWLockRelease(s->shmem->evict_lock);
 	return dp;
@@ -330,21 +410,28 @@ md_shared_publish(const MdVersionRef *ref, const void *blob, Size blob_size,
 	if (s == NULL)
 		return NULL;
 	reserve_pin_slot();
-	dp = allocate_blob(s, blob_size, too_large);
+	dp = allocate_blob(s, &key, blob_size, &entry, shared_blob, too_large);
+	/* no room: perhaps because another backend was publishing it */
+	if (entry == NULL && !DsaPointerIsValid(dp))
+		entry = find_and_pin(s, &key, shared_blob);
+	if (entry != NULL)
+	{
+		*too_large = false;
+		return entry;
+	}
 	if (!DsaPointerIsValid(dp))
 		return NULL;
-	in_flight = dp;
-	memcpy(dsa_get_address(s->blob_area, dp), blob, blob_size);
-
 	PG_TRY();
 	{
+		/* mapping a segment may ERROR */
+		memcpy(dsa_get_address(s->blob_area, dp), blob, blob_size);
 		/* may need index memory: ERROR if none */
 		entry = dshash_find_or_insert(s->index, &key, &found);
 	}
 	PG_CATCH();
 	{
 		dsa_free(s->blob_area, dp);
-		in_flight = InvalidDsaPointer;
+		end_in_flight(s);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -366,7 +453,7 @@ md_shared_publish(const MdVersionRef *ref, const void *blob, Size blob_size,
 	dshash_release_lock(s->index, entry);
 	if (found)
 		dsa_free(s->blob_area, in_flight);
-	in_flight = InvalidDsaPointer;
+	end_in_flight(s);
 	*shared_blob = dsa_get_address(s->blob_area, dp);
 	return entry;
 }

@@ -47,6 +47,7 @@
 #define MD_MIN_SHARED_MEMORY_KB 128
 
 int			md_shared_memory_kb;
+int			md_debug_sleep_in_lock_ms;
 
 static MdShmem *md_shmem = NULL;
 static bool preloaded = false;
@@ -164,6 +165,7 @@ startup_shmem(void)
 		s->blob_area_size = blob_area_size();
 		s->index_handle = create_index(s->index_place, s->tranche_id);
 		create_blob_area(s->blob_place, s->blob_area_size, s->tranche_id);
+		pg_atomic_init_u32(&s->reserved, 0);
 		pg_atomic_init_u64(&s->compiles, 0);
 		pg_atomic_init_u64(&s->shared_hits, 0);
 		pg_atomic_init_u64(&s->local_copies, 0);
@@ -191,6 +193,14 @@ md_shmem_init(void)
 							&md_shared_memory_kb, 256 * 1024, 0,
 							MAX_KILOBYTES, PGC_POSTMASTER, GUC_UNIT_KB,
 							check_shared_memory, NULL, NULL);
+	/* for crash tests only: see debug_sleep_in_lock() in shared_store.c */
+	DefineCustomIntVariable("model_deploy.debug_sleep_in_lock",
+							"Testing only: time a backend sleeps while it "
+							"holds the shared store's allocation lock.",
+							NULL,
+							&md_debug_sleep_in_lock_ms, 0, 0, 3600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
 
 	if (md_shared_memory_kb == 0)
 		return;

@@ -241,7 +241,7 @@ load(MdLoadedModel *fresh, const MdVersionRef *ref)
 		fresh->shared = md_shared_publish(ref, blob, blob_len, &shared_blob,
 										  &too_large);
 		if (fresh->shared != NULL)
-			open_blob(fresh, shared_blob, blob_len);
+			open_blob(fresh, shared_blob, fresh->shared->blob_size);
 		else
 		{
 			if (md_store_is_shared())
