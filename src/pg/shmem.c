@@ -27,11 +27,14 @@
  * thousands of versions loaded at once.
  *
  * Without shared_preload_libraries, or with model_deploy.shared_memory set
- * to 0, nothing is reserved and store.c keeps models per backend.
+ * to 0, none of this is reserved and store.c keeps models per backend.  The
+ * same hooks also reserve the serving statistics (stats_shmem.c), which
+ * only need preloading.
  *
  *-------------------------------------------------------------------------
  */
 #include "md_shmem.h"
+#include "md_stats.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -99,8 +102,12 @@ request_shmem(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	RequestAddinShmemSpace(shmem_size());
-	RequestNamedLWLockTranche(MD_TRANCHE_NAME, 1);
+	if (md_shared_memory_kb != 0)
+	{
+		RequestAddinShmemSpace(shmem_size());
+		RequestNamedLWLockTranche(MD_TRANCHE_NAME, 1);
+	}
+	md_stats_shmem_request();
 }
 
 /* Create the index area and the (empty) index in it; returns its handle. */
@@ -149,6 +156,9 @@ startup_shmem(void)
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
+	md_stats_shmem_startup();
+	if (md_shared_memory_kb == 0)
+		return;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	md_shmem = ShmemInitStruct(MD_SHMEM_NAME, shmem_size(), &found);
@@ -191,9 +201,9 @@ md_shmem_init(void)
 							&md_shared_memory_kb, 256 * 1024, 0,
 							MAX_KILOBYTES, PGC_POSTMASTER, GUC_UNIT_KB,
 							check_shared_memory, NULL, NULL);
+	md_stats_define_gucs();
 
-	if (md_shared_memory_kb == 0)
-		return;
+	/* serving statistics (md_stats.h) are here even without the store */
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = request_shmem;
 	prev_shmem_startup_hook = shmem_startup_hook;
