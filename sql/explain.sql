@@ -146,6 +146,12 @@ CREATE TABLE ex_people (id int, plan int, age float8);
 INSERT INTO ex_people VALUES (1, 1, 50), (2, 2, NULL);
 SELECT p.id, x.* FROM ex_people p, LATERAL model_deploy.explain('ex_native', p) x ORDER BY p.id, x.feature;
 SELECT x.* FROM model_deploy.explain('ex_native', '{"age": 50, "plan": 1}'::jsonb) x;
+-- by record and by array: the same rows, for every person
+SELECT count(*) AS rows, bool_and(a.contribution = r.contribution
+								  AND a.value IS NOT DISTINCT FROM r.value) AS same
+  FROM ex_people p
+ CROSS JOIN LATERAL model_deploy.explain('ex_native', ARRAY[p.age, p.plan]) a
+  JOIN LATERAL model_deploy.explain('ex_native', p) r USING (feature);
 SELECT model_deploy.explain_json('ex_native', p, 1) FROM ex_people p WHERE id = 2;
 SELECT model_deploy.explain_json('ex_native', '{"plan": 2}'::jsonb, 1);
 -- an XGBoost model by name: the same numbers as by array, top_n and class
