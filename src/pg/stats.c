@@ -333,20 +333,31 @@ static pg_attribute_always_inline void
 add_values(MdValueAccs *a, const double *x, const float *x32,
 		   const MdEdges *edges)
 {
-	for (int f = 0; f < a->n; f++)
+	/* the arrays in registers: they overlap nothing */
+	const double *pg_restrict shift = a->shift;
+	double	   *pg_restrict s1 = a->s1;
+	double	   *pg_restrict s2 = a->s2;
+	double	   *pg_restrict min = a->min;
+	double	   *pg_restrict max = a->max;
+	int64	   *pg_restrict missing = a->missing;
+	int64	   *pg_restrict nonfinite = a->nonfinite;
+	int64	   *pg_restrict bins = a->bins;
+	int			n = a->n;
+
+	for (int f = 0; f < n; f++)
 	{
 		double		v = x != NULL ? x[f] : (double) x32[f];
 		bool		finite = fabs(v) <= DBL_MAX;
-		double		d = finite ? v - a->shift[f] : 0.0;
+		double		d = finite ? v - shift[f] : 0.0;
 
-		a->s1[f] += d;
-		a->s2[f] += d * d;
-		a->nonfinite[f] += !finite;
-		a->missing[f] += isnan(v);
-		a->min[f] = v < a->min[f] ? v : a->min[f];
-		a->max[f] = v > a->max[f] ? v : a->max[f];
+		s1[f] += d;
+		s2[f] += d * d;
+		nonfinite[f] += !finite;
+		missing[f] += isnan(v);
+		min[f] = v < min[f] ? v : min[f];
+		max[f] = v > max[f] ? v : max[f];
 		if (edges != NULL)
-			a->bins[f * MD_STATS_BINS + md_bin_of(&edges[f], v)] += !isnan(v);
+			bins[f * MD_STATS_BINS + md_bin_of(&edges[f], v)] += !isnan(v);
 	}
 	a->rows++;
 }
