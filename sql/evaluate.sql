@@ -82,6 +82,32 @@ SELECT name, version, rows, metrics ? 'auc' AS has_auc, evaluated_by = current_u
 SELECT count(*) AS diabetes_runs, bool_and(metrics ?& ARRAY['rmse', 'mae', 'r2']) AS regression_metrics
   FROM model_deploy.evaluations WHERE name = 'ev_diabetes';
 
+-- features by name: without a "features" column, the query's columns named
+-- like the model's features are read (as predict(name, row) reads a row);
+-- other columns are ignored, NULL is a missing value.  The same metrics as
+-- from the array, for every version at once too.
+CREATE TABLE ev_iris_cols AS
+	SELECT n, features[1] AS sepal_length, features[2]::float4 AS sepal_width,
+		   features[3]::numeric AS petal_length, features[4] AS petal_width,
+		   label, 'x' AS note
+	  FROM ev_iris;
+SELECT a.metric, a.value = b.value AS same
+  FROM model_deploy.evaluate('ev_iris', 'SELECT features, label FROM ev_iris', 'label') a
+  JOIN model_deploy.evaluate('ev_iris', 'SELECT * FROM ev_iris_cols', 'label') b USING (metric)
+ ORDER BY a.metric;
+SELECT model_deploy.deploy('ev_iris', pg_temp.fixture_file('iris_softprob.model.json')) AS version;
+SELECT version, metric, value
+  FROM model_deploy.compare_versions('ev_iris',
+		'SELECT sepal_length, sepal_width, petal_length, petal_width, label FROM ev_iris_cols', 'label')
+ WHERE metric IN ('rows', 'accuracy') ORDER BY metric, version;
+-- a column that is no feature may be NULL; a feature column too (missing)
+SELECT value AS rows FROM model_deploy.evaluate('ev_iris',
+		'SELECT NULL::text AS features_note, sepal_length, NULL::float8 AS sepal_width, petal_length, petal_width, label FROM ev_iris_cols',
+		'label')
+ WHERE metric = 'rows';
+-- a feature without its column is an error naming it
+SELECT pg_temp.error_of($$SELECT * FROM model_deploy.evaluate('ev_iris', 'SELECT sepal_length, sepal_width, petal_length, label FROM ev_iris_cols', 'label')$$);
+
 -- an undefined metric is NULL (AUC with one class only), in the record too
 SELECT metric, value FROM model_deploy.evaluate('ev_bc',
 		'SELECT features, label FROM ev_bc WHERE label = 1', 'label', 1)

@@ -50,12 +50,12 @@ SELECT name, count(*) AS rows,
 -- age 4.921676, ..., bias 152.129913 (diabetes_reg.contribs.csv, row 1).
 SELECT i.vals AS diab_row FROM pg_temp.csv_rows('diabetes_reg.input.csv') i WHERE n = 1 \gset
 SELECT feature, value, round(contribution::numeric, 6) AS contribution
-  FROM model_deploy.explain('ex_diabetes_reg', :'diab_row');
+  FROM model_deploy.explain('ex_diabetes_reg', :'diab_row'::float8[]);
 -- top_n keeps the largest; the bias row always comes last
 SELECT feature, round(contribution::numeric, 6) AS contribution
-  FROM model_deploy.explain('ex_diabetes_reg', :'diab_row', top_n => 3);
-SELECT feature FROM model_deploy.explain('ex_diabetes_reg', :'diab_row', 0);
-SELECT count(*) FROM model_deploy.explain('ex_diabetes_reg', :'diab_row', 100);
+  FROM model_deploy.explain('ex_diabetes_reg', :'diab_row'::float8[], top_n => 3);
+SELECT feature FROM model_deploy.explain('ex_diabetes_reg', :'diab_row'::float8[], 0);
+SELECT count(*) FROM model_deploy.explain('ex_diabetes_reg', :'diab_row'::float8[], 100);
 -- a missing value has value NULL; NULL and NaN mean the same
 SELECT a.feature, a.value, a.contribution = b.contribution AS same
   FROM model_deploy.explain('ex_diabetes_reg', ARRAY[0.04, 0.05, 0.06, 0.02, NULL, -0.03, -0.04, 0, 0.02, -0.02]) a
@@ -63,7 +63,7 @@ SELECT a.feature, a.value, a.contribution = b.contribution AS same
  WHERE a.feature IN ('s1', 'bias');
 -- unnamed features are called f0, f1, ...
 SELECT string_agg(feature, ',' ORDER BY feature) AS names
-  FROM model_deploy.explain('ex_unnamed_reg', :'diab_row');
+  FROM model_deploy.explain('ex_unnamed_reg', :'diab_row'::float8[]);
 -- any numeric array works (converted to float8[])
 SELECT count(*) AS rows FROM model_deploy.explain('ex_diabetes_reg', ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
@@ -102,9 +102,9 @@ SELECT j->'contributions' @> '[{"feature": "s1", "value": null}]' AS missing_is_
 		ARRAY[0.04, 0.05, 'Infinity', 0.02, NULL, -0.03, -0.04, 0, 0.02, -0.02]) AS j;
 
 -- NULL name or features: no rows, NULL document
-SELECT count(*) FROM model_deploy.explain('ex_iris', NULL);
+SELECT count(*) FROM model_deploy.explain('ex_iris', NULL::float8[]);
 SELECT count(*) FROM model_deploy.explain(NULL, ARRAY[1, 2, 3, 4]);
-SELECT model_deploy.explain_json('ex_iris', NULL) IS NULL AS is_null;
+SELECT model_deploy.explain_json('ex_iris', NULL::float8[]) IS NULL AS is_null;
 
 -- errors
 SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('nonesuch', ARRAY[1, 2, 3, 4])$$);
@@ -122,8 +122,50 @@ SELECT model_deploy.predict('ex_nocover', array_fill(1, ARRAY[10])) IS NOT NULL 
 SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_nocover', array_fill(1, ARRAY[10]))$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.explain_json('ex_nocover', array_fill(1, ARRAY[10]))$$);
 
--- a native-format model is refused cleanly (it once crashed the backend)
-\set churn_file :abs_srcdir '/test/fixtures/native/churn.json'
-SELECT model_deploy.deploy('ex_native', pg_read_file(:'churn_file')) AS native_version;
-SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_native', ARRAY[50, 1])$$);
-SELECT pg_temp.error_of($$SELECT model_deploy.explain_json('ex_native', ARRAY[50, 1])$$);
+-- A native linear model: coefficient x preprocessed value, per input
+-- feature.  churn.json: age 50 is standardised to (50 - 40) / 10 = 1,
+-- times 0.5; plan 1 ("premium") is one-hot [0, 1, 0], times [-1, 0.25, 1]
+-- = 0.25; the bias is the intercept 0.1; margin 0.85.
+\set native_dir :abs_srcdir '/test/fixtures/native/'
+SELECT model_deploy.deploy('ex_native', pg_read_file(:'native_dir' || 'churn.json')) AS native_version;
+SELECT * FROM model_deploy.explain('ex_native', ARRAY[50, 1]);
+SELECT (model_deploy.predict_raw('ex_native', ARRAY[50, 1]))[1] AS margin;
+-- a missing age is imputed (40): standardised to 0, contributes 0
+SELECT * FROM model_deploy.explain('ex_native', ARRAY[NULL, 2]);
+SELECT model_deploy.explain_json('ex_native', ARRAY[50, 0]);
+-- a row the model refuses (unknown plan code) is refused as predict() does
+SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_native', ARRAY[50, 7])$$);
+-- other native models are refused cleanly (this once crashed the backend)
+SELECT model_deploy.deploy('ex_native_mlp', pg_read_file(:'native_dir' || 'species.json')) AS native_version;
+SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_native_mlp', ARRAY[0.5, 1])$$);
+SELECT pg_temp.error_of($$SELECT model_deploy.explain_json('ex_native_mlp', ARRAY[0.5, 1])$$);
+
+-- Features by name: a row's columns, or a jsonb object's keys, exactly as
+-- predict() reads them; the same explanation as the array's.
+-- A categorical feature takes its category name by name (plan codes:
+-- 0 basic, 1 premium, 2 pro); value reports the code the model scored.
+CREATE TABLE ex_people (id int, plan text, age float8, plan_code int);
+INSERT INTO ex_people VALUES (1, 'premium', 50, 1), (2, 'pro', NULL, 2);
+SELECT p.id, x.* FROM ex_people p, LATERAL model_deploy.explain('ex_native', p) x ORDER BY p.id, x.feature;
+SELECT x.* FROM model_deploy.explain('ex_native', '{"age": 50, "plan": "premium"}'::jsonb) x;
+-- by record and by array: the same rows, for every person
+SELECT count(*) AS rows, bool_and(a.contribution = r.contribution
+								  AND a.value IS NOT DISTINCT FROM r.value) AS same
+  FROM ex_people p
+ CROSS JOIN LATERAL model_deploy.explain('ex_native', ARRAY[p.age, p.plan_code]) a
+  JOIN LATERAL model_deploy.explain('ex_native', p) r USING (feature);
+SELECT model_deploy.explain_json('ex_native', p, 1) FROM ex_people p WHERE id = 2;
+SELECT model_deploy.explain_json('ex_native', '{"plan": "pro"}'::jsonb, 1);
+-- an XGBoost model by name: the same numbers as by array, top_n and class
+SELECT a.feature, a.contribution = b.contribution AS same
+  FROM model_deploy.explain('ex_iris', ARRAY[5.8, 2.8, 5.1, 2.4], class => 1) a
+  FULL JOIN model_deploy.explain('ex_iris',
+		'{"sepal_length": 5.8, "sepal_width": 2.8, "petal_length": 5.1, "petal_width": 2.4}'::jsonb,
+		class => 1) b USING (feature)
+ ORDER BY a.feature;
+SELECT count(*) FROM model_deploy.explain('ex_iris', '{"petal_width": 2.4}'::jsonb, top_n => 2);
+-- errors of the mapping, as predict()'s
+SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_iris', '{"petal_wide": 2.4}'::jsonb)$$);
+SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_iris', (SELECT p FROM ex_people p LIMIT 1))$$);
+SELECT pg_temp.error_of($$SELECT * FROM model_deploy.explain('ex_unnamed_reg', '{"age": 1}'::jsonb)$$);
+SELECT count(*) FROM model_deploy.explain('ex_iris', NULL::jsonb);

@@ -91,7 +91,7 @@ md_check_row(const md_model *m, const double *x, void *workspace,
 
 	md_clear_error(err);
 	if (md_model_meta(m)->format != MD_FORMAT_NATIVE ||
-		md_native_accepts(m, x, workspace, &fault))
+		md_native_inputs(m, x, workspace, &fault) != NULL)
 		return MD_OK;
 	return describe(m, &fault, err);
 }

@@ -317,15 +317,18 @@ md_status	md_predict_raw(const md_model *model, const double *x,
  * Explanations: each feature's contribution to one raw margin of one row,
  * as XGBoost's predict(pred_contribs=True) computes them -- exact
  * path-dependent TreeSHAP for tree models (needs the training cover of
- * every node, XGBoost's sum_hessian), coefficient x value for linear ones.
- * 'contribs' receives n_features + 1 values, the last being the bias (the
- * expected margin); together they sum to the margin up to float32 rounding.
+ * every node, XGBoost's sum_hessian), coefficient x value for linear ones
+ * (native linear models: coefficient x preprocessed value, summed over the
+ * inputs each feature became).  'contribs' receives n_features + 1 values,
+ * the last being the bias (the expected margin, or the intercept); together
+ * they sum to the margin up to rounding.
  *
  * md_explain_workspace_size() says how much scratch memory md_explain()
- * needs, or why the model cannot be explained (no cover: MD_ERR_UNSUPPORTED;
- * trees deeper than MD_EXPLAIN_MAX_DEPTH: MD_ERR_LIMIT).  md_explain()
- * allocates nothing; it returns MD_ERR_ARGUMENT if 'output' is not below
- * md_info.n_outputs.
+ * needs, or why the model cannot be explained (no cover, a native model
+ * that is not linear: MD_ERR_UNSUPPORTED; trees deeper than
+ * MD_EXPLAIN_MAX_DEPTH: MD_ERR_LIMIT).  md_explain() allocates nothing; it
+ * returns MD_ERR_ARGUMENT if 'output' is not below md_info.n_outputs, and
+ * MD_ERR_INPUT for a row a native model refuses (md_check_row says why).
  */
 #define MD_EXPLAIN_MAX_DEPTH 1024
 md_status	md_explain_workspace_size(const md_model *model, size_t *size,

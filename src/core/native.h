@@ -289,8 +289,8 @@ size_t		md_native_workspace_size(const md_model *m);
 md_status	md_native_score(const md_model *m, md_output kind,
 							const double *x, const float *x32,
 							size_t n_rows, double *out, void *workspace);
-bool		md_native_accepts(const md_model *m, const double *x,
-							  void *workspace, md_fault *fault);
+const double *md_native_inputs(const md_model *m, const double *x,
+							   void *workspace, md_fault *fault);
 
 /* native_check.c: validators of untrusted native sections */
 bool		md_native_shape_ok(const md_native_header *h);

@@ -413,13 +413,17 @@ md_native_score(const md_model *m, md_output kind, const double *x,
 	return st;
 }
 
-/* For fault.c: preprocess one row, reporting why it is refused. */
-bool
-md_native_accepts(const md_model *m, const double *x, void *workspace,
-				  md_fault *fault)
+/*
+ * Preprocess one row: the estimator's inputs (in the workspace), or NULL
+ * with the reason the row is refused.
+ */
+const double *
+md_native_inputs(const md_model *m, const double *x, void *workspace,
+				 md_fault *fault)
 {
 	native_ws	ws = carve(m, workspace);
 
 	memcpy(ws.reg, x, sizeof(double) * md_model_meta(m)->n_features);
-	return estimator_inputs(m, &ws, fault) != NULL;
+	return estimator_inputs(m, &ws, fault);
 }
+

@@ -87,7 +87,9 @@ md_score_table_check(PG_FUNCTION_ARGS)
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
 
-	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(1), 0);
+	/* a check, not a serving call: the statistics do not count it */
+	site = md_callsite_in(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt,
+						  PG_GETARG_TEXT_PP(1), 0);
 	md_row_map(site, RelationGetDescr(rel), CurrentMemoryContext);
 	md_check_target_model(site, target.kind);
 	relation_close(rel, NoLock);

@@ -12,6 +12,7 @@
  *-------------------------------------------------------------------------
  */
 #include "md_pg.h"
+#include "md_stats.h"
 
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -112,11 +113,16 @@ md_callsite_in(void **slot, MemoryContext mcxt, text *name, int32 version)
 
 /*
  * The call site of this function call, bound to the model 'name' (and
- * 'version', or 0 for the active one).
+ * 'version', or 0 for the active one), for a serving call: one that counts
+ * in the serving statistics (md_stats.h).  Call sites that score to
+ * explain or evaluate use md_callsite_in().
  */
 MdCallSite *
 md_callsite(FunctionCallInfo fcinfo, text *name, int32 version)
 {
-	return md_callsite_in(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt,
-						  name, version);
+	MdCallSite *site = md_callsite_in(&fcinfo->flinfo->fn_extra,
+									  fcinfo->flinfo->fn_mcxt, name, version);
+
+	md_stats_begin_call(site);
+	return site;
 }

@@ -4,17 +4,20 @@
  *	  Model performance against ground truth: evaluate() and
  *	  compare_versions(), and their record in model_deploy.evaluations.
  *
- * The caller's query is run as it is, through SPI, read-only, with the
- * caller's privileges: it is never pasted into other SQL.  Its output
- * columns are found by name: "features" (a numeric array, as predict()
- * takes) and the label column the caller names.  Rows whose label is NULL
- * are skipped: labels often arrive later than the rows they judge.  Every
- * row is scored by each version being evaluated, in one pass over the
- * query, so that competing versions are judged on exactly the same rows.
+ * The caller's query is run as it is, read-only, with the caller's
+ * privileges (query_rows.c).  Its output columns are found by name: the
+ * features (a "features" array column, or else one column per feature,
+ * named like the model's features) and the label column the caller names.
+ * Rows whose label is NULL are skipped: labels often arrive later than the
+ * rows they judge.  Every row is scored by each version being evaluated,
+ * in one pass over the query, so that competing versions are judged on
+ * exactly the same rows.  Evaluating is not serving: the versions' serving
+ * statistics do not count these rows.
  *
  * The record of each evaluation is inserted as the owner of the
- * evaluations table, with a fixed statement: callers need no privilege on
- * the table, and cannot write anything into it but true results.
+ * evaluations table, with a fixed statement (record.c): callers need no
+ * privilege on the table, and cannot write anything into it but true
+ * results.
  *
  * Memory: 8 bytes per row for the label and 8 per class (1 for regression)
  * per row and version for the scores; the metrics need all of them (AUC
@@ -44,14 +47,15 @@
 PG_FUNCTION_INFO_V1(md_evaluate);
 PG_FUNCTION_INFO_V1(md_compare_versions);
 
-#define FEATURES_COLUMN "features"
-#define FETCH_ROWS 1000
+#define QUERY_HINT "Pass a query returning the features (a \"features\" " \
+	"array, or one column per feature of the model) and the label column."
 
 /* One version being evaluated and its scores of the query's rows. */
 typedef struct EvalVersion
 {
 	void	   *slot;			/* its call site (md_callsite_in) */
 	MdCallSite *site;
+	MdRowMap   *map;			/* features by name: its columns */
 	double	   *scores;			/* rows x width */
 } EvalVersion;
 
@@ -68,20 +72,11 @@ typedef struct Evaluation
 	int64		rows;
 	int64		capacity;
 	double	   *labels;
-	int64		row_number;		/* of the query, for error context */
 	MemoryContext cxt;			/* everything above lives here */
+	MdQueryRows query_rows;
+	int			label_col;
+	Oid			label_type;
 } Evaluation;
-
-/* A text argument that must not be NULL. */
-static char *
-required_text(FunctionCallInfo fcinfo, int arg, const char *what)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("%s must not be NULL", what));
-	return text_to_cstring(PG_GETARG_TEXT_PP(arg));
-}
 
 /*
  * Bind a call site to each version and check they can be evaluated alike:
@@ -134,91 +129,11 @@ bind_versions(Evaluation *ev, List *versions)
 	}
 }
 
-/* Whether a planned statement only reads: one SELECT, no DML in WITH. */
-static bool
-is_plain_select(SPIPlanPtr plan)
-{
-	List	   *sources = SPI_plan_get_plan_sources(plan);
-	CachedPlanSource *source;
-	ListCell   *lc;
-
-	if (list_length(sources) != 1)
-		return false;
-	source = linitial(sources);
-	if (source->commandTag != CMDTAG_SELECT)
-		return false;
-	foreach(lc, source->query_list)
-	{
-		Query	   *query = lfirst_node(Query, lc);
-
-		if (query->commandType != CMD_SELECT || query->hasModifyingCTE)
-			return false;
-	}
-	return true;
-}
-
-/* Plan the caller's query and open it as a read-only cursor. */
-static Portal
-open_query(const Evaluation *ev)
-{
-	SPIPlanPtr	plan = SPI_prepare(ev->query, 0, NULL);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s",
-			 SPI_result_code_string(SPI_result));
-	if (!is_plain_select(plan))
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("the evaluation query must be a single SELECT that "
-					   "changes no data"),
-				errhint("Pass a query returning a \"features\" column and "
-						"the label column."));
-	return SPI_cursor_open(NULL, plan, NULL, NULL, true);
-}
-
-/* The number of the query's column 'name', checked against 'accepts'. */
-static int
-query_column(TupleDesc desc, const char *name, bool (*accepts) (Oid type),
-			 const char *wanted)
-{
-	int			col = SPI_fnumber(desc, name);
-	Oid			type;
-
-	if (col <= 0)
-		ereport(ERROR,
-				errcode(ERRCODE_UNDEFINED_COLUMN),
-				errmsg("the evaluation query has no column \"%s\"", name),
-				errhint("The query must return the features in a column "
-						"named \"%s\" and the label column named in the "
-						"call.", FEATURES_COLUMN));
-	type = getBaseType(SPI_gettypeid(desc, col));
-	if (!accepts(type))
-		ereport(ERROR,
-				errcode(ERRCODE_DATATYPE_MISMATCH),
-				errmsg("column \"%s\" of the evaluation query is of type %s, "
-					   "not %s", name, format_type_be(type), wanted));
-	return col;
-}
-
-/* The numeric types predict() takes arrays of. */
-static bool
-is_numeric_type(Oid type)
-{
-	return type == INT2OID || type == INT4OID || type == INT8OID ||
-		type == FLOAT4OID || type == FLOAT8OID || type == NUMERICOID;
-}
-
 /* The scalar types a label may have. */
 static bool
 is_label_type(Oid type)
 {
-	return type == BOOLOID || is_numeric_type(type);
-}
-
-static bool
-is_features_type(Oid type)
-{
-	return is_numeric_type(get_element_type(type));
+	return type == BOOLOID || md_is_numeric_type(type);
 }
 
 static double
@@ -273,9 +188,9 @@ grow(Evaluation *ev)
 											   ev->capacity);
 }
 
-/* Score one row's features with every version, into row ev->rows. */
+/* Score the row taken with every version, into row ev->rows. */
 static void
-score_row(Evaluation *ev, ArrayType *features)
+score_row(Evaluation *ev, MdQueryRows *rows)
 {
 	md_output	kind = ev->classifier ? MD_OUTPUT_PROBA : MD_OUTPUT_PREDICT;
 
@@ -285,92 +200,60 @@ score_row(Evaluation *ev, ArrayType *features)
 		const double *x;
 		const float *x32;
 
-		md_read_feature_array(site, features, &x, &x32);
+		md_rows_features(rows, site, &ev->versions[i].map, &x, &x32);
 		md_score_row(site, kind, x, x32);
 		memcpy(ev->versions[i].scores + ev->rows * ev->width, site->out,
 			   sizeof(double) * ev->width);
 	}
 }
 
-static void
-row_context(void *arg)
+/* One row of the query: scored by every version if it has a label. */
+static bool
+take_row(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	Evaluation *ev = arg;
+	bool		isnull;
+	Datum		label = SPI_getbinval(tuple, desc, ev->label_col, &isnull);
 
-	errcontext("row %lld of the evaluation query of model \"%s\"",
-			   (long long) ev->row_number, ev->name);
+	if (isnull)
+		return false;
+	md_rows_take(&ev->query_rows, tuple);
+	grow(ev);
+	ev->labels[ev->rows] = label_value(ev->label_type, label);
+	check_label(ev, ev->labels[ev->rows]);
+	score_row(ev, &ev->query_rows);
+	ev->rows++;
+	return false;
 }
 
-/* Take in one fetched batch of the query's rows. */
-static void
-take_rows(Evaluation *ev, SPITupleTable *batch, int features_col,
-		  int label_col, Oid label_type)
+/* The label column of the query, which must be there. */
+static int
+label_column(const Evaluation *ev, TupleDesc desc)
 {
-	for (uint64 r = 0; r < batch->numvals; r++)
-	{
-		HeapTuple	tuple = batch->vals[r];
-		bool		isnull;
-		Datum		label = SPI_getbinval(tuple, batch->tupdesc, label_col,
-										  &isnull);
-		Datum		features;
+	int			col = md_rows_column(desc, ev->label, "evaluation",
+									 is_label_type, "a number or boolean");
 
-		ev->row_number++;
-		if (isnull)
-			continue;
-		features = SPI_getbinval(tuple, batch->tupdesc, features_col,
-								 &isnull);
-		if (isnull)
-			ereport(ERROR,
-					errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					errmsg("the features of a labelled row are NULL"),
-					errhint("Leave out rows without features, or mark "
-							"single missing values with NULL elements."));
-		grow(ev);
-		ev->labels[ev->rows] = label_value(label_type, label);
-		check_label(ev, ev->labels[ev->rows]);
-		score_row(ev, DatumGetArrayTypeP(features));
-		ev->rows++;
-	}
+	if (col == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_UNDEFINED_COLUMN),
+				errmsg("the evaluation query has no column \"%s\"",
+					   ev->label),
+				errhint("The query must return the label in the column "
+						"named in the call."));
+	return col;
 }
 
 /* Run the query to its end, collecting labels and scores. */
 static void
 collect(Evaluation *ev)
 {
-	Portal		portal = open_query(ev);
-	int			features_col = query_column(portal->tupDesc, FEATURES_COLUMN,
-											is_features_type,
-											"a numeric array");
-	int			label_col = query_column(portal->tupDesc, ev->label,
-										 is_label_type,
-										 "a number or boolean");
-	Oid			label_type = getBaseType(SPI_gettypeid(portal->tupDesc,
-													   label_col));
-	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
-													"evaluation batch",
-													ALLOCSET_DEFAULT_SIZES);
-	ErrorContextCallback context = {NULL, row_context, ev};
+	Portal		portal = md_rows_open(ev->query, "evaluation", QUERY_HINT);
 
-	for (;;)
-	{
-		MemoryContext old;
-
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		/* errors in our rows name the row; detoasted arrays go per batch */
-		context.previous = error_context_stack;
-		error_context_stack = &context;
-		old = MemoryContextSwitchTo(batch_cxt);
-		take_rows(ev, SPI_tuptable, features_col, label_col, label_type);
-		MemoryContextSwitchTo(old);
-		error_context_stack = context.previous;
-		MemoryContextReset(batch_cxt);
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	MemoryContextDelete(batch_cxt);
-
+	ev->label_col = label_column(ev, portal->tupDesc);
+	ev->label_type = getBaseType(SPI_gettypeid(portal->tupDesc,
+											   ev->label_col));
+	md_rows_init(&ev->query_rows, portal, "evaluation", ev->name);
+	md_rows_scan(&ev->query_rows, take_row, ev);
 	if (ev->rows == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_NO_DATA_FOUND),
@@ -396,27 +279,6 @@ compute_metrics(const Evaluation *ev, const EvalVersion *v, MdMetrics *m)
 		md_regression_metrics(ev->labels, v->scores, ev->rows, m);
 }
 
-/* The owner of model_deploy.evaluations, who writes its rows. */
-static Oid
-evaluations_owner(void)
-{
-	Oid			relid = get_relname_relid("evaluations",
-										  get_namespace_oid(MD_SCHEMA_NAME,
-															false));
-	HeapTuple	tuple;
-	Oid			owner;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				errcode(ERRCODE_UNDEFINED_TABLE),
-				errmsg("table %s.evaluations does not exist", MD_SCHEMA_NAME),
-				errhint("Run CREATE EXTENSION model_deploy."));
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
 /* Keep one version's result in model_deploy.evaluations. */
 static void
 record(const Evaluation *ev, const EvalVersion *v, const MdMetrics *m)
@@ -429,10 +291,6 @@ record(const Evaluation *ev, const EvalVersion *v, const MdMetrics *m)
 							TEXTOID, TEXTOID};
 	Datum		args[7];
 	StringInfoData metrics;
-	Oid			owner = evaluations_owner();
-	Oid			caller;
-	int			sec_context;
-	int			ret;
 
 	initStringInfo(&metrics);
 	appendStringInfoChar(&metrics, '{');
@@ -444,24 +302,14 @@ record(const Evaluation *ev, const EvalVersion *v, const MdMetrics *m)
 	}
 	appendStringInfoChar(&metrics, '}');
 
-	GetUserIdAndSecContext(&caller, &sec_context);
 	args[0] = CStringGetTextDatum(ev->name);
 	args[1] = Int32GetDatum(v->site->loaded->version);
 	args[2] = Int64GetDatum(ev->rows);
 	args[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum(metrics.data));
-	args[4] = DirectFunctionCall1(namein,
-								  CStringGetDatum(GetUserNameFromId(caller,
-																	false)));
+	args[4] = md_caller_name();
 	args[5] = CStringGetTextDatum(ev->query);
 	args[6] = CStringGetTextDatum(ev->label);
-
-	SetUserIdAndSecContext(owner, sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	ret = SPI_execute_with_args(insert, 7, types, args, NULL, false, 0);
-	SetUserIdAndSecContext(caller, sec_context);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not record the evaluation: %s",
-			 SPI_result_code_string(ret));
+	md_write_as_owner("evaluations", insert, 7, types, args, NULL);
 }
 
 /*
@@ -477,8 +325,8 @@ evaluate_versions(FunctionCallInfo fcinfo, const char *name, List *versions,
 
 	memset(&ev, 0, sizeof(ev));
 	ev.name = name;
-	ev.query = required_text(fcinfo, 1, "query");
-	ev.label = required_text(fcinfo, 2, "label");
+	ev.query = md_required_text(fcinfo, 1, "query");
+	ev.label = md_required_text(fcinfo, 2, "label");
 	ev.cxt = AllocSetContextCreate(CurrentMemoryContext,
 								   "model_deploy evaluation",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -518,15 +366,10 @@ evaluate_versions(FunctionCallInfo fcinfo, const char *name, List *versions,
 Datum
 md_evaluate(PG_FUNCTION_ARGS)
 {
-	char	   *name = required_text(fcinfo, 0, "name");
-	int32		version = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
+	char	   *name = md_required_text(fcinfo, 0, "name");
+	int32		version = md_optional_version(fcinfo, 3);
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (!PG_ARGISNULL(3) && version <= 0)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("version must be positive"),
-				errhint("Pass NULL for the active version."));
 	return evaluate_versions(fcinfo, name, list_make1_int(version), false);
 }
 
@@ -534,7 +377,7 @@ md_evaluate(PG_FUNCTION_ARGS)
 Datum
 md_compare_versions(PG_FUNCTION_ARGS)
 {
-	char	   *name = required_text(fcinfo, 0, "name");
+	char	   *name = md_required_text(fcinfo, 0, "name");
 	List	   *versions;
 	MdVersionRef ref;
 

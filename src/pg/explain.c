@@ -5,12 +5,14 @@
  *	  pushed one row's raw margin up or down from the model's bias.
  *
  * The core computes the contributions (md_explain: exact TreeSHAP, as
- * XGBoost's pred_contribs=True); this file chooses which margin to explain,
- * orders the features by the size of their contribution and formats the
- * answer.  Each SQL entry point only turns its features into a row of
- * doubles in model order and calls explanation_rows() or explanation_jsonb(),
- * so an overload that takes the features in another form (a record, a
- * jsonb object) needs nothing but its own way of building that row.
+ * XGBoost's pred_contribs=True; coefficient x value for linear models);
+ * this file chooses which margin to explain, orders the features by the
+ * size of their contribution and formats the answer.  Each SQL entry point
+ * only turns its features (an array, a record or a jsonb object, read as
+ * predict() reads them) into a row of doubles in model order.
+ *
+ * Explaining is not serving: explanations bind their model without
+ * counting in the serving statistics (md_stats.h).
  *
  * Arguments common to every entry point: 0 name, 1 features, 2 top_n, 3
  * class.  Explanations are for people and applications, not the hot path:
@@ -18,7 +20,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_features.h"
 
 #include <math.h>
 
@@ -29,7 +31,11 @@
 #include "utils/jsonb.h"
 
 PG_FUNCTION_INFO_V1(md_explain_array);
+PG_FUNCTION_INFO_V1(md_explain_record);
+PG_FUNCTION_INFO_V1(md_explain_jsonb);
 PG_FUNCTION_INFO_V1(md_explain_json_array);
+PG_FUNCTION_INFO_V1(md_explain_json_record);
+PG_FUNCTION_INFO_V1(md_explain_json_jsonb);
 
 /* One explained row. */
 typedef struct Explanation
@@ -283,29 +289,97 @@ explanation_jsonb(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
 }
 
-/* explain(name text, features float8[], top_n integer, class integer) */
-Datum
-md_explain_array(PG_FUNCTION_ARGS)
+/* Argument 1 of an entry point as the row to explain, in model order. */
+typedef const double *(*RowReader) (MdCallSite *site, FunctionCallInfo fcinfo);
+
+static const double *
+array_arg(MdCallSite *site, FunctionCallInfo fcinfo)
+{
+	return array_row(site, md_feature_array_arg(site, fcinfo, 1));
+}
+
+static const double *
+record_arg(MdCallSite *site, FunctionCallInfo fcinfo)
+{
+	md_read_row_arg(site, PG_GETARG_HEAPTUPLEHEADER(1));
+	return site->features;
+}
+
+static const double *
+jsonb_arg(MdCallSite *site, FunctionCallInfo fcinfo)
+{
+	md_read_jsonb(site, PG_GETARG_JSONB_P(1));
+	return site->features;
+}
+
+/*
+ * The call site of an explanation: bound like a scoring function's, but
+ * explaining is not serving, so it is not counted in the statistics.
+ */
+static MdCallSite *
+explain_site(FunctionCallInfo fcinfo)
+{
+	return md_callsite_in(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt,
+						  PG_GETARG_TEXT_PP(0), 0);
+}
+
+/* explain(name text, features ..., top_n integer, class integer) */
+static Datum
+explain_rows_of(FunctionCallInfo fcinfo, RowReader read)
 {
 	MdCallSite *site;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
-	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
-	return explanation_rows(fcinfo, site,
-						   array_row(site, md_feature_array_arg(site, fcinfo, 1)));
+	site = explain_site(fcinfo);
+	return explanation_rows(fcinfo, site, read(site, fcinfo));
 }
 
-/* explain_json(name text, features float8[], top_n integer, class integer) */
-Datum
-md_explain_json_array(PG_FUNCTION_ARGS)
+/* explain_json(name text, features ..., top_n integer, class integer) */
+static Datum
+explain_json_of(FunctionCallInfo fcinfo, RowReader read)
 {
 	MdCallSite *site;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), 0);
-	return explanation_jsonb(fcinfo, site,
-							array_row(site, md_feature_array_arg(site, fcinfo, 1)));
+	site = explain_site(fcinfo);
+	return explanation_jsonb(fcinfo, site, read(site, fcinfo));
+}
+
+Datum
+md_explain_array(PG_FUNCTION_ARGS)
+{
+	return explain_rows_of(fcinfo, array_arg);
+}
+
+Datum
+md_explain_record(PG_FUNCTION_ARGS)
+{
+	return explain_rows_of(fcinfo, record_arg);
+}
+
+Datum
+md_explain_jsonb(PG_FUNCTION_ARGS)
+{
+	return explain_rows_of(fcinfo, jsonb_arg);
+}
+
+Datum
+md_explain_json_array(PG_FUNCTION_ARGS)
+{
+	return explain_json_of(fcinfo, array_arg);
+}
+
+Datum
+md_explain_json_record(PG_FUNCTION_ARGS)
+{
+	return explain_json_of(fcinfo, record_arg);
+}
+
+Datum
+md_explain_json_jsonb(PG_FUNCTION_ARGS)
+{
+	return explain_json_of(fcinfo, jsonb_arg);
 }

@@ -15,8 +15,9 @@
 
 #include "access/htup.h"
 #include "access/tupdesc.h"
-#include "utils/relcache.h"
 #include "utils/jsonb.h"
+#include "utils/portal.h"
+#include "utils/relcache.h"
 
 /* features.c */
 
@@ -66,6 +67,40 @@ extern MdRowMap *md_row_map(MdCallSite *site, TupleDesc desc,
 extern void md_read_row(MdCallSite *site, const MdRowMap *map,
 						const Datum *values, const bool *isnull);
 extern void md_read_jsonb(MdCallSite *site, Jsonb *features);
+
+/* query_rows.c */
+
+#define MD_FEATURES_COLUMN "features"
+
+/* The rows of a caller's query, and where their features are. */
+typedef struct MdQueryRows
+{
+	Portal		portal;
+	TupleDesc	desc;
+	const char *what;			/* "evaluation", "baseline": for messages */
+	const char *model;
+	int64		row_number;		/* of the row being read, from 1 */
+	int			features_col;	/* the array column, or 0: by name */
+	Datum	   *values;			/* by name: the row taken, deformed */
+	bool	   *isnull;
+	ArrayType  *array;			/* by array: the row taken's */
+} MdQueryRows;
+
+extern char *md_required_text(FunctionCallInfo fcinfo, int arg,
+							  const char *what);
+extern int32 md_optional_version(FunctionCallInfo fcinfo, int arg);
+extern Portal md_rows_open(const char *query, const char *what,
+						   const char *hint);
+extern int	md_rows_column(TupleDesc desc, const char *name, const char *what,
+						   bool (*accepts) (Oid type), const char *wanted);
+extern bool md_is_numeric_type(Oid type);
+extern void md_rows_init(MdQueryRows *rows, Portal portal, const char *what,
+						 const char *model);
+extern void md_rows_scan(MdQueryRows *rows, MdRowVisitor visit, void *arg);
+extern void md_rows_take(MdQueryRows *rows, HeapTuple tuple);
+extern void md_rows_features(MdQueryRows *rows, MdCallSite *site,
+							 MdRowMap **map, const double **x,
+							 const float **x32);
 
 /* predict_named.c */
 extern void md_read_row_arg(MdCallSite *site, HeapTupleHeader row);

@@ -114,6 +114,7 @@ typedef struct MdCallSite
 	double	   *features;		/* n_features, for converted input */
 	double	   *out;			/* widest output of the model */
 	void	   *input;			/* a row argument's mapping (predict_named.c) */
+	struct MdStatsPending *stats;	/* serving statistics (md_stats.h) */
 	MemoryContext mcxt;
 	MemoryContextCallback release;
 } MdCallSite;
@@ -135,6 +136,12 @@ extern int	md_score_array(MdCallSite *site, ArrayType *features,
 extern void md_score_row(MdCallSite *site, md_output kind, const double *x,
 						 const float *x32);
 extern Datum md_class_label_text(MdCallSite *site);
+
+/* record.c */
+extern Datum md_caller_name(void);
+extern uint64 md_write_as_owner(const char *relname, const char *sql,
+								int nargs, Oid *types, Datum *args,
+								const char *nulls);
 
 /* explain.c */
 extern void md_append_json_member(StringInfo buf, const char *key,

@@ -36,31 +36,6 @@
 
 #include "metrics.h"
 
-/* A compensated running sum. */
-typedef struct Sum
-{
-	double		sum;
-	double		carry;
-} Sum;
-
-static void
-sum_add(Sum *s, double v)
-{
-	double		t = s->sum + v;
-
-	if (fabs(s->sum) >= fabs(v))
-		s->carry += (s->sum - t) + v;
-	else
-		s->carry += (v - t) + s->sum;
-	s->sum = t;
-}
-
-static double
-sum_value(const Sum *s)
-{
-	return s->sum + s->carry;
-}
-
 static void
 put(MdMetrics *out, const char *name, double value)
 {
@@ -152,7 +127,7 @@ log_loss(const int32 *labels, const double *proba, int64 n, int k)
 {
 	const double lo = DBL_EPSILON;
 	const double hi = 1.0 - DBL_EPSILON;
-	Sum			loss = {0, 0};
+	MdSum		loss = {0, 0};
 
 	for (int64 i = 0; i < n; i++)
 	{
@@ -161,9 +136,9 @@ log_loss(const int32 *labels, const double *proba, int64 n, int k)
 
 		for (int c = 0; c < k; c++)
 			row_sum += Min(Max(p[c], lo), hi);
-		sum_add(&loss, -log(Min(Max(p[labels[i]], lo), hi) / row_sum));
+		md_sum_add(&loss, -log(Min(Max(p[labels[i]], lo), hi) / row_sum));
 	}
-	return sum_value(&loss) / n;
+	return md_sum_value(&loss) / n;
 }
 
 /* XGBClassifier.predict(): P(1) > 0.5, or the first most probable class. */
@@ -260,7 +235,7 @@ void
 md_regression_metrics(const double *labels, const double *pred, int64 n,
 					  MdMetrics *out)
 {
-	Sum			squared = {0, 0},
+	MdSum		squared = {0, 0},
 				absolute = {0, 0},
 				label_sum = {0, 0},
 				spread = {0, 0};
@@ -273,15 +248,15 @@ md_regression_metrics(const double *labels, const double *pred, int64 n,
 	{
 		double		e = labels[i] - pred[i];
 
-		sum_add(&squared, e * e);
-		sum_add(&absolute, fabs(e));
-		sum_add(&label_sum, labels[i]);
+		md_sum_add(&squared, e * e);
+		md_sum_add(&absolute, fabs(e));
+		md_sum_add(&label_sum, labels[i]);
 	}
-	mean = sum_value(&label_sum) / n;
+	mean = md_sum_value(&label_sum) / n;
 	for (int64 i = 0; i < n; i++)
-		sum_add(&spread, (labels[i] - mean) * (labels[i] - mean));
-	ss_res = sum_value(&squared);
-	ss_tot = sum_value(&spread);
+		md_sum_add(&spread, (labels[i] - mean) * (labels[i] - mean));
+	ss_res = md_sum_value(&squared);
+	ss_tot = md_sum_value(&spread);
 	if (ss_tot != 0.0)
 		r2 = 1.0 - ss_res / ss_tot;
 	else
@@ -290,6 +265,6 @@ md_regression_metrics(const double *labels, const double *pred, int64 n,
 	out->n = 0;
 	put(out, "rows", (double) n);
 	put(out, "rmse", sqrt(ss_res / n));
-	put(out, "mae", sum_value(&absolute) / n);
+	put(out, "mae", md_sum_value(&absolute) / n);
 	put(out, "r2", r2);
 }

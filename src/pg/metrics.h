@@ -11,7 +11,35 @@
 
 #include "c.h"
 
+#include <math.h>
+
 #define MD_MAX_METRICS 8
+
+/* A running sum with Neumaier's compensation: long inputs lose no accuracy
+ * to the order of addition. */
+typedef struct MdSum
+{
+	double		sum;
+	double		carry;
+} MdSum;
+
+static inline void
+md_sum_add(MdSum *s, double v)
+{
+	double		t = s->sum + v;
+
+	if (fabs(s->sum) >= fabs(v))
+		s->carry += (s->sum - t) + v;
+	else
+		s->carry += (v - t) + s->sum;
+	s->sum = t;
+}
+
+static inline double
+md_sum_value(const MdSum *s)
+{
+	return s->sum + s->carry;
+}
 
 /* Named metric values, in reporting order; NaN means undefined. */
 typedef struct MdMetrics

@@ -6,6 +6,7 @@
  *-------------------------------------------------------------------------
  */
 #include "md_pg.h"
+#include "md_stats.h"
 
 #include <limits.h>
 
@@ -96,6 +97,7 @@ _PG_init(void)
 							INT_MAX, PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	md_shmem_init();
+	md_stats_init();
 	MarkGUCPrefixReserved("model_deploy");
 	md_registry_init();
 }

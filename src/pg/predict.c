@@ -14,6 +14,7 @@
  */
 #include "md_pg.h"
 #include "md_features.h"
+#include "md_stats.h"
 
 #include <math.h>
 
@@ -167,7 +168,11 @@ Datum
 md_float8_array(const double *values, int n)
 {
 	Size		size = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * n;
-	ArrayType  *a = palloc0(size);
+	ArrayType  *a;
+
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(FLOAT8OID));
+	a = palloc0(size);
 
 	SET_VARSIZE(a, size);
 	a->ndim = 1;
@@ -221,21 +226,30 @@ report_refused_row(MdCallSite *site, const double *x, const float *x32)
 /*
  * Score one row, given as doubles (x) or floats (x32), into site->out.
  * Every SQL entry point scores through here, so a refused row is always an
- * ERROR naming its cause, never a silent NaN.
+ * ERROR naming its cause, never a silent NaN; and a serving call's row is
+ * counted in its version's statistics (md_stats.h).
  */
 void
 md_score_row(MdCallSite *site, md_output kind, const double *x,
 			 const float *x32)
 {
 	const md_model *model = &site->loaded->model;
+	MdStatsPending *stats = site->stats;
+	bool		timed = md_stats_time_this_row(stats);
+	instr_time	start;
 	md_status	st;
 
+	if (timed)
+		INSTR_TIME_SET_CURRENT(start);
 	if (x32 != NULL)
 		st = md_score_f32(model, kind, x32, 1, site->out, site->workspace);
 	else
 		st = md_score(model, kind, x, 1, site->out, site->workspace);
 	if (st == MD_ERR_INPUT)
 		report_refused_row(site, x, x32);
+	if (stats != NULL)
+		md_stats_count_row(stats, kind, site->out, x, x32,
+						   timed ? &start : NULL);
 }
 
 /* Score one feature array into site->out; returns the number of values. */

@@ -27,11 +27,14 @@
  * thousands of versions loaded at once.
  *
  * Without shared_preload_libraries, or with model_deploy.shared_memory set
- * to 0, nothing is reserved and store.c keeps models per backend.
+ * to 0, none of this is reserved and store.c keeps models per backend.  The
+ * same hooks also reserve the serving statistics (stats_shmem.c), which
+ * only need preloading.
  *
  *-------------------------------------------------------------------------
  */
 #include "md_shmem.h"
+#include "md_stats.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -100,8 +103,12 @@ request_shmem(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	RequestAddinShmemSpace(shmem_size());
-	RequestNamedLWLockTranche(MD_TRANCHE_NAME, 1);
+	if (md_shared_memory_kb != 0)
+	{
+		RequestAddinShmemSpace(shmem_size());
+		RequestNamedLWLockTranche(MD_TRANCHE_NAME, 1);
+	}
+	md_stats_shmem_request();
 }
 
 /* Create the index area and the (empty) index in it; returns its handle. */
@@ -150,6 +157,9 @@ startup_shmem(void)
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
+	md_stats_shmem_startup();
+	if (md_shared_memory_kb == 0)
+		return;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	md_shmem = ShmemInitStruct(MD_SHMEM_NAME, shmem_size(), &found);
@@ -201,9 +211,9 @@ md_shmem_init(void)
 							&md_debug_sleep_in_lock_ms, 0, 0, 3600 * 1000,
 							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+	md_stats_define_gucs();
 
-	if (md_shared_memory_kb == 0)
-		return;
+	/* serving statistics (md_stats.h) are here even without the store */
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = request_shmem;
 	prev_shmem_startup_hook = shmem_startup_hook;
