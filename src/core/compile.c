@@ -141,7 +141,7 @@ md_compile(const char *text, size_t len, md_format format,
 
 	if (st == MD_OK)
 		st = md_open(&check, *blob, *blob_len, MD_OPEN_VALIDATE, err);
-	if (st == MD_OK && md_section_ptr(&check, MD_SEC_FOREST) != NULL)
+	if (st == MD_OK && md_fast_applies(&check))
 		st = add_fast_layout(&check, blob, blob_len, err);
 	if (st != MD_OK)
 	{

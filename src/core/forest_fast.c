@@ -134,6 +134,14 @@ plan_groups(const forest_view *v, md_fast_group *groups)
 	return n;
 }
 
+/* Where a complete tree's splits and leaves go. */
+typedef struct tree_out
+{
+	float	   *thresholds;
+	uint16_t   *features;
+	float	   *leaves;
+} tree_out;
+
 /*
  * Lay out one tree as a complete tree of 'depth' levels.  src[p] is the
  * tree node that position p stands for; below a leaf, every position
@@ -142,8 +150,7 @@ plan_groups(const forest_view *v, md_fast_group *groups)
  */
 static void
 lay_out_tree(const md_node *tn, const md_tree *tree, bool weighted,
-			 uint32_t n_features, uint32_t depth, md_fast_node *out,
-			 float *leaves, uint32_t *src)
+			 uint32_t n_features, uint32_t depth, tree_out out, uint32_t *src)
 {
 	uint32_t	n_internal = (uint32_t) slots(depth) - 1;
 
@@ -154,14 +161,15 @@ lay_out_tree(const md_node *tn, const md_tree *tree, bool weighted,
 
 		if (n->left == 0)
 		{
-			out[p].threshold = 0.0f;
-			out[p].feature = 0;
+			out.thresholds[p] = 0.0f;
+			out.features[p] = 0;
 			src[2 * p + 1] = src[2 * p + 2] = src[p];
 			continue;
 		}
-		out[p].threshold = n->value;
-		out[p].feature = n->feature +
-			((n->flags & MD_NODE_DEFAULT_LEFT) ? 0 : n_features);
+		out.thresholds[p] = n->value;
+		out.features[p] =
+			(uint16_t) (n->feature +
+							((n->flags & MD_NODE_DEFAULT_LEFT) ? 0 : n_features));
 		src[2 * p + 1] = n->left;
 		src[2 * p + 2] = n->left + 1;
 	}
@@ -170,7 +178,7 @@ lay_out_tree(const md_node *tn, const md_tree *tree, bool weighted,
 		float		v = tn[src[n_internal + l]].value;
 
 		/* the very product the node walk adds */
-		leaves[l] = weighted ? v * tree->weight : v;
+		out.leaves[l] = weighted ? v * tree->weight : v;
 	}
 }
 
@@ -183,8 +191,6 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 	uint32_t	n_features = md_model_meta(m)->n_features;
 	bool		weighted = (v->fh->flags & MD_FOREST_WEIGHTED) != 0;
 	uint64_t	at;
-	md_fast_node *nodes;
-	float	   *leaves;
 
 	for (uint32_t i = 0; i < n_groups; i++)
 	{
@@ -204,13 +210,17 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 	at = md_builder_reserve(b, sizeof(h));
 	h.groups_offset = md_builder_put(b, groups,
 									 sizeof(md_fast_group) * n_groups);
-	h.nodes_offset = md_builder_reserve(b, sizeof(md_fast_node) * h.n_nodes);
+	h.thresholds_offset = md_builder_reserve(b, sizeof(float) * h.n_nodes);
+	h.features_offset = md_builder_reserve(b, sizeof(uint16_t) * h.n_nodes);
 	h.leaves_offset = md_builder_reserve(b, sizeof(float) * h.n_leaves);
 	if (md_builder_at(b, at) != NULL)
 	{
+		tree_out	all;
+
 		memcpy(md_builder_at(b, at), &h, sizeof(h));
-		nodes = md_builder_at(b, h.nodes_offset);
-		leaves = md_builder_at(b, h.leaves_offset);
+		all.thresholds = md_builder_at(b, h.thresholds_offset);
+		all.features = md_builder_at(b, h.features_offset);
+		all.leaves = md_builder_at(b, h.leaves_offset);
 		for (uint32_t i = 0; i < n_groups; i++)
 		{
 			const md_fast_group *g = &groups[i];
@@ -220,16 +230,28 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 			for (uint32_t j = 0; j < g->n_trees; j++)
 			{
 				const md_tree *tree = &v->trees[g->first_tree + j];
+				uint64_t	node = g->first_node + j * (slots(g->depth) - 1);
+				tree_out	out = {all.thresholds + node, all.features + node,
+										all.leaves + g->first_leaf +
+											j * slots(g->depth)};
 
 				lay_out_tree(v->nodes + tree->first_node, tree, weighted,
-							 n_features, g->depth,
-							 nodes + g->first_node + j * (slots(g->depth) - 1),
-							 leaves + g->first_leaf + j * slots(g->depth),
-							 src);
+							 n_features, g->depth, out, src);
 			}
 		}
 	}
 	md_builder_end(b);
+}
+
+/*
+ * Does a validated blob get a fast section?  Forests do, unless their rows
+ * are too wide for the 16-bit feature indices of the layout.
+ */
+bool
+md_fast_applies(const md_model *m)
+{
+	return md_section_ptr(m, MD_SEC_FOREST) != NULL &&
+		md_model_meta(m)->n_features <= MD_FAST_MAX_FEATURES;
 }
 
 /*
@@ -320,14 +342,16 @@ md_validate_fast(const md_model *m, md_error *err)
 	uint64_t	row = 2 * (uint64_t) md_model_meta(m)->n_features;
 	forest_view v = view_forest(m);
 	const unsigned char *base = (const unsigned char *) h;
-	const md_fast_node *nodes;
+	const float *thresholds;
+	const uint16_t *features;
 	const float *leaves;
 	md_status	st;
 
 	if (size < sizeof(*h) || h->n_trees != v.fh->n_trees ||
 		h->n_groups == 0 || h->n_groups > h->n_trees ||
 		!md_fits(h->groups_offset, h->n_groups, sizeof(md_fast_group), size) ||
-		!md_fits(h->nodes_offset, h->n_nodes, sizeof(md_fast_node), size) ||
+		!md_fits(h->thresholds_offset, h->n_nodes, sizeof(float), size) ||
+		!md_fits(h->features_offset, h->n_nodes, sizeof(uint16_t), size) ||
 		!md_fits(h->leaves_offset, h->n_leaves, sizeof(float), size))
 		return md_corrupt(err, "bad fast layout header");
 	st = validate_groups(h, (const md_fast_group *) (base + h->groups_offset),
@@ -335,9 +359,10 @@ md_validate_fast(const md_model *m, md_error *err)
 	if (st != MD_OK)
 		return st;
 
-	nodes = (const md_fast_node *) (base + h->nodes_offset);
+	thresholds = (const float *) (base + h->thresholds_offset);
+	features = (const uint16_t *) (base + h->features_offset);
 	for (uint64_t i = 0; i < h->n_nodes; i++)
-		if (nodes[i].feature >= row || !isfinite(nodes[i].threshold))
+		if (features[i] >= row || !isfinite(thresholds[i]))
 			return md_corrupt(err, "bad fast layout split");
 	leaves = (const float *) (base + h->leaves_offset);
 	for (uint64_t i = 0; i < h->n_leaves; i++)
@@ -404,8 +429,9 @@ split_row(const float *x, uint32_t n, float *x2)
  * 32-bit ones would have to be widened at every step).
  */
 static inline __attribute__((always_inline)) void
-group_leaves(const md_fast_node *nodes, const float *leaves, uint32_t depth,
-			 uint32_t count, const float *x2, float *out)
+group_leaves(const float *thresholds, const uint16_t *features,
+			 const float *leaves, uint32_t depth, uint32_t count,
+			 const float *x2, float *out)
 {
 	size_t		n_internal = slots(depth) - 1;
 	size_t		k[MD_FAST_GROUP_MAX];
@@ -415,9 +441,9 @@ group_leaves(const md_fast_node *nodes, const float *leaves, uint32_t depth,
 	for (uint32_t d = 0; d < depth; d++)
 		for (uint32_t j = 0; j < count; j++)
 		{
-			const md_fast_node *n = &nodes[j * n_internal + k[j]];
+			size_t		i = j * n_internal + k[j];
 
-			k[j] = 2 * k[j] + 1 + (x2[n->feature] >= n->threshold);
+			k[j] = 2 * k[j] + 1 + (x2[features[i]] >= thresholds[i]);
 		}
 	for (uint32_t j = 0; j < count; j++)
 		out[j] = leaves[j * (n_internal + 1) + k[j] - n_internal];
@@ -428,14 +454,16 @@ group_leaves(const md_fast_node *nodes, const float *leaves, uint32_t depth,
  * inlined into the caller's loops, which would cost it the registers.
  */
 static __attribute__((noinline)) void
-full_group_leaves(const md_fast_node *nodes, const float *leaves,
-				  uint32_t depth, const float *x2, float *out)
+full_group_leaves(const float *thresholds, const uint16_t *features,
+				  const float *leaves, uint32_t depth, const float *x2,
+				  float *out)
 {
 	switch (depth)
 	{
 #define DEPTH_CASE(d) \
 		case d: \
-			group_leaves(nodes, leaves, d, MD_FAST_GROUP_MAX, x2, out); \
+			group_leaves(thresholds, features, leaves, d, MD_FAST_GROUP_MAX, \
+						 x2, out); \
 			break
 			DEPTH_CASE(1);
 			DEPTH_CASE(2);
@@ -447,7 +475,8 @@ full_group_leaves(const md_fast_node *nodes, const float *leaves,
 			DEPTH_CASE(8);
 #undef DEPTH_CASE
 		default:
-			group_leaves(nodes, leaves, depth, MD_FAST_GROUP_MAX, x2, out);
+			group_leaves(thresholds, features, leaves, depth,
+						 MD_FAST_GROUP_MAX, x2, out);
 			break;
 	}
 }
@@ -465,7 +494,8 @@ md_fast_add_leaves(const md_model *m, const float *x, size_t n_rows,
 	const md_fast_header *h = md_section_ptr(m, MD_SEC_FOREST_FAST);
 	const unsigned char *base = (const unsigned char *) h;
 	const md_fast_group *groups = (const md_fast_group *) (base + h->groups_offset);
-	const md_fast_node *nodes = (const md_fast_node *) (base + h->nodes_offset);
+	const float *thresholds = (const float *) (base + h->thresholds_offset);
+	const uint16_t *features = (const uint16_t *) (base + h->features_offset);
 	const float *leaves = (const float *) (base + h->leaves_offset);
 	forest_view v = view_forest(m);
 	uint32_t	nf = md_model_meta(m)->n_features;
@@ -488,11 +518,13 @@ md_fast_add_leaves(const md_model *m, const float *x, size_t n_rows,
 				continue;
 			}
 			if (g->n_trees == MD_FAST_GROUP_MAX)
-				full_group_leaves(nodes + g->first_node,
+				full_group_leaves(thresholds + g->first_node,
+								  features + g->first_node,
 								  leaves + g->first_leaf, g->depth,
 								  x2 + r * 2 * nf, leaf);
 			else
-				group_leaves(nodes + g->first_node, leaves + g->first_leaf,
+				group_leaves(thresholds + g->first_node,
+							 features + g->first_node, leaves + g->first_leaf,
 							 g->depth, g->n_trees, x2 + r * 2 * nf, leaf);
 			if (no == 1)
 			{

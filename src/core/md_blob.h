@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 2
+#define MD_BLOB_LAYOUT_VERSION 3
 #define MD_BLOB_BYTE_ORDER_MARK 0x01020304u
 #define MD_BLOB_ALIGN 16
 
@@ -160,20 +160,30 @@ typedef struct md_node
  * by the compiler, see forest_fast.c).  The trees are cut, in tree order,
  * into groups of one of two kinds:
  *	- MD_FAST_COMPLETE: up to MD_FAST_GROUP_MAX trees, each stored as a
- *	  complete binary tree of the group's depth D: 2^D - 1 md_fast_node in
- *	  level order (children of node k at 2k+1 and 2k+2), then 2^D leaf values
- *	  in their own array.  Branches shorter than D are padded: the leaf's
- *	  value fills every slot below it.  DART weights are already multiplied
- *	  into the leaf values (float32(leaf * weight), as XGBoost adds them).
+ *	  complete binary tree of the group's depth D: 2^D - 1 splits in level
+ *	  order (children of split k at 2k+1 and 2k+2), then 2^D leaf values in
+ *	  their own array.  Branches shorter than D are padded: the leaf's value
+ *	  fills every slot below it.  DART weights are already multiplied into
+ *	  the leaf values (float32(leaf * weight), as XGBoost adds them).
  *	- MD_FAST_WALK: trees scored by walking their MD_SEC_FOREST nodes
  *	  (categorical splits, or too deep or too sparse for a complete layout).
  * After the header, each array 16-aligned:
  *	md_fast_group	groups[n_groups]	tiling trees 0..n_trees-1 in order
- *	md_fast_node	nodes[n_nodes]		complete groups' nodes, in group order
+ *	float			thresholds[n_nodes] complete groups' splits, in group order
+ *	uint16_t		features[n_nodes]	the feature each of those splits reads
  *	float			leaves[n_leaves]	complete groups' leaves, in group order
+ * Split i sends a row right iff value >= thresholds[i].  A missing value
+ * goes the split's default way without a flag to test: the scorer reads
+ * features[i] from a row of 2 * n_features values, where f holds the value
+ * with NaN replaced by -infinity (goes left: every threshold is finite) and
+ * n_features + f holds it with NaN replaced by +infinity (goes right).
+ * Thresholds and features are separate arrays, features 16-bit, so that a
+ * split takes 6 bytes and more of a model stays in cache between rows;
+ * models of more than MD_FAST_MAX_FEATURES features have no fast section.
  */
 #define MD_FAST_GROUP_MAX 16
 #define MD_FAST_MAX_DEPTH 10
+#define MD_FAST_MAX_FEATURES 32768
 
 typedef struct md_fast_header
 {
@@ -182,7 +192,8 @@ typedef struct md_fast_header
 	uint64_t	n_nodes;
 	uint64_t	n_leaves;
 	uint64_t	groups_offset;	/* offsets relative to the section */
-	uint64_t	nodes_offset;
+	uint64_t	thresholds_offset;
+	uint64_t	features_offset;
 	uint64_t	leaves_offset;
 } md_fast_header;
 
@@ -198,22 +209,10 @@ typedef struct md_fast_group
 	uint32_t	depth;			/* complete: D, at most MD_FAST_MAX_DEPTH */
 	uint32_t	first_tree;
 	uint32_t	n_trees;
-	uint64_t	first_node;		/* complete: into nodes[]; walk: 0 */
+	uint64_t	first_node;		/* complete: into thresholds[] and features[];
+								 * walk: 0 */
 	uint64_t	first_leaf;		/* complete: into leaves[]; walk: 0 */
 } md_fast_group;
-
-/*
- * A split of the complete layout.  A missing value goes the node's default
- * way without a flag to test: the scorer reads feature f from a row of
- * 2 * n_features values, where f holds the value with NaN replaced by
- * -infinity (goes left: every threshold is finite) and n_features + f
- * holds it with NaN replaced by +infinity (goes right).
- */
-typedef struct md_fast_node
-{
-	float		threshold;		/* go right iff value >= threshold */
-	uint32_t	feature;		/* f if missing goes left, else n_features+f */
-} md_fast_node;
 
 /*
  * Linear model (XGBoost gblinear): margin[g] = base[g] + bias[g] +

@@ -143,12 +143,14 @@ void		md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
 
 /*
  * forest_fast.c: the fast layout of a forest (MD_SEC_FOREST_FAST).
- * md_fast_compile() makes a copy of a validated forest blob with the fast
- * section added.  md_fast_block_rows() is how many rows to score at once
+ * md_fast_applies() says whether a validated blob gets one;
+ * md_fast_compile() makes a copy of such a blob with the fast section added.
+ * md_fast_block_rows() is how many rows to score at once
  * (1 without the section), md_fast_row_size() the scratch bytes each needs.
  * md_fast_add_leaves() adds every tree's leaf to the margins of n_rows rows
  * in tree order.
  */
+bool		md_fast_applies(const md_model *m);
 md_status	md_fast_compile(const md_model *m, void **blob, size_t *len,
 							md_error *err);
 md_status	md_validate_fast(const md_model *m, md_error *err);

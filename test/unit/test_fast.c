@@ -423,9 +423,12 @@ typedef enum shape
 static const float syn_thresholds[] = {-1.0f, -0.5f, 0.0f, 0.25f, 0.5f,
 1.0f, 2.5f, 1e-30f};
 
-/* Append one tree in XGBoost's JSON form, nodes numbered as created. */
+/*
+ * Append one tree in XGBoost's JSON form, nodes numbered as created, its
+ * splits on the last SYN_FEATURES of n_features features.
+ */
 static void
-put_tree(text *t, uint32_t id, shape sh, uint32_t depth)
+put_tree(text *t, uint32_t id, shape sh, uint32_t depth, uint32_t n_features)
 {
 	static int	left[SYN_MAX_NODES],
 				right[SYN_MAX_NODES],
@@ -464,7 +467,8 @@ put_tree(text *t, uint32_t id, shape sh, uint32_t depth)
 			else if (k == 1)
 				put(t, "%s%d", sep, right[i]);
 			else if (k == 2)
-				put(t, "%s%u", sep, left[i] < 0 ? 0 : rnd(SYN_FEATURES));
+				put(t, "%s%u", sep, left[i] < 0 ? 0 :
+					n_features - SYN_FEATURES + rnd(SYN_FEATURES));
 			else if (k == 3)
 				put(t, "%s%.9g", sep, left[i] < 0
 					? (double) ((float) rnd(2001) / 1000.0f - 1.0f)
@@ -480,11 +484,11 @@ put_tree(text *t, uint32_t id, shape sh, uint32_t depth)
 /*
  * A forest of the given shapes and depths (cycled over n_trees trees),
  * with n_classes outputs (0: regression) and trees assigned to outputs at
- * random.
+ * random, over n_features features.
  */
 static char *
 synthetic_model(uint32_t n_trees, const shape *shapes, const uint32_t *depths,
-				uint32_t n_shapes, uint32_t n_classes)
+				uint32_t n_shapes, uint32_t n_classes, uint32_t n_features)
 {
 	text		t = {0};
 	uint32_t   *outputs = malloc(sizeof(uint32_t) * n_trees);
@@ -494,11 +498,12 @@ synthetic_model(uint32_t n_trees, const shape *shapes, const uint32_t *depths,
 		"\"%u\",\"num_feature\":\"%d\",\"num_target\":\"1\"},"
 		"\"objective\":{\"name\":\"%s\"},\"gradient_booster\":{\"name\":"
 		"\"gbtree\",\"model\":{\"gbtree_model_param\":{\"num_parallel_tree\":"
-		"\"1\",\"num_trees\":\"%u\"},\"trees\":[", n_classes, SYN_FEATURES,
+		"\"1\",\"num_trees\":\"%u\"},\"trees\":[", n_classes, n_features,
 		n_classes ? "multi:softprob" : "reg:squarederror", n_trees);
 	for (uint32_t i = 0; i < n_trees; i++)
 	{
-		put_tree(&t, i, shapes[i % n_shapes], depths[i % n_shapes]);
+		put_tree(&t, i, shapes[i % n_shapes], depths[i % n_shapes],
+				 n_features);
 		outputs[i] = n_classes ? rnd(n_classes) : 0;
 	}
 	put(&t, "],\"tree_info\":[");
@@ -515,7 +520,7 @@ check_synthetic(const char *name, uint32_t n_trees, const shape *shapes,
 				bool expect_walk)
 {
 	char	   *src = synthetic_model(n_trees, shapes, depths, n_shapes,
-									  n_classes);
+									  n_classes, SYN_FEATURES);
 	void	   *blob;
 	size_t		blob_len;
 	md_model	m;
@@ -553,11 +558,47 @@ check_synthetic_forests(void)
 	check_synthetic("17 trees", 17, padded, padded_depth, 5, 0, false);
 }
 
+/*
+ * Feature indices of the layout are 16-bit: a forest of 32768 features,
+ * whose splits read indices up to 65535 (a missing value going right on
+ * the last feature), has the fast section; one of 32769 has none and
+ * scores with the node walk alone.
+ */
+static void
+check_wide_forests(void)
+{
+	const shape full[] = {SHAPE_FULL, SHAPE_RANDOM};
+	const uint32_t depths[] = {6, 5};
+
+	for (uint32_t n = MD_FAST_MAX_FEATURES; n <= MD_FAST_MAX_FEATURES + 1; n++)
+	{
+		char	   *src = synthetic_model(20, full, depths, 2, 0, n);
+		void	   *blob;
+		size_t		blob_len;
+		md_model	m;
+		char		name[64];
+
+		snprintf(name, sizeof(name), "%u features", n);
+		if (tap_ok(compile(src, strlen(src), &blob, &blob_len, &m),
+				   "%s compiles", name))
+		{
+			bool		fast = md_section_ptr(&m, MD_SEC_FOREST_FAST) != NULL;
+
+			tap_ok(fast == (n <= MD_FAST_MAX_FEATURES), "%s: %s", name,
+				   fast ? "fast layout" : "no fast layout");
+			compare_with_walk(name, &m, 40);
+			md_blob_free(blob);
+		}
+		free(src);
+	}
+}
+
 /* --- the validator ------------------------------------------------------- */
 
 typedef enum damage
 {
 	DAMAGE_FEATURE,				/* a split reads outside the row */
+	DAMAGE_THRESHOLD,			/* an infinite threshold */
 	DAMAGE_GROUP_SIZE,			/* more trees than the scorer's block */
 	DAMAGE_GROUP_DEPTH,			/* deeper than the layout allows */
 	DAMAGE_GROUP_TILING,		/* a group's nodes overlap its neighbour's */
@@ -565,13 +606,15 @@ typedef enum damage
 	DAMAGE_TREE_COUNT,			/* the groups do not cover the forest */
 	DAMAGE_LEAF,				/* a NaN leaf */
 	DAMAGE_GROUP_KIND,			/* unknown group kind */
-	DAMAGE_NODES_OFFSET			/* the node array past the section end */
+	DAMAGE_THRESHOLDS_OFFSET,	/* the threshold array past the section end */
+	DAMAGE_FEATURES_OFFSET		/* the feature array past the section end */
 } damage;
 
 static const char *const damage_names[] = {
-	"split feature out of range", "group of 17 trees", "group depth 11",
-	"overlapping groups", "node count off by one", "trees not covered",
-	"NaN leaf", "unknown group kind", "node array past the section",
+	"split feature out of range", "infinite threshold", "group of 17 trees",
+	"group depth 11", "overlapping groups", "node count off by one",
+	"trees not covered", "NaN leaf", "unknown group kind",
+	"threshold array past the section", "feature array past the section",
 };
 
 static void
@@ -580,13 +623,17 @@ apply_damage(md_model *m, damage d)
 	md_fast_header *h = fast_header(m);
 	md_fast_group *g = fast_groups(m);
 	unsigned char *base = (unsigned char *) h;
-	md_fast_node *nodes = (md_fast_node *) (base + h->nodes_offset);
+	float	   *thresholds = (float *) (base + h->thresholds_offset);
+	uint16_t   *features = (uint16_t *) (base + h->features_offset);
 	float	   *leaves = (float *) (base + h->leaves_offset);
 
 	switch (d)
 	{
 		case DAMAGE_FEATURE:
-			nodes[h->n_nodes - 1].feature = 2 * md_model_meta(m)->n_features;
+			features[h->n_nodes - 1] = 2 * md_model_meta(m)->n_features;
+			break;
+		case DAMAGE_THRESHOLD:
+			thresholds[h->n_nodes / 2] = INFINITY;
 			break;
 		case DAMAGE_GROUP_SIZE:
 			g[0].n_trees = 17;
@@ -610,8 +657,11 @@ apply_damage(md_model *m, damage d)
 		case DAMAGE_GROUP_KIND:
 			g[0].kind = 3;
 			break;
-		case DAMAGE_NODES_OFFSET:
-			h->nodes_offset = m->section_size[MD_SEC_FOREST_FAST] - 16;
+		case DAMAGE_THRESHOLDS_OFFSET:
+			h->thresholds_offset = m->section_size[MD_SEC_FOREST_FAST] - 16;
+			break;
+		case DAMAGE_FEATURES_OFFSET:
+			h->features_offset = m->section_size[MD_SEC_FOREST_FAST] - 16;
 			break;
 	}
 }
@@ -628,7 +678,7 @@ check_validator(const char *dir)
 				fast_header(&m)->n_groups > 2,
 				"bc_logistic compiles with several groups"))
 		return;
-	for (damage d = DAMAGE_FEATURE; d <= DAMAGE_NODES_OFFSET; d++)
+	for (damage d = DAMAGE_FEATURE; d <= DAMAGE_FEATURES_OFFSET; d++)
 	{
 		unsigned char *copy = malloc(blob_len);
 		md_blob_header *hdr = (md_blob_header *) copy;
@@ -659,6 +709,7 @@ main(int argc, char **argv)
 	}
 	check_fixtures(argv[1]);
 	check_synthetic_forests();
+	check_wide_forests();
 	check_validator(argv[1]);
 	return tap_done();
 }
