@@ -90,5 +90,45 @@ SELECT feature, round(psi::numeric, 6) AS psi, round(mean_shift::numeric, 6) AS 
   FROM model_deploy.drift('mon');
 SELECT name, version, feature, status FROM model_deploy.drift_alerts WHERE name = 'mon' ORDER BY feature;
 
+-- The streaming and batch modes count their rows, and so do parallel
+-- workers (each flushes when it ends, before the query returns).
+SELECT model_deploy.stats_reset('mon_other');
+CREATE TABLE mon_events (a float8, b float8, score float8);
+CREATE TRIGGER mon_score BEFORE INSERT ON mon_events FOR EACH ROW
+	EXECUTE FUNCTION model_deploy.score_trigger('mon_other', 'score');
+-- 200 rows through the trigger, a = 1..200, b = 0: mean 100.5
+INSERT INTO mon_events (a, b) SELECT i, 0 FROM generate_series(1, 200) i;
+SELECT rows, predictions, prediction_mean, prediction_min, prediction_max
+  FROM model_deploy.stats WHERE name = 'mon_other';
+-- score_table rescoring the 200 rows: 400 rows, the same mean
+SET client_min_messages = warning;	-- its progress NOTICEs carry timings
+CALL model_deploy.score_table('mon_events', 'mon_other', 'score', only_missing => false);
+RESET client_min_messages;
+SELECT rows, predictions, prediction_mean FROM model_deploy.stats WHERE name = 'mon_other';
+-- 20000 rows scanned by two workers and the leader: a = 1..20000,
+-- b = 1; predictions a + 2 sum to 20000 * 10002.5 = 200050000
+SELECT model_deploy.stats_reset('mon_other');
+CREATE TABLE mon_par AS SELECT i::float8 AS a, 1::float8 AS b FROM generate_series(1, 20000) i;
+ANALYZE mon_par;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT sum(model_deploy.predict('mon_other', p)) FROM mon_par p;
+RESET parallel_leader_participation;
+RESET max_parallel_workers_per_gather;
+RESET min_parallel_table_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+-- (rounded: the workers' partial sums add up in either order)
+SELECT rows, predictions, round((prediction_mean * predictions)::numeric, 2) AS prediction_sum,
+	   prediction_min, prediction_max
+  FROM model_deploy.stats WHERE name = 'mon_other';
+SELECT feature, count, round(mean::numeric, 6) AS mean
+  FROM model_deploy.feature_stats WHERE name = 'mon_other' ORDER BY position;
+DROP TABLE mon_events, mon_par;
+
 SELECT model_deploy.drop_model('mon');
 SELECT model_deploy.drop_model('mon_other');
