@@ -6,7 +6,7 @@
 #   make bench   benchmarks against xgboost and PL/Python (not part of test)
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 60) each
 #   make mdscore-edge   the mdscore command for a device: static, -Os,
-#                reading compiled models only (docs/sections/edge.md)
+#                reading compiled models only (docs/edge.md)
 #
 # The extension is built with PGXS; the scoring core (src/core) is also built
 # on its own, without PostgreSQL, as libmdscore for the unit tests and the
@@ -52,7 +52,7 @@ include $(PGXS)
 
 # The fast layout's scoring loop (16 trees stepped together) runs about
 # 1.25x faster at -O3, which unrolls it and keeps every tree's position in a
-# register (docs/sections/performance.md).  Generic x86-64 code: -march
+# register (docs/performance.md).  Generic x86-64 code: -march
 # flags measured no faster here, and the library must run on any x86-64.
 FAST_CFLAGS = -O3
 src/core/forest_fast.o: override CFLAGS += $(FAST_CFLAGS)

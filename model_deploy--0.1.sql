@@ -9,7 +9,7 @@
  * installing session's search_path; operators inside function bodies are
  * spelled OPERATOR(pg_catalog.=) for the same reason.
  *
- * Privileges (docs/sections/security.md), for every section of this file:
+ * Privileges (docs/security.md), for every section of this file:
  * - scoring functions and views without model sources: PUBLIC;
  * - functions that change what is deployed or who may score it (deploy,
  *   activate, drop_*, set_baseline, stats_reset, grant_model...): REVOKE
@@ -547,7 +547,7 @@ COMMENT ON FUNCTION @extschema@.store_stats() IS
 	'Compiled-model counters of this connection (scope backend) and of the server since start (scope server)';
 
 --------------------------------------------------------------------------
--- Scoring modes (docs/sections/scoring-modes.md): features by name from a
+-- Scoring modes (docs/scoring-modes.md): features by name from a
 -- row or a jsonb object, pinned versions, the streaming trigger, and the
 -- chunked batch job.
 --------------------------------------------------------------------------
@@ -797,7 +797,7 @@ BEGIN
 END
 $$;
 
--- The batch job: see docs/sections/scoring-modes.md.  A procedure with a
+-- The batch job: see docs/scoring-modes.md.  A procedure with a
 -- SET clause cannot commit, so this body names everything with its schema.
 CREATE PROCEDURE @extschema@.score_table(relation regclass, model text,
 	target text, batch_size integer DEFAULT 10000,
@@ -1051,7 +1051,7 @@ AS 'MODULE_PATHNAME', 'md_explain_json_jsonb'
 LANGUAGE C STABLE PARALLEL SAFE;
 
 --------------------------------------------------------------------------
--- Monitoring: serving statistics and drift (docs/sections/explanations.md).
+-- Monitoring: serving statistics and drift (docs/monitoring.md).
 -- Every serving call (predict(), predict_proba(), predict_raw(),
 -- predict_class(), predict_pinned(), score_trigger, score_table) is counted
 -- per model version in shared memory, which needs shared_preload_libraries;

@@ -15,7 +15,7 @@ SELECT pg_read_file(:'iris_file') AS iris \gset
 -- the first row of iris_softprob.input.csv: XGBoost says class 2
 \set row 'ARRAY[5.8, 2.8, 5.1, 2.4]'
 
--- a model administrator, as docs/sections/security.md sets one up
+-- a model administrator, as docs/security.md sets one up
 CREATE ROLE regress_model_admin;
 GRANT EXECUTE ON FUNCTION model_deploy.deploy(text, text, text),
 					  model_deploy.deploy_file(text, text, text),
