@@ -43,10 +43,10 @@ my $mem_bound = 256 * 1024;
 # the budget of a backend's own copies of models (model_deploy.local_cache_size)
 my $local_cache_kb = 1024;
 
-# Just above diabetes_reg's compiled size (563 808 bytes): loading it
-# evicts every unpinned version and then finds it does not fit, which
-# empties the store for the capacity probe below.
-my $store_kb = 551;
+# Just below diabetes_reg's compiled size (563 808 bytes with the compact
+# fast layout): loading it evicts every unpinned version and then finds it
+# does not fit, which empties the store for the capacity probe below.
+my $store_kb = 540;
 
 my $node = md_node('soak', conf => "model_deploy.shared_memory = '${store_kb}kB'\n"
 	  . "max_connections = 30\n"
@@ -293,6 +293,16 @@ sub classify_errors
 		}
 		next if $m->{severity} eq 'NOTICE';
 		$errors++;
+		# the deployer drops versions no running job uses, but a job whose
+		# first transaction (which records its version) is still open can
+		# have resolved a version that has since been inactive for 8 s
+		if ($model eq 'soak_a' && $m->{sqlstate} eq '42704'
+			&& $m->{message} =~ /^version \d+ of model "soak_a" does not exist$/)
+		{
+			$count->{expected_errors}++;
+			$count->{job_version_dropped}++;
+			next;
+		}
 		if ($model eq 'soak_d' && $m->{sqlstate} eq '42704'
 			&& $m->{message} =~ /^(?:model "soak_d" does not exist()|version 1 of model "soak_d" was dropped while in use)$/)
 		{
@@ -545,7 +555,8 @@ my $server = $node->safe_psql('postgres',
 my ($compiles, $hits, $local, $evictions) = split /\|/, $server;
 note sprintf('soak: %.0f s, %d statements by %d scoring clients (%d of soak_a, %d of soak_d), '
 	  . '%d scores checked; %d score_table jobs, %d scores checked; '
-	  . '%d expected errors (soak_d dropped: %d "does not exist", %d "dropped while in use"), '
+	  . '%d expected errors (soak_d dropped: %d "does not exist", %d "dropped while in use"; '
+	  . '%d score_table jobs whose version was dropped before they recorded it), '
 	  . '%d unexpected, %d wrong scores; '
 	  . '%d own copies (store full of versions in use)',
 	$elapsed, $total{statements} // 0, $n_scorers, $total{statements_soak_a} // 0,
@@ -553,6 +564,7 @@ note sprintf('soak: %.0f s, %d statements by %d scoring clients (%d of soak_a, %
 	($total{scores_checked} // 0) - ($total{'batch.scores_checked'} // 0),
 	$total{'batch.jobs_checked'} // 0, $total{'batch.scores_checked'} // 0,
 	$total{expected_errors} // 0, $total{model_missing} // 0, $total{dropped_in_use} // 0,
+	$total{'batch.job_version_dropped'} // 0,
 	($total{unexpected_errors} // 0) + ($deployer{unexpected_errors} // 0),
 	($total{wrong_scores} // 0) + ($deployer{wrong_scores} // 0), $total{own_copy_warnings} // 0);
 note sprintf('deployer: %d iterations, %d deploys committed, %d rolled back (%d scores checked '

@@ -115,6 +115,7 @@ typedef struct MdCallSite
 	double	   *out;			/* widest output of the model */
 	void	   *input;			/* a row argument's mapping (predict_named.c) */
 	struct MdStatsPending *stats;	/* serving statistics (md_stats.h) */
+	uint64		stats_generation;	/* md_stats_generation when 'stats' was set */
 	MemoryContext mcxt;
 	MemoryContextCallback release;
 } MdCallSite;

@@ -197,6 +197,9 @@ extern void md_stats_count_row(MdStatsPending *p, md_output kind,
 							   const float *x32, instr_time *start);
 extern void md_stats_flush_all(void);
 
+/* Bumped when the pending entries are freed: call sites attach again. */
+extern uint64 md_stats_generation;
+
 /*
  * A serving call of the site's model begins: count it, and remember it
  * until its row is scored, so that an error in between counts as a failed
@@ -212,9 +215,13 @@ md_stats_begin_call(MdCallSite *site)
 		site->stats = NULL;
 		return;
 	}
-	if (unlikely(p == NULL || p->deploy_id != site->loaded->deploy_id ||
+	if (unlikely(p == NULL || site->stats_generation != md_stats_generation ||
+				 p->deploy_id != site->loaded->deploy_id ||
 				 p->epoch != md_registry_epoch))
+	{
 		site->stats = p = md_stats_attach(site);
+		site->stats_generation = md_stats_generation;
+	}
 	if (unlikely(!p->dirty))
 		md_stats_mark_dirty(p);
 	p->counters.calls++;

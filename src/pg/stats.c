@@ -36,9 +36,17 @@ bool		md_track_stats = true;
 /* The pending entry whose current call has not scored its row yet. */
 MdStatsPending *md_stats_inflight = NULL;
 
-/* Pending entries by deploy_id; they live as long as the backend. */
+/*
+ * Pending entries by deploy_id.  Each version a backend scores gets one, so
+ * a long-lived backend that sees many redeployments would collect them
+ * without end: once there are more than MAX_IDLE_PENDING at a top-level
+ * transaction end (all flushed, none in use), they are all freed.
+ */
 static HTAB *pending = NULL;
 static MemoryContext stats_context = NULL;
+#define MAX_IDLE_PENDING 32
+
+uint64		md_stats_generation = 0;
 
 /* Entries with something to flush. */
 static dlist_head dirty = DLIST_STATIC_INIT(dirty);
@@ -117,6 +125,22 @@ md_stats_mark_dirty(MdStatsPending *p)
 	p->first_call = GetCurrentStatementStartTimestamp();
 }
 
+/*
+ * Free the pending entries if there are many: called when they are all
+ * flushed, and no call is in flight.  Call sites still pointing to them see
+ * the generation move and attach again.
+ */
+static void
+forget_idle_pending(void)
+{
+	if (pending == NULL || hash_get_num_entries(pending) <= MAX_IDLE_PENDING)
+		return;
+	Assert(dlist_is_empty(&dirty) && md_stats_inflight == NULL);
+	MemoryContextReset(stats_context);
+	pending = NULL;
+	md_stats_generation++;
+}
+
 /* A call that began and did not score its row failed. */
 static void
 count_failed_call(void)
@@ -150,6 +174,9 @@ xact_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
+		event == XACT_EVENT_PREPARE)
+		forget_idle_pending();
 }
 
 /* An exception block or on_error=null caught the failure of a call. */
@@ -304,9 +331,10 @@ md_stats_attach(MdCallSite *site)
 	{
 		HASHCTL		ctl;
 
-		stats_context = AllocSetContextCreate(TopMemoryContext,
-											  "model_deploy statistics",
-											  ALLOCSET_SMALL_SIZES);
+		if (stats_context == NULL)
+			stats_context = AllocSetContextCreate(TopMemoryContext,
+												  "model_deploy statistics",
+												  ALLOCSET_SMALL_SIZES);
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(MdStatsPending);
 		ctl.hcxt = stats_context;
