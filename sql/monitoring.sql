@@ -130,5 +130,33 @@ SELECT feature, count, round(mean::numeric, 6) AS mean
   FROM model_deploy.feature_stats WHERE name = 'mon_other' ORDER BY position;
 DROP TABLE mon_events, mon_par;
 
+-- A backend frees its pending entries at a transaction end once it holds
+-- more than 32 (all flushed by then).  A call site that outlives that -- a
+-- procedure's expression, kept across its COMMITs -- attaches again, and
+-- counts on exactly: 40 rows of mon_keep, a = 1..40, mean 20.5.
+DO $$
+BEGIN
+	FOR i IN 1..40 LOOP
+		PERFORM model_deploy.deploy('mon_many_' || i,
+			(SELECT source FROM model_deploy.model_version WHERE name = 'mon'));
+	END LOOP;
+	PERFORM model_deploy.deploy('mon_keep',
+		(SELECT source FROM model_deploy.model_version WHERE name = 'mon'));
+END $$;
+DO $$
+BEGIN
+	FOR i IN 1..40 LOOP
+		PERFORM model_deploy.predict('mon_many_' || i, ARRAY[1, 1]);
+		PERFORM model_deploy.predict('mon_keep', ARRAY[i, 0]);
+		COMMIT;
+	END LOOP;
+END $$;
+SELECT calls, rows, prediction_mean, prediction_min, prediction_max
+  FROM model_deploy.stats WHERE name = 'mon_keep';
+SELECT count(*) AS versions, sum(rows) AS rows
+  FROM model_deploy.stats WHERE name LIKE 'mon\_many\_%';
+SELECT count(model_deploy.drop_model(name))
+  FROM model_deploy.models WHERE name LIKE 'mon\_many\_%' OR name = 'mon_keep';
+
 SELECT model_deploy.drop_model('mon');
 SELECT model_deploy.drop_model('mon_other');
