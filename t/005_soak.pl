@@ -50,6 +50,9 @@ my $store_kb = 540;
 
 my $node = md_node('soak', conf => "model_deploy.shared_memory = '${store_kb}kB'\n"
 	  . "max_connections = 30\n"
+	  # if a statement ever stalls again (once, a deploy and a job for 10 s),
+	  # the server log says on what
+	  . "log_lock_waits = on\nlog_min_duration_statement = '2s'\n"
 	  . "model_deploy.local_cache_size = '${local_cache_kb}kB'\n");
 $node->start;
 
@@ -644,6 +647,7 @@ is($cap_after, $cap_before, "afterwards the store holds as many versions as befo
 my $log = slurp_file($node->logfile, $log_offset);
 unlike($log, qr/PANIC|TRAP|terminated by signal|segmentation fault|was terminated/i,
 	'the server log has no PANIC, failed assertion or crashed process');
+note "slow or waiting: $_" foreach grep { /still waiting|duration: / } split /\n/, $log;
 my $logged_errors = () = $log =~ /\bERROR:  /g;
 is($logged_errors, $total{expected_errors} // 0,
 	'the server logged exactly the errors the clients saw (the expected ones)');
