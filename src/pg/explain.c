@@ -58,11 +58,7 @@ array_row(MdCallSite *site, ArrayType *features)
 	const float *x32;
 
 	md_read_feature_array(site, features, &x, &x32);
-	if (x32 == NULL)
-		return x;
-	for (uint32 i = 0; i < site->loaded->info.n_features; i++)
-		site->features[i] = x32[i];
-	return site->features;
+	return md_row_as_doubles(site, x, x32);
 }
 
 /* The margin to explain: class 'requested' if given, else the predicted. */

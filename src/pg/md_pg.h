@@ -130,6 +130,8 @@ extern ArrayType *md_feature_array_arg(const MdCallSite *site,
 									   FunctionCallInfo fcinfo, int argno);
 extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,
 								  const double **x, const float **x32);
+extern const double *md_row_as_doubles(MdCallSite *site, const double *x,
+									   const float *x32);
 extern Datum md_float8_array(const double *values, int n);
 extern uint32 md_check_output(MdCallSite *site, md_output kind);
 extern int	md_score_array(MdCallSite *site, ArrayType *features,

@@ -204,22 +204,30 @@ md_check_output(MdCallSite *site, md_output kind)
 }
 
 /*
+ * A row read as doubles (x) or floats (x32), as doubles: float data is
+ * widened into site->features.
+ */
+const double *
+md_row_as_doubles(MdCallSite *site, const double *x, const float *x32)
+{
+	if (x32 == NULL)
+		return x;
+	for (uint32 f = 0; f < site->loaded->info.n_features; f++)
+		site->features[f] = x32[f];
+	return site->features;
+}
+
+/*
  * A row the model refuses (native models: an unknown category, a missing
  * value it does not impute): report why, naming the feature.
  */
 static void
 report_refused_row(MdCallSite *site, const double *x, const float *x32)
 {
-	const md_model *model = &site->loaded->model;
 	md_error	err;
 
-	if (x32 != NULL)
-	{
-		for (uint32 f = 0; f < site->loaded->info.n_features; f++)
-			site->features[f] = x32[f];
-		x = site->features;
-	}
-	md_check_row(model, x, site->workspace, &err);
+	md_check_row(&site->loaded->model, md_row_as_doubles(site, x, x32),
+				 site->workspace, &err);
 	md_report_error(&err, NULL);
 }
 
