@@ -16,16 +16,19 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifeq ($(PGXS),)
-# Nothing installed yet: bootstrap, then run the same target again.
+# Nothing installed yet: bootstrap, then run the same target again.  The
+# targets are phony here too, or a folder named like one (test/) would make
+# `make test` "up to date" on a bare machine.
 .DEFAULT_GOAL := all
-all install test demo bench installcheck:
+.PHONY: all install test demo bench installcheck fuzz
+all install test demo bench installcheck fuzz:
 	tools/install-prereqs
 	$(MAKE) $@
 else
 
 EXTENSION = model_deploy
 MODULE_big = model_deploy
-DATA = model_deploy--0.1.sql
+DATA = $(wildcard model_deploy--*.sql)
 PGFILEDESC = "model_deploy - trained models as database objects"
 
 CORE_SRCS := $(sort $(wildcard src/core/*.c))
