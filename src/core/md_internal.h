@@ -159,7 +159,4 @@ size_t		md_fast_row_size(const md_model *m);
 void		md_fast_add_leaves(const md_model *m, const float *x,
 							   size_t n_rows, float *x2, float *margin);
 
-/* Counting helpers for md_get_info(). */
-uint32_t	md_count_trees(const md_model *m);
-
 #endif							/* MD_INTERNAL_H */
