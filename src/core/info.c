@@ -14,6 +14,7 @@ static const char *const format_names[] = {
 	[MD_FORMAT_AUTO] = "auto",
 	[MD_FORMAT_XGBOOST] = "xgboost",
 	[MD_FORMAT_NATIVE] = "native",
+	[MD_FORMAT_LIGHTGBM] = "lightgbm",
 };
 
 const char *

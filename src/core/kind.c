@@ -5,12 +5,14 @@
  *	  that dispatch through it.
  *
  * A blob's md_meta.estimator names its kind: XGBoost trees, XGBoost
- * gblinear, a native (scikit-learn) model.  Each kind validates, describes
+ * gblinear, a native (scikit-learn) model, double-precision trees
+ * (LightGBM).  Each kind validates, describes
  * and scores itself in its own files; this is the only place that chooses
  * between them, so a new format plugs in by adding its entry here.
  *
  *-------------------------------------------------------------------------
  */
+#include "dtree.h"
 #include "native.h"
 
 #define SEC(kind) (1u << (kind))
@@ -58,6 +60,19 @@ static const md_kind_ops native = {
 	.check_row = md_native_check_row,
 };
 
+static const md_kind_ops dtrees = {
+	.sections =
+		COMMON_SECTIONS | SEC(MD_SEC_DTREES) | SEC(MD_SEC_NATIVE_FEATURES),
+	.check_meta = md_dtree_check_meta,
+	.validate = md_dtree_validate,
+	.info = md_dtree_info,
+	.output_width = md_dtree_output_width,
+	.workspace_size = md_dtree_workspace_size,
+	.score = md_dtree_score,
+	.explain_workspace_size = md_dtree_explain_workspace_size,
+	.explain = md_dtree_explain,
+};
+
 const md_kind_ops *
 md_kind_of(const md_model *m)
 {
@@ -69,6 +84,8 @@ md_kind_of(const md_model *m)
 			return &xgb_linear;
 		case MD_EST_NATIVE:
 			return &native;
+		case MD_EST_DTREES:
+			return &dtrees;
 	}
 	return NULL;
 }
