@@ -28,6 +28,7 @@ md_limits_default(md_limits *limits)
 	limits->max_features = 100000;
 	limits->max_classes = 10000;
 	limits->max_json_depth = 64;
+	limits->interrupted = NULL;
 }
 
 md_status
@@ -113,6 +114,8 @@ md_compile(const char *text, size_t len, md_format format,
 	st = md_check_source_size(len, limits, err);
 	if (st == MD_OK)
 		st = md_json_parse(text, len, limits, &root, err);
+	if (st == MD_OK)
+		st = md_poll_interrupt(limits, err);
 	if (st == MD_OK && format == MD_FORMAT_AUTO)
 		st = detect_format(root, &format, err);
 	if (st != MD_OK)
@@ -136,11 +139,15 @@ md_compile(const char *text, size_t len, md_format format,
 	}
 	cJSON_Delete(root);
 	if (st == MD_OK)
+		st = md_poll_interrupt(limits, err);
+	if (st == MD_OK)
 		st = md_builder_finish(&b, blob, blob_len, err);
 	md_builder_free(&b);
 
 	if (st == MD_OK)
 		st = md_open(&check, *blob, *blob_len, MD_OPEN_VALIDATE, err);
+	if (st == MD_OK)
+		st = md_poll_interrupt(limits, err);
 	if (st == MD_OK && md_fast_applies(&check))
 		st = add_fast_layout(&check, blob, blob_len, err);
 	if (st != MD_OK)

@@ -64,3 +64,11 @@ md_fail_limit(md_error *err, const char *what, uint64_t value,
 	md_hint(err, "Raise model_deploy.%s if the model is genuine.", guc);
 	return MD_ERR_LIMIT;
 }
+
+md_status
+md_poll_interrupt(const md_limits *limits, md_error *err)
+{
+	if (limits != NULL && limits->interrupted != NULL && limits->interrupted())
+		return md_fail(err, MD_ERR_CANCELLED, MD_CANCELLED_MESSAGE);
+	return MD_OK;
+}

@@ -12,10 +12,18 @@
  * and the getters check type, integrality, range and finiteness of every
  * value they hand out.
  *
+ * cJSON parses a large model in one call of a second or more, with no way to
+ * stop it but to deny it memory: when the caller asked to be polled for
+ * interrupts, the parse runs with an allocator that polls every few thousand
+ * allocations and fails them all once told to stop.  cJSON's hooks are
+ * process-wide, so they are installed only for such callers (a server), and
+ * they behave as malloc() in every thread that is not parsing for one.
+ *
  *-------------------------------------------------------------------------
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +151,57 @@ prescan(const char *text, size_t len, uint32_t max_depth, char **out,
 	return MD_OK;
 }
 
+/* The interruptible parse under way in this thread, if any. */
+static _Thread_local const md_limits *parse_polled;
+static _Thread_local unsigned parse_allocations;
+static _Thread_local bool parse_interrupted;
+
+static void *
+polling_malloc(size_t size)
+{
+	if (parse_polled != NULL && !parse_interrupted &&
+		++parse_allocations % 4096 == 0 &&
+		md_poll_interrupt(parse_polled, NULL) != MD_OK)
+		parse_interrupted = true;
+	return parse_interrupted ? NULL : malloc(size);
+}
+
+static void
+install_polling_malloc(void)
+{
+	cJSON_Hooks hooks = {polling_malloc, free};
+
+	cJSON_InitHooks(&hooks);
+}
+
+static pthread_once_t polling_malloc_once = PTHREAD_ONCE_INIT;
+
+/* cJSON_ParseWithOpts, stopped early if limits->interrupted says so. */
+static cJSON *
+parse_interruptibly(const char *buf, const char **end,
+					const md_limits *limits, bool *interrupted)
+{
+	cJSON	   *root;
+
+	*interrupted = false;
+	if (limits->interrupted == NULL)
+		return cJSON_ParseWithOpts(buf, end, 1);
+	pthread_once(&polling_malloc_once, install_polling_malloc);
+	parse_polled = limits;
+	parse_allocations = 0;
+	parse_interrupted = false;
+	root = cJSON_ParseWithOpts(buf, end, 1);
+	*interrupted = parse_interrupted;
+	parse_polled = NULL;
+	parse_interrupted = false;
+	if (*interrupted)
+	{
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	return root;
+}
+
 /* Line and column (1-based) of a byte position, for syntax errors. */
 static void
 position_of(const char *buf, const char *at, size_t *line, size_t *column)
@@ -167,6 +226,7 @@ md_json_parse(const char *text, size_t len, const md_limits *limits,
 {
 	char	   *buf = NULL;
 	const char *end = NULL;
+	bool		interrupted;
 	md_status	st;
 
 	*root = NULL;
@@ -174,7 +234,12 @@ md_json_parse(const char *text, size_t len, const md_limits *limits,
 	if (st != MD_OK)
 		return st;
 
-	*root = cJSON_ParseWithOpts(buf, &end, 1);
+	*root = parse_interruptibly(buf, &end, limits, &interrupted);
+	if (interrupted)
+	{
+		free(buf);
+		return md_fail(err, MD_ERR_CANCELLED, MD_CANCELLED_MESSAGE);
+	}
 	if (*root == NULL)
 	{
 		size_t		line,

@@ -29,6 +29,12 @@ md_status	md_fail(md_error *err, md_status status, const char *fmt, ...)
 			md_printf_like(3, 4);
 void		md_hint(md_error *err, const char *fmt, ...) md_printf_like(2, 3);
 void		md_clear_error(md_error *err);
+/*
+ * MD_ERR_CANCELLED if the caller's interrupt poll says stop, else MD_OK;
+ * called between compile steps and between trees.
+ */
+md_status	md_poll_interrupt(const md_limits *limits, md_error *err);
+#define MD_CANCELLED_MESSAGE "compiling the model was interrupted"
 md_status	md_fail_limit(md_error *err, const char *what, uint64_t value,
 						  const char *unit, uint64_t limit, const char *guc);
 

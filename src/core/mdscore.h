@@ -71,7 +71,8 @@ typedef enum md_status
 	MD_ERR_LIMIT,				/* the model exceeds a configured limit */
 	MD_ERR_BLOB,				/* a compiled blob is corrupt or foreign */
 	MD_ERR_INPUT,				/* bad scoring input (unknown category...) */
-	MD_ERR_NOMEM				/* out of memory */
+	MD_ERR_NOMEM,				/* out of memory */
+	MD_ERR_CANCELLED			/* md_limits.interrupted said stop */
 } md_status;
 
 /*
@@ -128,6 +129,14 @@ typedef struct md_limits
 	uint32_t	max_features;
 	uint32_t	max_classes;
 	uint32_t	max_json_depth; /* nesting of JSON arrays and objects */
+
+	/*
+	 * Polled between the steps of a compile and between trees (NULL: never);
+	 * nonzero stops it with MD_ERR_CANCELLED, everything freed.  A server
+	 * passes its pending-cancel flag, so that compiling a large model can be
+	 * cancelled or time out promptly.
+	 */
+	int			(*interrupted) (void);
 } md_limits;
 
 void		md_limits_default(md_limits *limits);

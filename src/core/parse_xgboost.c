@@ -520,7 +520,9 @@ read_forest(const cJSON *booster, const xgb_model_head *mh, xgb_forest *f,
 		char		where[32];
 
 		snprintf(where, sizeof(where), "tree %u", t);
-		st = md_json_uint(jt, "id", where, UINT32_MAX, &id, err);
+		st = md_poll_interrupt(mh->limits, err);
+		if (st == MD_OK)
+			st = md_json_uint(jt, "id", where, UINT32_MAX, &id, err);
 		if (st == MD_OK && id != t)
 			st = md_fail(err, MD_ERR_MODEL,
 						 "model JSON: the tree at position %u has id %llu",

@@ -7,6 +7,8 @@
  */
 #include "md_pg.h"
 
+#include "miscadmin.h"
+
 static int
 sqlstate_of(md_status status)
 {
@@ -22,6 +24,8 @@ sqlstate_of(md_status status)
 			return ERRCODE_DATA_CORRUPTED;
 		case MD_ERR_NOMEM:
 			return ERRCODE_OUT_OF_MEMORY;
+		case MD_ERR_CANCELLED:
+			return ERRCODE_QUERY_CANCELED;
 		case MD_ERR_MODEL:
 		case MD_ERR_INPUT:
 		case MD_ERR_ARGUMENT:
@@ -38,6 +42,9 @@ sqlstate_of(md_status status)
 void
 md_report_error(const md_error *err, const char *context)
 {
+	/* a compile stopped for a pending interrupt: let PostgreSQL serve it */
+	if (err->status == MD_ERR_CANCELLED)
+		CHECK_FOR_INTERRUPTS();
 	ereport(ERROR,
 			errcode(sqlstate_of(err->status)),
 			errmsg("%s", err->message),

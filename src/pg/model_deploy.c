@@ -10,6 +10,7 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 MD_MODULE_MAGIC("0.2");
@@ -28,6 +29,18 @@ static int	max_json_depth;
 /* Budget of this backend's own compiled models (store.c). */
 int			md_local_cache_kb;
 
+/*
+ * The core's interrupt poll: a cancel, a statement timeout or a termination
+ * is pending and would be served at the next CHECK_FOR_INTERRUPTS (not
+ * while interrupts are held, when stopping would not end the statement).
+ */
+static int
+interrupt_pending(void)
+{
+	return INTERRUPTS_CAN_BE_PROCESSED() &&
+		(QueryCancelPending || ProcDiePending);
+}
+
 md_limits
 md_current_limits(void)
 {
@@ -40,6 +53,7 @@ md_current_limits(void)
 	limits.max_features = (uint32_t) max_features;
 	limits.max_classes = (uint32_t) max_classes;
 	limits.max_json_depth = (uint32_t) max_json_depth;
+	limits.interrupted = interrupt_pending;
 	return limits;
 }
 

@@ -18,6 +18,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -326,6 +327,56 @@ check_no_allocation(const loaded *l)
 	free(ws);
 }
 
+/* --- interrupting a compile -------------------------------------------- */
+
+static int	polls;
+static int	stop_at_poll;
+
+static int
+stop_after_some_polls(void)
+{
+	return ++polls >= stop_at_poll;
+}
+
+/*
+ * A compile polls its caller between steps and trees: stopped at any poll
+ * it fails with MD_ERR_CANCELLED and returns no blob (leaks are the
+ * sanitizer run's to find); never stopped, it compiles as before.
+ */
+static void
+check_interrupts(const char *bc_text, size_t bc_len)
+{
+	md_limits	limits;
+	md_error	err;
+	void	   *blob;
+	size_t		len;
+	int			total;
+	bool		all_cancelled = true;
+
+	md_limits_default(&limits);
+	limits.interrupted = stop_after_some_polls;
+	polls = 0;
+	stop_at_poll = 1 << 30;
+	tap_ok(md_compile(bc_text, bc_len, MD_FORMAT_AUTO, &limits, &blob, &len,
+					  &err) == MD_OK, "a compile that is never interrupted succeeds");
+	md_blob_free(blob);
+	total = polls;
+	tap_ok(total > 100, "a 100-tree model polls for interrupts once a tree at "
+		   "least (%d polls)", total);
+	for (stop_at_poll = 1; stop_at_poll <= total; stop_at_poll++)
+	{
+		polls = 0;
+		blob = (void *) 1;
+		if (md_compile(bc_text, bc_len, MD_FORMAT_AUTO, &limits, &blob, &len,
+					   &err) != MD_ERR_CANCELLED || blob != NULL ||
+			polls != stop_at_poll)
+			all_cancelled = false;
+	}
+	tap_ok(all_cancelled, "interrupted at each of its %d polls, the compile "
+		   "stops there with MD_ERR_CANCELLED and no blob: %s", total,
+		   err.message);
+}
+
 static void
 check_errors(const char *bc_text, size_t bc_len, const loaded *reg)
 {
@@ -359,6 +410,7 @@ check_errors(const char *bc_text, size_t bc_len, const loaded *reg)
 		   MD_ERR_ARGUMENT,
 		   "class probabilities of a regression: MD_ERR_ARGUMENT");
 	free(ws);
+	check_interrupts(bc_text, bc_len);
 }
 
 /* --- threads: several readers of one model ---------------------------- */
