@@ -6,7 +6,7 @@ scikit-learn ships, for every objective and tree feature the parser reads:
 binary, multiclass, multiclassova, the regression family (L2, sqrt, L1,
 huber, fair, quantile, mape), poisson, gamma, tweedie, cross_entropy,
 cross_entropy_lambda, lambdarank, rank_xendcg; boosting=rf
-(average_output); the three missing-value rules (NaN, Zero, None);
+(average_output), dart, goss; the three missing-value rules (NaN, Zero, None);
 categorical splits from a pandas categorical column scored by category
 name; linear trees; single-leaf trees.  Each is saved with
 Booster.save_model() and then, on held-out rows with missing values, zeros
@@ -145,6 +145,11 @@ def models():
                                              boosting="rf", bagging_freq=1,
                                              bagging_fraction=0.7),
                                       Xb_nan, yb), test_b),
+        ("dart", train(params(objective="binary", boosting="dart"), Xb_nan,
+                       yb), test_b),
+        ("goss", train(params(objective="binary",
+                              data_sample_strategy="goss"), Xb_nan, yb),
+         test_b),
         ("multiclass", train(params(objective="multiclass", num_class=3),
                              with_missing(ir.data, rng), ir.target),
          frame(with_missing(ir.data[::2], rng))),
