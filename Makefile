@@ -203,9 +203,11 @@ uninstall-mdscore:
 
 # --- sanitizers and fuzzing (clang-14): test/sanitize.mk -----------------
 
-# JSON model formats the fuzzers are seeded with: test/fuzz/seeds/<format>/,
-# the small fixtures in test/fixtures/<format>/, test/fuzz/<format>.dict
-FUZZ_FORMATS = xgboost
+# Model formats the fuzzers are seeded with: test/fuzz/seeds/<format>/,
+# the small fixtures in test/fixtures/<format>/, test/fuzz/<format>.dict.
+# The text formats (not JSON) get no JSON tree-editing target.
+FUZZ_FORMATS = xgboost lightgbm
+FUZZ_TEXT_FORMATS = lightgbm
 include test/sanitize.mk
 
 clean: clean-build

@@ -1,5 +1,6 @@
 # test/sanitize.mk: sanitizer builds of the scoring core, included by the
-# Makefile (which sets CORE_SRCS, CORE_HDRS and FUZZ_FORMATS).
+# Makefile (which sets CORE_SRCS, CORE_HDRS, FUZZ_FORMATS and
+# FUZZ_TEXT_FORMATS).
 #
 #   build/asan/test_*   the core unit tests under ASan + UBSan, run by
 #                       test/suites/sanitizers
@@ -26,9 +27,10 @@ FUZZ_BINS = build/fuzz/fuzz_compile build/fuzz/fuzz_compile_struct \
 	build/fuzz/fuzz_blob build/fuzz/fuzz_blob_fixed
 FUZZ_HDRS = test/fuzz/harness.h $(CORE_HDRS)
 
-# The JSON seeds of a format: its small hand-made models and the fixtures
-# that are small enough to mutate quickly.
-fuzz_json_seeds = $(wildcard test/fuzz/seeds/$(1)/*.json) \
+# The seeds of a format: its small hand-made models (JSON, or text for
+# LightGBM) and the fixtures that are small enough to mutate quickly.
+fuzz_small_seeds = $(wildcard test/fuzz/seeds/$(1)/*.json test/fuzz/seeds/$(1)/*.txt)
+fuzz_json_seeds = $(call fuzz_small_seeds,$(1)) \
 	$(shell find test/fixtures/$(1) -name '*.json' -size -64k 2>/dev/null)
 FUZZ_JSON_SEEDS = $(foreach f,$(FUZZ_FORMATS),$(call fuzz_json_seeds,$(f)))
 
@@ -82,11 +84,12 @@ build/fuzz/targets: build/blob_seeds $(FUZZ_JSON_SEEDS) test/fuzz/json.dict \
 	@$(foreach f,$(FUZZ_FORMATS), \
 		mkdir -p build/fuzz/seeds/$(f) build/fuzz/seeds/$(f)-small && \
 		cp $(call fuzz_json_seeds,$(f)) build/fuzz/seeds/$(f)/ && \
-		cp $(wildcard test/fuzz/seeds/$(f)/*.json) build/fuzz/seeds/$(f)-small/ && \
+		cp $(call fuzz_small_seeds,$(f)) build/fuzz/seeds/$(f)-small/ && \
 		cat test/fuzz/json.dict $(wildcard test/fuzz/$(f).dict) \
 			>build/fuzz/seeds/$(f).dict && \
 		echo "compile-$(f) fuzz_compile seeds/$(f) compile seeds/$(f).dict" >>$@.tmp && \
-		echo "struct-$(f) fuzz_compile_struct seeds/$(f)-small compile seeds/$(f).dict" >>$@.tmp && ) true
+		$(if $(filter $(f),$(FUZZ_TEXT_FORMATS)),, \
+		echo "struct-$(f) fuzz_compile_struct seeds/$(f)-small compile seeds/$(f).dict" >>$@.tmp && ) ) true
 	echo "blob fuzz_blob seeds/blob blob -" >>$@.tmp
 	echo "blob-fixed fuzz_blob_fixed seeds/blob blob-fixed -" >>$@.tmp
 	mv $@.tmp $@

@@ -90,7 +90,9 @@ cmd_info(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	md_get_info(&mf.model, &info);
 	printf("file:           %s (%s, %zu bytes)\n", mf.path,
-		   mf.compiled_here ? "model JSON" : "compiled model", mf.file_size);
+		   !mf.compiled_here ? "compiled model"
+		   : info.format == MD_FORMAT_LIGHTGBM ? "model text" : "model JSON",
+		   mf.file_size);
 	printf("format:         %s\n", md_format_name(info.format));
 	printf("objective:      %s (%s)\n", info.objective, task_name(info.task));
 	printf("booster:        %s\n", info.booster);

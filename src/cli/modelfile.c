@@ -1,12 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * modelfile.c
- *	  Loading a model file for mdscore: JSON text, compiled on the spot, or
- *	  a compiled blob (from "mdscore compile" or export_compiled()).
+ *	  Loading a model file for mdscore: model text (JSON, or LightGBM's
+ *	  text model), compiled on the spot, or a compiled blob (from "mdscore
+ *	  compile" or export_compiled()).
  *
  * The two are told apart by content, not by name: model JSON is an object,
- * so its first non-blank byte is '{', and a blob starts with its magic
- * number.  Anything else is handed to md_open(), whose refusal explains
+ * so its first non-blank byte is '{', a LightGBM model's first line is
+ * "tree", and a blob starts with its magic number.  Anything else is handed to md_open(), whose refusal explains
  * what a compiled model should look like.  A blob read from a file is
  * untrusted and is opened with full validation.
  *
@@ -76,11 +77,15 @@ read_whole_file(const char *path, void **data, size_t *len)
 	return true;
 }
 
+/* Model JSON (an object), or LightGBM's text model (first line "tree"). */
 static bool
-is_json_text(const unsigned char *p, size_t len)
+is_model_text(const unsigned char *p, size_t len)
 {
 	size_t		i = 0;
 
+	if ((len >= 5 && memcmp(p, "tree\n", 5) == 0) ||
+		(len >= 6 && memcmp(p, "tree\r\n", 6) == 0))
+		return true;
 	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
 		i = 3;
 	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
@@ -132,7 +137,7 @@ model_file_load(model_file *mf, const char *path, md_format format)
 	if (!read_whole_file(path, &data, &len))
 		return false;
 	mf->file_size = len;
-	if (is_json_text(data, len))
+	if (is_model_text(data, len))
 	{
 		ok = compile_text(mf, data, len, format);
 		free(data);

@@ -6,8 +6,9 @@
  * LightGBM's arithmetic (GBDT::PredictRaw, Tree::Predict, the objectives'
  * ConvertOutput): features are doubles, compared in double with each
  * split's own rule (dtree.h); the leaves of each output's trees are added
- * in double, in tree order, to the initial score; an averaging forest
- * divides by its iteration count; then the link.  Raw outputs are
+ * in double, in tree order, to the initial score: the raw outputs.  The
+ * link makes predictions of them, after an averaging forest (rf) divides
+ * them by its iteration count, as LightGBM does.  Raw outputs are
  * therefore LightGBM's bit for bit.  A linear leaf is its constant plus
  * its terms in order, or its plain value when one of their features is
  * missing.  Needs -ffp-contract=off (a fused multiply-add would round
@@ -141,9 +142,6 @@ md_dtree_raw(const md_dforest *f, const double *row, double *raw)
 
 		raw[t->output] += leaf_output(f, t, md_dtree_leaf(f, t, row), row);
 	}
-	if (h->divisor != 1.0)
-		for (uint32_t k = 0; k < h->n_outputs; k++)
-			raw[k] /= h->divisor;
 }
 
 static double
@@ -214,16 +212,29 @@ argmax(const double *raw, uint32_t n)
 	return best;
 }
 
+/*
+ * Predictions of raw outputs; an averaging forest's are the raw sums
+ * divided by its iteration count first (LightGBM's raw_score of an rf
+ * model is the sum, its predictions average).
+ */
 static void
-transform(const md_dforest_header *h, md_output kind, const dtree_ws *ws,
+transform(const md_dforest_header *h, md_output kind, dtree_ws *ws,
 		  double *out)
 {
 	bool classifier = class_count(h) > 0;
 
+	if (kind == MD_OUTPUT_RAW)
+	{
+		memcpy(out, ws->raw, sizeof(double) * h->n_outputs);
+		return;
+	}
+	if (h->divisor != 1.0)
+		for (uint32_t k = 0; k < h->n_outputs; k++)
+			ws->raw[k] /= h->divisor;
+
 	switch (kind)
 	{
 		case MD_OUTPUT_RAW:
-			memcpy(out, ws->raw, sizeof(double) * h->n_outputs);
 			break;
 		case MD_OUTPUT_PROBA:
 			probabilities(h, ws->raw, out);

@@ -234,8 +234,8 @@ typedef struct md_linear_header
  * Tree ensemble compared and summed in double precision (LightGBM; made to
  * carry scikit-learn's HistGradientBoosting and ONNX tree ensembles too):
  *	raw[k] = init[k] + sum of the leaves of the trees of output k, in tree
- *	order, then divided by 'divisor' (1, or the iteration count of an
- *	averaging forest); the link turns raw outputs into predictions.
+ *	order; predictions are the link of raw[k] / divisor (1, or the
+ *	iteration count of an averaging forest).
  * After the header, each array 16-aligned:
  *	double		init[n_outputs]
  *	md_dtree	trees[n_trees]
@@ -338,7 +338,7 @@ typedef enum md_dmissing
 /* Child references: >= 0 an internal node of the tree, < 0 leaf ~ref. */
 typedef struct md_dnode
 {
-	double		threshold;		/* unused by MD_DOP_IN */
+	double		threshold;		/* not NaN; unused by MD_DOP_IN */
 	uint32_t	feature;
 	uint8_t		op;				/* md_dop */
 	uint8_t		missing;		/* md_dmissing */

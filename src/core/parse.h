@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * parse.h
- *	  Model format parsers: JSON tree in, blob sections out.
+ *	  Model format parsers: JSON tree (or model text) in, blob sections out.
  *
  * A parser reads a cJSON tree produced by md_json_parse(), checks it against
  * its format and the limits, and describes the model to a builder.  It need
@@ -23,5 +23,15 @@ md_status	md_parse_xgboost(const cJSON *root, const md_limits *limits,
 
 md_status	md_parse_native(const cJSON *root, const md_limits *limits,
 							md_builder *b, md_error *err);
+
+/*
+ * LightGBM's text model is not JSON: its parser takes the text itself.
+ * md_lightgbm_detect() says whether text looks like one (its first line is
+ * "tree").
+ */
+bool		md_lightgbm_detect(const char *text, size_t len);
+md_status	md_parse_lightgbm(const char *text, size_t len,
+							  const md_limits *limits, md_builder *b,
+							  md_error *err);
 
 #endif							/* MD_PARSE_H */
