@@ -778,7 +778,9 @@ read_objective(const cJSON *learner, xgb_model_head *mh, md_error *err)
 				"reg:pseudohubererror, reg:absoluteerror, reg:logistic, "
 				"binary:logistic, binary:logitraw, binary:hinge, "
 				"count:poisson, reg:gamma, reg:tweedie, multi:softmax, "
-				"multi:softprob, rank:pairwise, rank:ndcg, rank:map.");
+				"multi:softprob, rank:pairwise, rank:ndcg, rank:map, "
+				"survival:aft, survival:cox, reg:quantileerror (one "
+				"quantile).");
 		return MD_ERR_UNSUPPORTED;
 	}
 	return MD_OK;
@@ -833,9 +835,15 @@ read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 		(st = md_json_uint(lmp, "num_target", "learner_model_param", UINT32_MAX, &num_target, err)) != MD_OK)
 		return st;
 	if (num_target != 1)
-		return md_fail(err, MD_ERR_UNSUPPORTED,
-					   "multi-target XGBoost models (num_target %llu) are "
-					   "not supported", (unsigned long long) num_target);
+	{
+		md_fail(err, MD_ERR_UNSUPPORTED,
+				"multi-target XGBoost models (num_target %llu) are not "
+				"supported", (unsigned long long) num_target);
+		md_hint(err, "This includes one tree per target, vector leaves "
+				"(multi_strategy=\"multi_output_tree\") and "
+				"reg:quantileerror with several quantile_alpha values.");
+		return MD_ERR_UNSUPPORTED;
+	}
 	if (num_class > mh->limits->max_classes)
 		return md_fail_limit(err, "model has", num_class, "classes",
 							 mh->limits->max_classes, "max_classes");
