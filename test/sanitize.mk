@@ -75,8 +75,10 @@ build/blob_seeds: test/fuzz/blob_seeds.c test/fuzz/harness.h build/libmdscore.a
 # Seeds and dictionaries in build/fuzz/seeds/, and the list of targets:
 # "name binary seed-dir regression-dir dictionary" per line.  The
 # tree-editing mutator re-parses every input, so its target starts from the
-# small hand-made models only.
+# small hand-made models only.  The UBJSON reader has its own target, the
+# same fuzz_compile seeded with the small models saved as .ubj.
 build/fuzz/targets: build/blob_seeds $(FUZZ_JSON_SEEDS) test/fuzz/json.dict \
+		$(wildcard test/fuzz/seeds/xgboost-ubj/*.ubj) \
 		$(wildcard test/fuzz/*.dict) Makefile test/sanitize.mk
 	rm -rf build/fuzz/seeds && mkdir -p build/fuzz/seeds/blob
 	@build/blob_seeds build/fuzz/seeds/blob $(FUZZ_JSON_SEEDS)
@@ -90,6 +92,9 @@ build/fuzz/targets: build/blob_seeds $(FUZZ_JSON_SEEDS) test/fuzz/json.dict \
 		echo "compile-$(f) fuzz_compile seeds/$(f) compile seeds/$(f).dict" >>$@.tmp && \
 		$(if $(filter $(f),$(FUZZ_TEXT_FORMATS)),, \
 		echo "struct-$(f) fuzz_compile_struct seeds/$(f)-small compile seeds/$(f).dict" >>$@.tmp && ) ) true
+	mkdir -p build/fuzz/seeds/xgboost-ubj
+	cp test/fuzz/seeds/xgboost-ubj/*.ubj build/fuzz/seeds/xgboost-ubj/
+	echo "compile-ubjson fuzz_compile seeds/xgboost-ubj compile -" >>$@.tmp
 	echo "blob fuzz_blob seeds/blob blob -" >>$@.tmp
 	echo "blob-fixed fuzz_blob_fixed seeds/blob blob-fixed -" >>$@.tmp
 	mv $@.tmp $@

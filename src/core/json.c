@@ -30,6 +30,7 @@
 
 #include "json.h"
 #include "md_internal.h"
+#include "ubjson.h"
 
 /* Does 'word' stand at text[i], not followed by more letters or digits? */
 static bool
@@ -230,6 +231,8 @@ md_json_parse(const char *text, size_t len, const md_limits *limits,
 	md_status	st;
 
 	*root = NULL;
+	if (md_ubjson_detect(text, len))
+		return md_ubjson_parse(text, len, limits, root, err);
 	st = prescan(text, len, limits->max_json_depth, &buf, err);
 	if (st != MD_OK)
 		return st;

@@ -23,6 +23,8 @@
  * bare NaN, Infinity and -Infinity tokens XGBoost writes (NaN becomes JSON
  * null, the infinities +-inf numbers); refuses NUL bytes, nesting deeper
  * than limits->max_json_depth and anything after the top-level value.
+ * UBJSON (XGBoost's .ubj, see ubjson.h) is recognised by its content and
+ * decoded into the same tree.
  */
 md_status	md_json_parse(const char *text, size_t len, const md_limits *limits,
 						  cJSON **root, md_error *err);

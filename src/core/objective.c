@@ -39,6 +39,9 @@ static const objective_def objectives[MD_OBJ__END] = {
 	[MD_OBJ_RANK_PAIRWISE] = {"rank:pairwise", MD_TASK_RANKING, MD_BASE_IDENTITY},
 	[MD_OBJ_RANK_NDCG] = {"rank:ndcg", MD_TASK_RANKING, MD_BASE_IDENTITY},
 	[MD_OBJ_RANK_MAP] = {"rank:map", MD_TASK_RANKING, MD_BASE_IDENTITY},
+	[MD_OBJ_SURVIVAL_AFT] = {"survival:aft", MD_TASK_REGRESSION, MD_BASE_LOG},
+	[MD_OBJ_SURVIVAL_COX] = {"survival:cox", MD_TASK_REGRESSION, MD_BASE_LOG},
+	[MD_OBJ_QUANTILE_ERROR] = {"reg:quantileerror", MD_TASK_REGRESSION, MD_BASE_IDENTITY},
 };
 
 static const char *const booster_names[MD_BOOSTER__END] = {
@@ -150,6 +153,8 @@ predict_value(md_objective objective, const float *margin, uint32_t n)
 		case MD_OBJ_COUNT_POISSON:
 		case MD_OBJ_REG_GAMMA:
 		case MD_OBJ_REG_TWEEDIE:
+		case MD_OBJ_SURVIVAL_AFT:	/* the predicted survival time */
+		case MD_OBJ_SURVIVAL_COX:	/* the hazard ratio */
 			return expf(margin[0]);
 		case MD_OBJ_MULTI_SOFTMAX:
 		case MD_OBJ_MULTI_SOFTPROB:

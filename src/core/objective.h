@@ -31,6 +31,10 @@ typedef enum md_objective
 	MD_OBJ_RANK_PAIRWISE,
 	MD_OBJ_RANK_NDCG,
 	MD_OBJ_RANK_MAP,
+	/* since XGBoost 1.0 and 2.0; appended: blobs store the number */
+	MD_OBJ_SURVIVAL_AFT,
+	MD_OBJ_SURVIVAL_COX,
+	MD_OBJ_QUANTILE_ERROR,
 	MD_OBJ__END
 } md_objective;
 

@@ -3,9 +3,10 @@
  * parse_xgboost.c
  *	  Reading XGBoost's JSON model format (Booster.save_model) into a blob.
  *
- * Handles XGBoost 1.0 to 3.x as documented in doc/model.schema: gbtree, dart
- * (leaf x weight_drop) and gblinear boosters; numeric and categorical
- * splits; default_left as booleans (<= 1.5) or integers; base_score as
+ * Handles XGBoost 1.0 to 3.4 as documented in doc/model.schema: gbtree,
+ * dart (leaf x weight_drop, in the three layouts of 1.x-3.2, 3.3 and 3.4)
+ * and gblinear boosters; numeric and categorical splits; default_left as
+ * booleans (<= 1.5) or integers; base_score as
  * "5E-1" or "[5E-1]".  Trees are renumbered into breadth-first order while
  * they are read, which is also what proves them to be trees: a child out of
  * range, a node reached twice (a cycle or a shared child) or a path deeper
@@ -453,7 +454,43 @@ done:
 	return st;
 }
 
-/* Read the DART weights, one per tree, or NULL for a plain gbtree. */
+/*
+ * The tree model of a tree booster.  XGBoost 1.x to 3.2 write DART as
+ * {"name": "dart", "gbtree": {"model": ...}, "weight_drop": [...]}; 3.3 as
+ * {"name": "gbtree", "model": ..., "weight_drop": [...]}; 3.4 as
+ * {"name": "gbtree", "model": {..., "weight_drop": [...]}}.
+ */
+static const cJSON *
+tree_model(const cJSON *booster)
+{
+	const cJSON *inner = md_json_member(booster, "gbtree");
+
+	return md_json_member(inner != NULL ? inner : booster, "model");
+}
+
+/*
+ * The DART drop weights, wherever the release put them (see tree_model()),
+ * or NULL.  Weights in both places would leave which to apply unclear.
+ */
+static md_status
+find_weight_drop(const cJSON *booster, const cJSON **jw, md_error *err)
+{
+	const cJSON *outer = md_json_member(booster, "weight_drop");
+	const cJSON *inner = md_json_member(tree_model(booster), "weight_drop");
+
+	if (outer != NULL && inner != NULL)
+		return md_fail(err, MD_ERR_MODEL,
+					   "model JSON: the booster has weight_drop both beside "
+					   "and inside its model");
+	*jw = outer != NULL ? outer : inner;
+	if (*jw != NULL && !cJSON_IsArray(*jw))
+		return md_fail(err, MD_ERR_MODEL,
+					   "model JSON: the booster's weight_drop should be an "
+					   "array");
+	return MD_OK;
+}
+
+/* Read the DART weights, one per tree. */
 static md_status
 read_weights(const cJSON *booster, uint64_t n_trees, float **weights,
 			 md_error *err)
@@ -462,8 +499,11 @@ read_weights(const cJSON *booster, uint64_t n_trees, float **weights,
 	md_status	st;
 
 	*weights = NULL;
-	if ((st = md_json_array(booster, "weight_drop", "dart booster", &jw, err)) != MD_OK)
+	if ((st = find_weight_drop(booster, &jw, err)) != MD_OK)
 		return st;
+	if (jw == NULL)
+		return md_fail(err, MD_ERR_MODEL,
+					   "model JSON: the dart booster has no weight_drop");
 	*weights = malloc(sizeof(float) * (n_trees + 1));
 	if (*weights == NULL)
 		return nomem(err);
@@ -484,16 +524,11 @@ read_forest(const cJSON *booster, const xgb_model_head *mh, xgb_forest *f,
 	uint32_t	t = 0;
 	md_status	st;
 
-	if (mh->booster == MD_BOOSTER_DART)
-	{
-		const cJSON *inner;
-
-		if ((st = md_json_object(booster, "gbtree", "dart booster", &inner, err)) != MD_OK ||
-			(st = md_json_object(inner, "model", "dart booster", &model, err)) != MD_OK)
-			return st;
-	}
-	else if ((st = md_json_object(booster, "model", "gbtree booster", &model, err)) != MD_OK)
-		return st;
+	model = tree_model(booster);
+	if (!cJSON_IsObject(model))
+		return md_fail(err, MD_ERR_MODEL,
+					   "model JSON: the %s booster has no \"model\" object",
+					   md_booster_name(mh->booster));
 	if ((st = md_json_array(model, "trees", "booster model", &jtrees, err)) != MD_OK ||
 		(st = md_json_array(model, "tree_info", "booster model", &jinfo, err)) != MD_OK)
 		return st;
@@ -745,7 +780,9 @@ read_objective(const cJSON *learner, xgb_model_head *mh, md_error *err)
 				"reg:pseudohubererror, reg:absoluteerror, reg:logistic, "
 				"binary:logistic, binary:logitraw, binary:hinge, "
 				"count:poisson, reg:gamma, reg:tweedie, multi:softmax, "
-				"multi:softprob, rank:pairwise, rank:ndcg, rank:map.");
+				"multi:softprob, rank:pairwise, rank:ndcg, rank:map, "
+				"survival:aft, survival:cox, reg:quantileerror (one "
+				"quantile).");
 		return MD_ERR_UNSUPPORTED;
 	}
 	return MD_OK;
@@ -754,12 +791,22 @@ read_objective(const cJSON *learner, xgb_model_head *mh, md_error *err)
 static md_status
 read_booster_kind(const cJSON *booster, xgb_model_head *mh, md_error *err)
 {
+	const cJSON *weights;
 	const char *name;
 	md_status	st;
 
 	if ((st = md_json_string(booster, "name", "learner.gradient_booster", &name, err)) != MD_OK)
 		return st;
-	if (strcmp(name, "gbtree") == 0)
+	/*
+	 * A tree booster with drop weights is DART whatever its name: XGBoost
+	 * 3.3 and 3.4 name their DART booster "gbtree" and their loaders apply
+	 * the weights, so must we.
+	 */
+	if ((st = find_weight_drop(booster, &weights, err)) != MD_OK)
+		return st;
+	if (strcmp(name, "gbtree") == 0 && weights != NULL)
+		mh->booster = MD_BOOSTER_DART;
+	else if (strcmp(name, "gbtree") == 0)
 		mh->booster = MD_BOOSTER_GBTREE;
 	else if (strcmp(name, "dart") == 0)
 		mh->booster = MD_BOOSTER_DART;
@@ -790,9 +837,15 @@ read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 		(st = md_json_uint(lmp, "num_target", "learner_model_param", UINT32_MAX, &num_target, err)) != MD_OK)
 		return st;
 	if (num_target != 1)
-		return md_fail(err, MD_ERR_UNSUPPORTED,
-					   "multi-target XGBoost models (num_target %llu) are "
-					   "not supported", (unsigned long long) num_target);
+	{
+		md_fail(err, MD_ERR_UNSUPPORTED,
+				"multi-target XGBoost models (num_target %llu) are not "
+				"supported", (unsigned long long) num_target);
+		md_hint(err, "This includes one tree per target, vector leaves "
+				"(multi_strategy=\"multi_output_tree\") and "
+				"reg:quantileerror with several quantile_alpha values.");
+		return MD_ERR_UNSUPPORTED;
+	}
 	if (num_class > mh->limits->max_classes)
 		return md_fail_limit(err, "model has", num_class, "classes",
 							 mh->limits->max_classes, "max_classes");

@@ -189,22 +189,31 @@ scan_versions(const char *name, MdRowVisitor visit, void *arg)
  * A registry column by name: upgrade scripts may add columns, so their
  * numbers are not fixed.  (A dozen names compared per resolution.)
  */
-static Datum
-column(HeapTuple tuple, TupleDesc desc, const char *colname)
+/* A column's value, or false if it is NULL or the table has no such column. */
+static bool
+column_if_any(HeapTuple tuple, TupleDesc desc, const char *colname,
+			  Datum *value)
 {
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		bool		isnull;
-		Datum		d;
 
 		if (att->attisdropped || strcmp(NameStr(att->attname), colname) != 0)
 			continue;
-		d = heap_getattr(tuple, i + 1, desc, &isnull);
-		if (isnull)
-			break;
-		return d;
+		*value = heap_getattr(tuple, i + 1, desc, &isnull);
+		return !isnull;
 	}
+	return false;
+}
+
+static Datum
+column(HeapTuple tuple, TupleDesc desc, const char *colname)
+{
+	Datum		d;
+
+	if (column_if_any(tuple, desc, colname, &d))
+		return d;
 	ereport(ERROR,
 			errcode(ERRCODE_DATA_CORRUPTED),
 			errmsg("model_deploy.model_version has no value in column \"%s\"",
@@ -321,7 +330,10 @@ md_registry_versions(const char *name)
 	return versions;
 }
 
-/* Visitor: copy out the source text and format of the wanted deploy_id. */
+/*
+ * Visitor: copy out the source (text, or the bytes of a binary model: both
+ * varlenas) and format of the wanted deploy_id.
+ */
 typedef struct SourceRequest
 {
 	int64		deploy_id;
@@ -333,11 +345,15 @@ static bool
 match_source(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	SourceRequest *req = arg;
+	Datum		source;
 	char	   *format;
 
 	if (DatumGetInt64(column(tuple, desc, "deploy_id")) != req->deploy_id)
 		return false;
-	req->source = (text *) PG_DETOAST_DATUM_COPY(column(tuple, desc, "source"));
+	/* model bytes (0.2's deploy(name, bytea)) have no source text */
+	if (!column_if_any(tuple, desc, "source", &source))
+		source = column(tuple, desc, "source_binary");
+	req->source = (text *) PG_DETOAST_DATUM_COPY(source);
 	format = TextDatumGetCString(column(tuple, desc, "format"));
 	if (md_format_from_name(format, &req->format) != MD_OK)
 		ereport(ERROR,
@@ -347,7 +363,7 @@ match_source(HeapTuple tuple, TupleDesc desc, void *arg)
 	return true;
 }
 
-/* The exact source text of a resolved version, in the caller's context. */
+/* The exact source of a resolved version, in the caller's context. */
 text *
 md_registry_source(const MdVersionRef *ref, md_format *format)
 {

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Write the small XGBoost models that seed the fuzzers: test/fuzz/seeds/xgboost/.
+"""Write the small XGBoost models that seed the fuzzers: test/fuzz/seeds/xgboost/
+(JSON) and test/fuzz/seeds/xgboost-ubj/ (the same models as UBJSON).
 
 The reference fixtures (test/fixtures/xgboost) are tens to hundreds of kB each,
 which makes every fuzzing iteration slow.  These models cover the same code
@@ -17,6 +18,8 @@ import numpy as np
 import xgboost as xgb
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds", "xgboost")
+# the same models as UBJSON (.ubj), for the UBJSON reader's fuzz target
+OUT_UBJ = OUT + "-ubj"
 
 
 def data(n_features, kind, rng):
@@ -72,11 +75,13 @@ def train(name, objective, extra, n_features, named, kind, categorical=False):
     bst = xgb.train(params, d, num_boost_round=2)
     path = os.path.join(OUT, name + ".json")
     bst.save_model(path)
+    bst.save_model(os.path.join(OUT_UBJ, name + ".ubj"))
     return path
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    os.makedirs(OUT_UBJ, exist_ok=True)
     for spec in SPECS:
         train(*spec)
     path = train("categorical", "reg:squarederror", {}, 3, True, "reg",

@@ -1,0 +1,156 @@
+"""Train small XGBoost models with whichever xgboost this Python imports and
+write, for each, what the oracle suite (test/suites/xgboost-current) checks
+model_deploy against:
+
+  OUT/<case>.json, OUT/<case>.ubj   Booster.save_model() in both formats
+  OUT/<case>.csv                    input rows (header f0..; empty = missing)
+  OUT/<case>.expect.json            this release's margins and predictions:
+                                    Booster.predict(output_margin=True) and
+                                    Booster.predict(), float32 values
+
+Usage: python train.py OUT.  Runs under XGBoost 1.7 to 3.4: a case a
+release cannot train is not written (OUT/cases.json lists those written;
+its "refused" ones are written without expectations, see REFUSED).
+Deterministic: fixed seeds, one thread.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import xgboost as xgb
+
+OUT = sys.argv[1]
+VERSION = tuple(int(p) for p in xgb.__version__.split(".")[:2])
+N_ROWS = 300
+N_FEATURES = 6
+NAMES = ["f%d" % i for i in range(N_FEATURES)]
+
+
+def data(seed, n=N_ROWS):
+    """Features with missing values, and a signal in the first three."""
+    rng = np.random.RandomState(seed)
+    x = rng.normal(size=(n, N_FEATURES))
+    x[rng.uniform(size=x.shape) < 0.08] = np.nan
+    z = np.nan_to_num(x)
+    signal = z[:, 0] + 0.5 * z[:, 1] * z[:, 2] - 0.3 * z[:, 3]
+    return x, signal, rng
+
+
+def label(kind, signal, rng):
+    n = len(signal)
+    if kind == "reg":
+        return signal + 0.1 * rng.normal(size=n)
+    if kind == "binary":
+        return (signal + 0.3 * rng.normal(size=n) > 0).astype(float)
+    if kind == "multi":
+        return np.digitize(signal, [-0.5, 0.5]).astype(float)
+    if kind == "count":
+        return rng.poisson(np.exp(0.3 * signal)).astype(float)
+    if kind == "cox":
+        # survival times, negative when right-censored
+        t = np.exp(0.5 * signal + 0.2 * rng.normal(size=n))
+        return np.where(rng.uniform(size=n) < 0.2, -t, t)
+    if kind == "reg2":
+        return np.column_stack([signal, signal ** 2 + rng.normal(size=n)])
+    raise ValueError(kind)
+
+
+def dmatrix(kind, x, signal, rng):
+    """The training matrix; AFT takes its labels as intervals."""
+    if kind != "aft":
+        return xgb.DMatrix(x, label=label(kind, signal, rng), nthread=1,
+                           feature_names=NAMES)
+    d = xgb.DMatrix(x, nthread=1, feature_names=NAMES)
+    lower = np.exp(0.5 * signal + 0.2 * rng.normal(size=len(signal)))
+    upper = np.where(rng.uniform(size=len(signal)) < 0.2, np.inf, lower)
+    d.set_float_info("label_lower_bound", lower)
+    d.set_float_info("label_upper_bound", upper)
+    return d
+
+
+# name: (label kind, parameters, rounds, first release that trains it)
+CASES = {
+    "reg": ("reg", {"objective": "reg:squarederror", "max_depth": 4}, 20, (1, 0)),
+    "binary": ("binary", {"objective": "binary:logistic", "max_depth": 3}, 20, (1, 0)),
+    "multi": ("multi", {"objective": "multi:softprob", "num_class": 3,
+                        "max_depth": 3}, 10, (1, 0)),
+    "poisson": ("count", {"objective": "count:poisson", "max_depth": 3}, 15, (1, 0)),
+    "dart_reg": ("reg", {"booster": "dart", "objective": "reg:squarederror",
+                         "rate_drop": 0.3, "skip_drop": 0.0, "max_depth": 3},
+                 15, (1, 0)),
+    "dart_binary": ("binary", {"booster": "dart", "objective": "binary:logistic",
+                               "rate_drop": 0.4, "skip_drop": 0.0,
+                               "normalize_type": "forest", "max_depth": 3},
+                    15, (1, 0)),
+    "dart_multi": ("multi", {"booster": "dart", "objective": "multi:softprob",
+                             "num_class": 3, "rate_drop": 0.3,
+                             "skip_drop": 0.0, "max_depth": 3}, 8, (1, 0)),
+    "quantile": ("reg", {"objective": "reg:quantileerror",
+                         "quantile_alpha": 0.7, "max_depth": 3}, 15, (2, 0)),
+    "aft": ("aft", {"objective": "survival:aft", "aft_loss_distribution":
+                    "normal", "max_depth": 3}, 15, (1, 0)),
+    "cox": ("cox", {"objective": "survival:cox", "max_depth": 3}, 15, (1, 0)),
+}
+
+# Models model_deploy refuses (SQLSTATE 0A000 naming the feature): the
+# oracle suite checks that they are refused, never scored.
+REFUSED = {
+    "multi_target": ("reg2", {"objective": "reg:squarederror",
+                              "tree_method": "hist", "max_depth": 3}, 5, (2, 0)),
+    "vector_leaf": ("reg2", {"objective": "reg:squarederror",
+                             "tree_method": "hist",
+                             "multi_strategy": "multi_output_tree",
+                             "max_depth": 3}, 5, (2, 0)),
+    "quantiles": ("reg", {"objective": "reg:quantileerror",
+                          "quantile_alpha": [0.2, 0.8], "max_depth": 3}, 5,
+                  (2, 0)),
+}
+
+
+def floats(a):
+    """float32 values as JSON numbers that read back to the same float32."""
+    return [float(v) for v in np.asarray(a, dtype=np.float32).ravel()]
+
+
+def write_csv(path, x):
+    with open(path, "w") as f:
+        f.write(",".join(NAMES) + "\n")
+        for row in x:
+            f.write(",".join("" if np.isnan(v) else repr(float(v))
+                             for v in row) + "\n")
+
+
+def train(name, kind, params, rounds):
+    x, signal, rng = data(sum(map(ord, name)))
+    params = dict(params, seed=1, nthread=1, eta=0.3)
+    bst = xgb.train(params, dmatrix(kind, x, signal, rng), rounds)
+    path = os.path.join(OUT, name)
+    bst.save_model(path + ".json")
+    bst.save_model(path + ".ubj")
+    if name in REFUSED:
+        return
+    # the oracle is the file as this release reads it back
+    bst = xgb.Booster(model_file=path + ".json")
+    bst.set_param({"nthread": 1})
+    d = xgb.DMatrix(x, nthread=1, feature_names=NAMES)
+    margin = bst.predict(d, output_margin=True)
+    pred = bst.predict(d)
+    write_csv(path + ".csv", x)
+    with open(path + ".expect.json", "w") as f:
+        json.dump({"xgboost": xgb.__version__, "objective": params["objective"],
+                   "rows": len(x), "margin": floats(margin),
+                   "margin_shape": list(np.shape(margin)),
+                   "predict": floats(pred),
+                   "predict_shape": list(np.shape(pred))}, f)
+
+
+os.makedirs(OUT, exist_ok=True)
+written = {"xgboost": xgb.__version__, "cases": [], "refused": []}
+for key, table in (("cases", CASES), ("refused", REFUSED)):
+    for name, (kind, params, rounds, since) in table.items():
+        if VERSION >= since:
+            train(name, kind, params, rounds)
+            written[key].append(name)
+with open(os.path.join(OUT, "cases.json"), "w") as f:
+    json.dump(written, f)
