@@ -45,8 +45,9 @@ from sklearn.linear_model import (ElasticNet, ElasticNetCV, GammaRegressor,
                                   SGDRegressor, TweedieRegressor)
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (MinMaxScaler, OneHotEncoder,
-                                   OrdinalEncoder, StandardScaler)
+from sklearn.preprocessing import (FunctionTransformer, MinMaxScaler,
+                                   OneHotEncoder, OrdinalEncoder,
+                                   StandardScaler)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 FORMAT_VERSION = 1
@@ -107,14 +108,22 @@ def _flatten(estimator, name):
     if isinstance(estimator, Pipeline):
         out = []
         for step_name, step in estimator.steps:
-            if step is None or (isinstance(step, str)
-                                and step == "passthrough"):
+            if _is_passthrough(step):
                 continue
             out.extend(_flatten(step, step_name))
         if not out:
             raise UnsupportedError("pipeline %r has no steps" % name)
         return out
     return [(name, estimator)]
+
+
+def _is_passthrough(step):
+    """None, 'passthrough', or an identity FunctionTransformer (what
+    recent releases, 1.9 among them, fit ColumnTransformer's
+    remainder='passthrough' as)."""
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return True
+    return isinstance(step, FunctionTransformer) and step.func is None
 
 
 def _n_features_in(step, name):
@@ -342,7 +351,7 @@ def _column_transformer(ct, name, cols, features):
             continue
         block_cols = [cols[i] for i in indices]
         steps = []
-        if not (isinstance(trans, str) and trans == "passthrough"):
+        if not _is_passthrough(trans):
             for sname, sub in _flatten(trans, tname):
                 if isinstance(sub, ColumnTransformer):
                     raise UnsupportedError("step %r: nested "
@@ -417,15 +426,24 @@ def _linear_regressor(est, name):
 
 
 def _logistic(est):
-    # LogisticRegression.predict_proba's own test for one-vs-rest
-    ovr = est.multi_class in ("ovr", "warn") or (
-        est.multi_class == "auto"
-        and (est.classes_.size <= 2
-             or est.solver in ("liblinear", "newton-cholesky")))
     return {"type": "linear",
             "coefficients": [_numbers(row) for row in est.coef_],
             "intercepts": _numbers(est.intercept_),
-            "link": "logistic" if ovr else "softmax"}
+            "link": "logistic" if _one_vs_rest(est) else "softmax"}
+
+
+def _one_vs_rest(est):
+    """LogisticRegression.predict_proba's own test for one-vs-rest: up to
+    scikit-learn 1.4 it follows multi_class; 1.5 deprecated it (the value
+    "deprecated" acts as "auto"); releases without it (1.9) treat two
+    classes as one-vs-rest (expit) and more as multinomial (softmax)."""
+    multi_class = getattr(est, "multi_class", None)
+    if multi_class is None:
+        return est.classes_.size <= 2
+    return multi_class in ("ovr", "warn") or (
+        multi_class in ("auto", "deprecated")
+        and (est.classes_.size <= 2
+             or est.solver in ("liblinear", "newton-cholesky")))
 
 
 def _tree(tree_, leaf_values, output=None):
