@@ -99,7 +99,10 @@ sub wait_crash_restart
 {
 	my ($node, $pid, $offset) = @_;
 	Test::More::ok(
-		$node->wait_for_log(qr/server process \(PID $pid\) was terminated by signal 9/, $offset),
+		# "client backend" from PostgreSQL 18, "server process" before
+		$node->wait_for_log(
+			qr/(?:server process|client backend) \(PID $pid\) was terminated by signal 9/,
+			$offset),
 		"the postmaster saw backend $pid die");
 	Test::More::ok($node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset),
 		'and reinitialised shared memory');
