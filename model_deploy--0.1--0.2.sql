@@ -268,6 +268,9 @@ DECLARE
 	role text := @extschema@._citus_role();
 	models text[];
 	ship bigint[];
+	failure text;
+	code text;
+	hint text;
 BEGIN
 	IF role OPERATOR(pg_catalog.=) 'none' THEN
 		RETURN NULL;
@@ -297,8 +300,17 @@ BEGIN
 	ELSE
 		ship := '{}';
 	END IF;
-	PERFORM @extschema@._citus_send(@extschema@._citus_apply_command(
-		@extschema@._citus_state(models, ship, false)));
+	BEGIN
+		PERFORM @extschema@._citus_send(@extschema@._citus_apply_command(
+			@extschema@._citus_state(models, ship, false)));
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT, code = RETURNED_SQLSTATE,
+								hint = PG_EXCEPTION_HINT;
+		RAISE EXCEPTION 'the change of model "%" could not be applied on every Citus node, so it is made on none',
+			pg_catalog.array_to_string(models, '", "')
+			USING ERRCODE = code, DETAIL = failure,
+				  HINT = COALESCE(NULLIF(hint, ''), 'Bring the node back (or remove it with citus_remove_node()) and try again.');
+	END;
 	RETURN NULL;
 END
 $$;
@@ -432,7 +444,7 @@ CREATE PROCEDURE @extschema@._score_shards(relation regclass, model text,
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	version integer := @extschema@._score_table_check(relation, model, target);
+	job_version integer := @extschema@._score_table_check(relation, model, target);
 	deploy bigint;
 	other record;
 	names text[];
@@ -467,16 +479,16 @@ BEGIN
 
 	SELECT v.deploy_id INTO deploy FROM @extschema@.model_version v
 	 WHERE v.name OPERATOR(pg_catalog.=) model
-	   AND v.version OPERATOR(pg_catalog.=) _score_shards.version;
+	   AND v.version OPERATOR(pg_catalog.=) job_version;
 	FOR other IN
 		SELECT r.nodename, r.nodeport, r.success, r.result
 		  FROM pg_catalog.run_command_on_workers(pg_catalog.format(
 				'SELECT v.deploy_id FROM %s.model_version v WHERE v.name = %L AND v.version = %s',
-				'@extschema@', model, version)) r
+				'@extschema@', model, job_version)) r
 		 WHERE NOT r.success OR r.result IS DISTINCT FROM deploy::text
 	LOOP
 		RAISE EXCEPTION 'version % of model "%" is deploy_id % on the coordinator and % on node %:%',
-			version, model, deploy,
+			job_version, model, deploy,
 			CASE WHEN other.success THEN COALESCE(NULLIF(other.result, ''), 'missing')
 				 ELSE other.result END,
 			other.nodename, other.nodeport
@@ -491,16 +503,16 @@ BEGIN
 		n_todo := n_all;
 	END IF;
 	-- about batch_size rows a chunk, but a shard on every node at least
-	per_chunk := pg_catalog.greatest(n_nodes, pg_catalog.ceil(batch_size::numeric
-		OPERATOR(pg_catalog.*) n_shards OPERATOR(pg_catalog./) pg_catalog.greatest(n_all, 1))::integer);
-	job := @extschema@._batch_create(relation, model, version, target,
+	per_chunk := greatest(n_nodes, pg_catalog.ceil(batch_size::numeric
+		OPERATOR(pg_catalog.*) n_shards OPERATOR(pg_catalog./) greatest(n_all, 1))::integer);
+	job := @extschema@._batch_create(relation, model, job_version, target,
 		batch_size, only_missing, n_todo, n_shards, per_chunk);
 	RAISE NOTICE 'score_table job %: % rows of % to score with version % of %, % shards on % nodes',
-		job, n_todo, relation, version, model, n_shards, n_nodes;
+		job, n_todo, relation, job_version, model, n_shards, n_nodes;
 	COMMIT;
 
 	WHILE first OPERATOR(pg_catalog.<=) n_shards LOOP
-		last := pg_catalog.least(first OPERATOR(pg_catalog.+) per_chunk OPERATOR(pg_catalog.-) 1, n_shards);
+		last := least(first OPERATOR(pg_catalog.+) per_chunk OPERATOR(pg_catalog.-) 1, n_shards);
 		SELECT pg_catalog.sum(pg_catalog.split_part(r.result, ' ', 2)::bigint)
 				 FILTER (WHERE r.success) AS updated,
 			   pg_catalog.min(pg_catalog.format('node %s:%s: %s', r.node_name, r.node_port, r.result))
@@ -509,7 +521,7 @@ BEGIN
 		  FROM pg_catalog.master_run_on_worker(hosts[first:last], ports[first:last],
 			ARRAY(SELECT pg_catalog.format(
 					'UPDATE %s AS t SET %I = %s._score_into(%L, %s, t, t.%I)%s',
-					n, target, '@extschema@', model, version, target,
+					n, target, '@extschema@', model, job_version, target,
 					CASE WHEN only_missing THEN pg_catalog.format(' WHERE t.%I IS NULL', target)
 						 ELSE '' END)
 				  FROM pg_catalog.unnest(names[first:last]) WITH ORDINALITY AS u(n, i)
@@ -520,7 +532,7 @@ BEGIN
 		END IF;
 		done := done OPERATOR(pg_catalog.+) COALESCE(chunk.updated, 0);
 		PERFORM @extschema@._batch_advance(job, done, last, per_chunk);
-		rate := done OPERATOR(pg_catalog./) pg_catalog.greatest(pg_catalog.extract(epoch FROM
+		rate := done OPERATOR(pg_catalog./) greatest(extract(epoch FROM
 			pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)::float8, 0.001);
 		RAISE NOTICE 'score_table job %: % of % rows (%), % of % shards, % rows/s',
 			job, done, n_todo,
