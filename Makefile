@@ -4,6 +4,7 @@
 #                run every test suite on throwaway clusters
 #   make demo    the same set-up, then the main job end to end
 #   make bench   benchmarks against xgboost and PL/Python (not part of test)
+#   make soak    the concurrency soak test alone, for 30 minutes
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 60) each
 #   make mdscore-edge   the mdscore command for a device: static, -Os,
 #                reading compiled models only (docs/edge.md)
@@ -20,8 +21,8 @@ ifeq ($(PGXS),)
 # targets are phony here too, or a folder named like one (test/) would make
 # `make test` "up to date" on a bare machine.
 .DEFAULT_GOAL := all
-.PHONY: all install test demo bench installcheck fuzz
-all install test demo bench installcheck fuzz:
+.PHONY: all install test demo bench soak installcheck fuzz
+all install test demo bench soak installcheck fuzz:
 	tools/install-prereqs
 	$(MAKE) $@
 else
@@ -210,7 +211,7 @@ clean-build:
 
 # --- the two commands of the README ---------------------------------------
 
-.PHONY: prereqs test demo bench clean-build mdscore-edge install-mdscore \
+.PHONY: prereqs test demo bench soak clean-build mdscore-edge install-mdscore \
 	uninstall-mdscore
 
 prereqs:
@@ -230,5 +231,13 @@ bench: prereqs
 	$(MAKE) all
 	$(MAKE) install
 	PG_CONFIG=$(PG_CONFIG) bench/run
+
+# The concurrency soak alone, for 30 minutes (MD_SOAK_SECONDS); make test
+# runs it for 60 s among the TAP tests.
+MD_SOAK_SECONDS ?= 1800
+soak: prereqs
+	$(MAKE) all
+	$(MAKE) install
+	MD_SOAK_SECONDS=$(MD_SOAK_SECONDS) PG_CONFIG=$(PG_CONFIG) test/run soak
 
 endif

@@ -12,6 +12,165 @@
  * at its top).  Each feature adds its own section below.
  */
 
+-- === versions in use cannot be dropped (issue 20)
+--
+-- A version is in use while a score_table job that scores with it runs, and
+-- for as long as a generated column, default, CHECK constraint or index
+-- expression calls a *_pinned() function with it.  drop_version() and
+-- drop_model() refuse such versions with 2BP01 (dependent_objects_still_exist),
+-- naming the users, as DROP does for catalog objects.
+
+-- The catalog's users of a version (every version when version is NULL)
+CREATE FUNCTION @extschema@._version_users(name text, version integer)
+RETURNS text[]
+AS 'MODULE_PATHNAME', 'md_version_users'
+LANGUAGE C STABLE;
+
+REVOKE ALL ON FUNCTION @extschema@._version_users(text, integer) FROM PUBLIC;
+
+-- Raise 2BP01 if the version (every version of the model when version is
+-- NULL) is in use.  The caller holds the registry's lock; the row lock
+-- waits for a score_table job that has resolved the version but not yet
+-- committed its batch_job row, so the check below sees every job.
+CREATE FUNCTION @extschema@._refuse_version_in_use(caller text, name text,
+												  version integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	users text[];
+BEGIN
+	PERFORM FROM @extschema@.model_version v
+	  WHERE v.name OPERATOR(pg_catalog.=) _refuse_version_in_use.name
+	    AND (_refuse_version_in_use.version IS NULL
+			 OR v.version OPERATOR(pg_catalog.=) _refuse_version_in_use.version)
+	  FOR UPDATE;
+	SELECT pg_catalog.array_agg(u ORDER BY u) INTO users
+	  FROM (SELECT DISTINCT u
+			  FROM pg_catalog.unnest(@extschema@._version_users(name, version)) u
+			UNION ALL
+			SELECT pg_catalog.format('running score_table job %s (version %s, table %s)',
+									 j.job_id, j.version, j.relation)
+			  FROM @extschema@.batch_jobs j
+			 WHERE j.model OPERATOR(pg_catalog.=) _refuse_version_in_use.name
+			   AND (_refuse_version_in_use.version IS NULL
+					OR j.version OPERATOR(pg_catalog.=) _refuse_version_in_use.version)
+			   AND j.state OPERATOR(pg_catalog.=) 'running') s(u);
+	IF users IS NOT NULL THEN
+		RAISE EXCEPTION '%', CASE WHEN version IS NULL
+			THEN pg_catalog.format('model "%s" cannot be dropped: it is in use by %s',
+								   name, pg_catalog.array_to_string(users, ', '))
+			ELSE pg_catalog.format('version %s of model "%s" cannot be dropped: it is in use by %s',
+								   version, name, pg_catalog.array_to_string(users, ', ')) END
+			USING ERRCODE = 'dependent_objects_still_exist',
+				  HINT = 'Drop or change what scores with it first, or let the '
+						 'score_table job finish.';
+	END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@._refuse_version_in_use(text, text, integer) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_version(name text, version integer)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF @extschema@._lock_version('drop_version', name, version) THEN
+		RAISE EXCEPTION 'version % of model "%" is active and cannot be dropped',
+			version, name
+			USING ERRCODE = 'object_in_use',
+				  HINT = 'Activate another version with model_deploy.activate() '
+						 'first, or drop the whole model with '
+						 'model_deploy.drop_model().';
+	END IF;
+	PERFORM @extschema@._refuse_version_in_use('drop_version', name, version);
+	DELETE FROM @extschema@.model_version v
+	 WHERE v.name OPERATOR(pg_catalog.=) drop_version.name
+	   AND v.version OPERATOR(pg_catalog.=) drop_version.version;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_model(name text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'model_deploy.drop_model() argument must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	LOCK TABLE @extschema@.model_version IN SHARE ROW EXCLUSIVE MODE;
+	PERFORM @extschema@._refuse_version_in_use('drop_model', name, NULL);
+	DELETE FROM @extschema@.model_version v
+	 WHERE v.name OPERATOR(pg_catalog.=) drop_model.name;
+	IF NOT FOUND THEN
+		PERFORM @extschema@._missing(name, NULL);
+	END IF;
+	-- its scoring rights go with it: a namesake deployed later starts open
+	DELETE FROM @extschema@.model_acl a
+	 WHERE a.name OPERATOR(pg_catalog.=) drop_model.name;
+END
+$$;
+
+-- Hold the version a starting score_table job resolved until the job's
+-- first commit records it in batch_job: a concurrent drop waits for that
+-- commit and then sees the job.  SECURITY DEFINER: a row lock needs a
+-- privilege on the registry that scorers do not have; and executable by
+-- PUBLIC, as score_table() runs as its caller.  A caller gains no more
+-- than running a job gives: a drop of that version waits for its commit.
+CREATE FUNCTION @extschema@._hold_version(name text, version integer)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	PERFORM FROM @extschema@.model_version v
+	  WHERE v.name OPERATOR(pg_catalog.=) _hold_version.name
+	    AND v.version OPERATOR(pg_catalog.=) _hold_version.version
+	  FOR KEY SHARE;
+	IF NOT FOUND THEN
+		PERFORM @extschema@._no_such_version(name, version);
+	END IF;
+END
+$$;
+
+
+CREATE OR REPLACE PROCEDURE @extschema@.score_table(relation regclass, model text,
+	target text, batch_size integer DEFAULT 10000,
+	only_missing boolean DEFAULT true)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	version integer;
+	job bigint;
+BEGIN
+	IF relation IS NULL OR model IS NULL OR target IS NULL
+	   OR batch_size IS NULL OR only_missing IS NULL THEN
+		RAISE EXCEPTION 'model_deploy.score_table() arguments must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF batch_size OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'batch_size must be positive, not %', batch_size
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	version := @extschema@._score_table_check(relation, model, target);
+	PERFORM @extschema@._hold_version(model, version);
+	job := @extschema@._batch_start(relation, model, version, target,
+									batch_size, only_missing);
+	COMMIT;
+	WHILE @extschema@._batch_step(job) LOOP
+		COMMIT;
+	END LOOP;
+END
+$$;
+
 -- === Citus (issue 16)
 --
 -- On a Citus cluster the registry (versions, rights, baselines) is the
@@ -463,6 +622,7 @@ DECLARE
 	rate float8;
 	started timestamptz := pg_catalog.clock_timestamp();
 BEGIN
+	PERFORM @extschema@._hold_version(model, job_version);
 	SELECT pg_catalog.array_agg(s.shard_name ORDER BY s.shardid),
 		   pg_catalog.array_agg(s.nodename::text ORDER BY s.shardid),
 		   pg_catalog.array_agg(s.nodeport ORDER BY s.shardid),
@@ -546,7 +706,8 @@ BEGIN
 END
 $$;
 
--- score_table() as in 0.1, and on a Citus distributed table per shard.
+-- score_table() as in issue 20's section above, and on a Citus distributed
+-- table per shard.
 CREATE OR REPLACE PROCEDURE @extschema@.score_table(relation regclass, model text,
 	target text, batch_size integer DEFAULT 10000,
 	only_missing boolean DEFAULT true)
@@ -577,6 +738,7 @@ BEGIN
 				  HINT = 'UPDATE it with model_deploy.predict_pinned() (or another _pinned scorer).';
 	END IF;
 	version := @extschema@._score_table_check(relation, model, target);
+	PERFORM @extschema@._hold_version(model, version);
 	job := @extschema@._batch_start(relation, model, version, target,
 									batch_size, only_missing);
 	COMMIT;
