@@ -622,6 +622,11 @@ DECLARE
 	rate float8;
 	started timestamptz := pg_catalog.clock_timestamp();
 BEGIN
+	IF @extschema@._citus_table_kind(relation) OPERATOR(pg_catalog.<>) 'distributed' THEN
+		RAISE EXCEPTION 'score_table() scores plain and hash-distributed tables, not the Citus table %', relation
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'UPDATE it with model_deploy.predict_pinned() (or another _pinned scorer).';
+	END IF;
 	PERFORM @extschema@._hold_version(model, job_version);
 	SELECT pg_catalog.array_agg(s.shard_name ORDER BY s.shardid),
 		   pg_catalog.array_agg(s.nodename::text ORDER BY s.shardid),
@@ -716,7 +721,6 @@ AS $$
 DECLARE
 	version integer;
 	job bigint;
-	kind text;
 BEGIN
 	IF relation IS NULL OR model IS NULL OR target IS NULL
 	   OR batch_size IS NULL OR only_missing IS NULL THEN
@@ -727,17 +731,12 @@ BEGIN
 		RAISE EXCEPTION 'batch_size must be positive, not %', batch_size
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	kind := @extschema@._citus_table_kind(relation);
-	IF kind OPERATOR(pg_catalog.=) 'distributed' THEN
+	version := @extschema@._score_table_check(relation, model, target);
+	IF @extschema@._citus_table_kind(relation) OPERATOR(pg_catalog.<>) 'local' THEN
 		CALL @extschema@._score_shards(relation, model, target, batch_size,
 									   only_missing);
 		RETURN;
-	ELSIF kind OPERATOR(pg_catalog.=) 'other' THEN
-		RAISE EXCEPTION 'score_table() scores plain and hash-distributed tables, not the Citus table %', relation
-			USING ERRCODE = 'feature_not_supported',
-				  HINT = 'UPDATE it with model_deploy.predict_pinned() (or another _pinned scorer).';
 	END IF;
-	version := @extschema@._score_table_check(relation, model, target);
 	PERFORM @extschema@._hold_version(model, version);
 	job := @extschema@._batch_start(relation, model, version, target,
 									batch_size, only_missing);
