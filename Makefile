@@ -13,8 +13,10 @@
 # on its own, without PostgreSQL, as libmdscore for the unit tests and the
 # edge library.
 
-PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+PG_CONFIG ?= pg_config
+# Debian's /usr/bin/pg_config answers even without the server headers: PGXS
+# is there only if its makefile is.
+PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
 
 ifeq ($(PGXS),)
 # Nothing installed yet: bootstrap, then run the same target again.  The
@@ -92,7 +94,8 @@ TEST_API_LIBS = -pthread \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 build/test_api: TEST_LIBS = $(TEST_API_LIBS)
 
-all: build/libmdscore.a $(UNIT_TESTS)
+all: build/libmdscore.a
+test-build: $(UNIT_TESTS)
 
 # --- libmdscore as a shared library, and the mdscore command --------------
 
@@ -138,8 +141,8 @@ build/mdscore-asan: $(CLI_SRCS) $(CLI_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	$(CC) $(CORE_CFLAGS) $(SANITIZE) -Isrc/core $(CLI_SRCS) $(CORE_SRCS) \
 	  -lcjson -lm -o $@
 
-all: build/libmdscore.so build/$(MDSCORE_SONAME) build/mdscore \
-	build/mdscore-asan build/example_score
+all: build/libmdscore.so build/$(MDSCORE_SONAME) build/mdscore
+test-build: build/mdscore-asan build/example_score
 
 # Edge builds (make mdscore-edge): mdscore linked statically, optimised for
 # size, reading compiled models only -- without the JSON compiler it needs
@@ -211,14 +214,17 @@ clean-build:
 
 # --- the two commands of the README ---------------------------------------
 
-.PHONY: prereqs test demo bench soak clean-build mdscore-edge install-mdscore \
+.PHONY: prereqs test test-build demo bench soak clean-build mdscore-edge install-mdscore \
 	uninstall-mdscore
 
 prereqs:
 	tools/install-prereqs
 
+# What only the tests need: unit tests, sanitizer and fuzz builds, the
+# README's C example.  Plain `make` builds the extension, libmdscore and
+# mdscore.
 test: prereqs
-	$(MAKE) all
+	$(MAKE) all test-build
 	$(MAKE) install
 	PG_CONFIG=$(PG_CONFIG) test/run
 

@@ -10,6 +10,11 @@
  * deployed models in it.  The rules of model_deploy--0.1.sql hold here too
  * (schema-qualified with @extschema@ or pg_catalog; privileges as documented
  * at its top).  Each feature adds its own section below.
+ *
+ * Helpers (functions named _name) are created in @extschema@, as in 0.1;
+ * the LAST section of this file moves every helper of the extension to
+ * the schema model_deploy_internal and rewrites the bodies that call them.
+ * Add new sections above it.
  */
 
 -- === versions in use cannot be dropped (issue 20)
@@ -283,8 +288,7 @@ LANGUAGE sql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT pg_catalog.format('SELECT %s._citus_apply(%L::jsonb)',
-							 '@extschema@', state);
+	SELECT pg_catalog.format('SELECT @extschema@._citus_apply(%L::jsonb)', state);
 $$;
 
 REVOKE ALL ON FUNCTION @extschema@._citus_apply_command(jsonb) FROM PUBLIC;
@@ -685,8 +689,8 @@ BEGIN
 		  INTO chunk
 		  FROM pg_catalog.master_run_on_worker(hosts[first:last], ports[first:last],
 			ARRAY(SELECT pg_catalog.format(
-					'UPDATE %s AS t SET %I = %s._score_into(%L, %s, t, t.%I)%s',
-					n, target, '@extschema@', model, job_version, target,
+					'UPDATE %s AS t SET %I = @extschema@._score_into(%L, %s, t, t.%I)%s',
+					n, target, model, job_version, target,
 					CASE WHEN only_missing THEN pg_catalog.format(' WHERE t.%I IS NULL', target)
 						 ELSE '' END)
 				  FROM pg_catalog.unnest(names[first:last]) WITH ORDINALITY AS u(n, i)
@@ -831,3 +835,72 @@ GRANT EXECUTE ON FUNCTION @extschema@.cluster_feature_stats() TO pg_read_all_sta
 
 COMMENT ON FUNCTION @extschema@.cluster_feature_stats() IS
 	'Feature statistics of every Citus node (model_deploy.feature_stats of each), one row per node, version and feature';
+
+-- === internal functions leave the user's schema (issue 17)
+--
+-- 0.1 kept its helpers (the _name functions) in model_deploy, where they
+-- showed in \df and tab completion next to the API.  From 0.2 they live in
+-- the schema model_deploy_internal, a member of the extension.  This
+-- section stays the last of the file: it moves the helpers that the
+-- sections above created in @extschema@ too.
+--
+-- USAGE on it is granted to PUBLIC because public entry points run helpers
+-- as the calling user and name them at run time (score_table's PL/pgSQL
+-- and its UPDATE call _score_table_check, _batch_start, _batch_step,
+-- _score_into; deploy_file calls _read_model_file): the names are looked up
+-- with the caller's rights.  What a helper may do is still its EXECUTE
+-- privilege: every helper that 0.1 revoked from PUBLIC stays revoked.
+--
+-- Idempotent: helpers already moved are not found again, bodies already
+-- rewritten have nothing to replace.
+
+CREATE SCHEMA IF NOT EXISTS model_deploy_internal;
+COMMENT ON SCHEMA model_deploy_internal IS
+	'model_deploy''s internal functions; not an interface';
+GRANT USAGE ON SCHEMA model_deploy_internal TO PUBLIC;
+
+DO $move$
+DECLARE
+	ext oid := (SELECT e.oid FROM pg_catalog.pg_extension e
+				 WHERE e.extname OPERATOR(pg_catalog.=) 'model_deploy');
+	f record;
+BEGIN
+	-- every helper of the extension in @extschema@ moves (functions and
+	-- procedures: ALTER ROUTINE)
+	FOR f IN
+		SELECT p.oid::pg_catalog.regprocedure AS sig
+		  FROM pg_catalog.pg_proc p
+		  JOIN pg_catalog.pg_depend d
+			ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		   AND d.objid OPERATOR(pg_catalog.=) p.oid
+		   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+		   AND d.refobjid OPERATOR(pg_catalog.=) ext
+		   AND d.deptype OPERATOR(pg_catalog.=) 'e'
+		 WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+		   AND p.proname OPERATOR(pg_catalog.~) '^_'
+	LOOP
+		EXECUTE pg_catalog.format('ALTER ROUTINE %s SET SCHEMA model_deploy_internal',
+								  f.sig);
+	END LOOP;
+
+	-- Triggers and views refer to their functions by oid and follow them.
+	-- PL/pgSQL and SQL bodies name them as text: the extension's bodies that
+	-- call a helper are replaced with the new schema (CREATE OR REPLACE
+	-- keeps owner, privileges, SECURITY and SET options).
+	FOR f IN
+		SELECT pg_catalog.pg_get_functiondef(p.oid) AS def
+		  FROM pg_catalog.pg_proc p
+		  JOIN pg_catalog.pg_depend d
+			ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+		   AND d.objid OPERATOR(pg_catalog.=) p.oid
+		   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+		   AND d.refobjid OPERATOR(pg_catalog.=) ext
+		   AND d.deptype OPERATOR(pg_catalog.=) 'e'
+		 WHERE p.prosqlbody IS NULL
+		   AND p.prosrc OPERATOR(pg_catalog.~) '@extschema@\._'
+	LOOP
+		EXECUTE pg_catalog.regexp_replace(f.def, '@extschema@\._',
+										  'model_deploy_internal._', 'g');
+	END LOOP;
+END
+$move$;

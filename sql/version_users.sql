@@ -40,8 +40,8 @@ CREATE INDEX visits_some ON visits (age) WHERE model_deploy.predict_pinned('vu_m
 SELECT pg_temp.error_of($$SELECT model_deploy.drop_version('vu_m', 2)$$);
 
 -- another model of the same name prefix, or another version, is not a user
-SELECT model_deploy._version_users('vu', NULL) AS other_model,
-	   model_deploy._version_users('vu_m', 7) AS other_version;
+SELECT model_deploy_internal._version_users('vu', NULL) AS other_model,
+	   model_deploy_internal._version_users('vu_m', 7) AS other_version;
 
 -- users gone: the drops work
 ALTER TABLE visits DROP CONSTRAINT sane;

@@ -23,6 +23,8 @@
 
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
@@ -48,7 +50,8 @@ extern md_limits md_current_limits(void);
 extern void md_citus_init(void);
 
 /* errors.c */
-extern void md_report_error(const md_error *err, const char *context) pg_attribute_noreturn();
+extern pg_noreturn void md_report_error(const md_error *err,
+										 const char *context);
 
 /* registry.c */
 
