@@ -394,12 +394,22 @@ BEGIN
 			SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.model_acl,
 															  m OPERATOR(pg_catalog.->) 'acl');
 		DELETE FROM @extschema@.baselines b WHERE b.name OPERATOR(pg_catalog.=) model;
+		-- a state sent in the middle of a cascade (a version's delete
+		-- reaching its baseline, then the baseline's features) may still
+		-- hold rows whose parent is gone: they go too, as they will once
+		-- the cascade's own state arrives
 		INSERT INTO @extschema@.baselines
-			SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.baselines,
-															  m OPERATOR(pg_catalog.->) 'baselines');
+			SELECT b.* FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.baselines,
+																m OPERATOR(pg_catalog.->) 'baselines') b
+			 WHERE EXISTS (SELECT FROM @extschema@.model_version w
+							WHERE w.name OPERATOR(pg_catalog.=) b.name
+							  AND w.version OPERATOR(pg_catalog.=) b.version);
 		INSERT INTO @extschema@.baseline_features
-			SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.baseline_features,
-															  m OPERATOR(pg_catalog.->) 'baseline_features');
+			SELECT f.* FROM pg_catalog.jsonb_populate_recordset(NULL::@extschema@.baseline_features,
+																m OPERATOR(pg_catalog.->) 'baseline_features') f
+			 WHERE EXISTS (SELECT FROM @extschema@.baselines b
+							WHERE b.name OPERATOR(pg_catalog.=) f.name
+							  AND b.version OPERATOR(pg_catalog.=) f.version);
 	END LOOP;
 
 	IF complete THEN

@@ -217,9 +217,27 @@ is($coord->safe_psql('postgres', q{
 	   AND node_port <> (SELECT setting::int FROM pg_settings WHERE name = 'port')}),
 	'2|t', 'cluster_stats() shows what each worker served');
 
+# a baseline set on the coordinator is every node's
+my $baseline = q{SELECT string_agg(concat_ws('|', name, version, position, feature,
+		baseline_id, missing_rate, mean, stddev, edges, shares), ' ' ORDER BY position)
+	  FROM model_deploy.baseline_features};
+$coord->safe_psql('postgres',
+	"SELECT count(*) FROM model_deploy.set_baseline('bc', 'SELECT * FROM bc_in')");
+my $bl = $coord->safe_psql('postgres', $baseline);
+like($bl, qr/^bc\|1\|0\|\(prediction\)/, 'set_baseline() on the coordinator');
+is(join(' ', $w1->safe_psql('postgres', $baseline), $w2->safe_psql('postgres', $baseline)),
+	"$bl $bl", 'the workers have the same baseline');
+
 # the registry is still the same everywhere
 $reg = registry($coord);
 is(join(' ', registry($w1), registry($w2)), "$reg $reg", 'registries still equal');
+
+$coord->safe_psql('postgres', q{
+	SET citus.enable_unsafe_triggers = on;
+	DROP TRIGGER score ON pts;
+	SELECT model_deploy.drop_model('bc')});
+is(join('', map { registry($_), $_->safe_psql('postgres', $baseline) } ($coord, $w1, $w2)),
+	'', 'drop_model() removes the model and its baseline on every node');
 
 $_->stop foreach ($w2, $w1, $coord);
 done_testing();

@@ -28,9 +28,9 @@
 PG_FUNCTION_INFO_V1(md_citus_send_all);
 PG_FUNCTION_INFO_V1(md_citus_send_node);
 
-typedef void (*CitusSendAll) (const char *command);
-typedef void (*CitusSendNode) (const char *node_name, int32 node_port,
-							   const char *command);
+typedef void (*CitusSendAll)(const char *command);
+typedef void (*CitusSendNode)(const char *node_name, int32 node_port,
+							  const char *command);
 
 /*
  * True while a registry change sent by the coordinator is being applied
@@ -48,7 +48,7 @@ md_citus_init(void)
 							 "change sent by its coordinator.",
 							 NULL, &md_citus_applying, false, PGC_SUSET,
 							 GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE |
-							 GUC_DISALLOW_IN_FILE,
+								 GUC_DISALLOW_IN_FILE,
 							 NULL, NULL, NULL);
 }
 
@@ -56,11 +56,10 @@ md_citus_init(void)
 static void *
 citus_function(const char *name)
 {
-	void	   *fn = load_external_function("$libdir/citus", name, false, NULL);
+	void *fn = load_external_function("$libdir/citus", name, false, NULL);
 
 	if (fn == NULL)
-		ereport(ERROR,
-				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		ereport(ERROR, errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				errmsg("this Citus library has no function %s()", name),
 				errhint("model_deploy distributes its registry with "
 						"Citus 11 to 13."));
@@ -71,8 +70,8 @@ citus_function(const char *name)
 Datum
 md_citus_send_all(PG_FUNCTION_ARGS)
 {
-	CitusSendAll send = (CitusSendAll)
-		citus_function("SendCommandToRemoteNodesWithMetadata");
+	CitusSendAll send =
+		(CitusSendAll) citus_function("SendCommandToRemoteNodesWithMetadata");
 
 	send(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_VOID();
@@ -82,8 +81,7 @@ md_citus_send_all(PG_FUNCTION_ARGS)
 Datum
 md_citus_send_node(PG_FUNCTION_ARGS)
 {
-	CitusSendNode send = (CitusSendNode)
-		citus_function("SendCommandToWorker");
+	CitusSendNode send = (CitusSendNode) citus_function("SendCommandToWorker");
 
 	send(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_INT32(1),
 		 text_to_cstring(PG_GETARG_TEXT_PP(2)));
