@@ -46,6 +46,9 @@
 extern int	md_local_cache_kb;
 extern md_limits md_current_limits(void);
 
+/* citus.c */
+extern void md_citus_init(void);
+
 /* errors.c */
 extern pg_noreturn void md_report_error(const md_error *err,
 										 const char *context);
@@ -142,6 +145,7 @@ extern int	md_score_array(MdCallSite *site, ArrayType *features,
 extern void md_score_row(MdCallSite *site, md_output kind, const double *x,
 						 const float *x32);
 extern Datum md_class_label_text(MdCallSite *site);
+extern Datum md_output_datum(MdCallSite *site, md_output kind, uint32 width);
 
 /* record.c */
 extern Datum md_caller_name(void);

@@ -112,6 +112,7 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	md_shmem_init();
 	md_stats_init();
+	md_citus_init();
 	MarkGUCPrefixReserved("model_deploy");
 	md_registry_init();
 }

@@ -9,14 +9,24 @@
  * version exists; once it is dropped, scoring with it is an error
  * (undefined object), never a stale or different answer.
  *
+ * On a Citus cluster the version number means the same version on every
+ * node (the registry is replicated with its numbers and deploy_ids), so
+ * these are the scorers Citus pushes down into distributed UPDATEs.
+ *
  *-------------------------------------------------------------------------
  */
 #include "md_features.h"
 
 PG_FUNCTION_INFO_V1(md_predict_pinned_array);
 PG_FUNCTION_INFO_V1(md_predict_pinned_row);
+PG_FUNCTION_INFO_V1(md_predict_proba_pinned_array);
+PG_FUNCTION_INFO_V1(md_predict_proba_pinned_row);
+PG_FUNCTION_INFO_V1(md_predict_raw_pinned_array);
+PG_FUNCTION_INFO_V1(md_predict_raw_pinned_row);
+PG_FUNCTION_INFO_V1(md_predict_class_pinned_array);
+PG_FUNCTION_INFO_V1(md_predict_class_pinned_row);
 
-/* The call site of a predict_pinned() call: arguments 0 and 1. */
+/* The call site of a pinned call: arguments 0 and 1. */
 static MdCallSite *
 pinned_callsite(FunctionCallInfo fcinfo)
 {
@@ -32,21 +42,72 @@ pinned_callsite(FunctionCallInfo fcinfo)
 	return md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), version);
 }
 
-Datum
-md_predict_pinned_array(PG_FUNCTION_ARGS)
+/* Score the feature array in argument 2 with the pinned version. */
+static Datum
+pinned_array(FunctionCallInfo fcinfo, md_output kind)
+{
+	MdCallSite *site = pinned_callsite(fcinfo);
+	int			width = md_score_array(site,
+									   md_feature_array_arg(site, fcinfo, 2),
+									   kind);
+
+	return md_output_datum(site, kind, (uint32) width);
+}
+
+/* Score the row in argument 2 (features by column name). */
+static Datum
+pinned_row(FunctionCallInfo fcinfo, md_output kind)
 {
 	MdCallSite *site = pinned_callsite(fcinfo);
 
-	md_score_array(site, md_feature_array_arg(site, fcinfo, 2),
-				   MD_OUTPUT_PREDICT);
-	PG_RETURN_FLOAT8(site->out[0]);
+	md_read_row_arg(site, PG_GETARG_HEAPTUPLEHEADER(2));
+	return md_score_features(site, kind);
+}
+
+Datum
+md_predict_pinned_array(PG_FUNCTION_ARGS)
+{
+	return pinned_array(fcinfo, MD_OUTPUT_PREDICT);
 }
 
 Datum
 md_predict_pinned_row(PG_FUNCTION_ARGS)
 {
-	MdCallSite *site = pinned_callsite(fcinfo);
+	return pinned_row(fcinfo, MD_OUTPUT_PREDICT);
+}
 
-	md_read_row_arg(site, PG_GETARG_HEAPTUPLEHEADER(2));
-	PG_RETURN_DATUM(md_score_features(site, MD_OUTPUT_PREDICT));
+Datum
+md_predict_proba_pinned_array(PG_FUNCTION_ARGS)
+{
+	return pinned_array(fcinfo, MD_OUTPUT_PROBA);
+}
+
+Datum
+md_predict_proba_pinned_row(PG_FUNCTION_ARGS)
+{
+	return pinned_row(fcinfo, MD_OUTPUT_PROBA);
+}
+
+Datum
+md_predict_raw_pinned_array(PG_FUNCTION_ARGS)
+{
+	return pinned_array(fcinfo, MD_OUTPUT_RAW);
+}
+
+Datum
+md_predict_raw_pinned_row(PG_FUNCTION_ARGS)
+{
+	return pinned_row(fcinfo, MD_OUTPUT_RAW);
+}
+
+Datum
+md_predict_class_pinned_array(PG_FUNCTION_ARGS)
+{
+	return pinned_array(fcinfo, MD_OUTPUT_CLASS);
+}
+
+Datum
+md_predict_class_pinned_row(PG_FUNCTION_ARGS)
+{
+	return pinned_row(fcinfo, MD_OUTPUT_CLASS);
 }

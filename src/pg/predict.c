@@ -320,6 +320,20 @@ md_class_label_text(MdCallSite *site)
 	return PointerGetDatum(cstring_to_text(psprintf("%u", k)));
 }
 
+/*
+ * The site's last scored row as the SQL value of an output of 'kind'
+ * (width values): float8, float8[] or the class label.
+ */
+Datum
+md_output_datum(MdCallSite *site, md_output kind, uint32 width)
+{
+	if (kind == MD_OUTPUT_CLASS)
+		return md_class_label_text(site);
+	if (kind == MD_OUTPUT_PREDICT)
+		return Float8GetDatum(site->out[0]);
+	return md_float8_array(site->out, (int) width);
+}
+
 Datum
 md_predict_class_array(PG_FUNCTION_ARGS)
 {

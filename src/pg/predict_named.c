@@ -121,11 +121,7 @@ md_score_features(MdCallSite *site, md_output kind)
 	uint32		width = md_check_output(site, kind);
 
 	md_score_row(site, kind, site->features, NULL);
-	if (kind == MD_OUTPUT_CLASS)
-		return md_class_label_text(site);
-	if (kind == MD_OUTPUT_PREDICT)
-		return Float8GetDatum(site->out[0]);
-	return md_float8_array(site->out, (int) width);
+	return md_output_datum(site, kind, width);
 }
 
 static Datum
