@@ -15,6 +15,7 @@
 
 PG_FUNCTION_INFO_V1(md_predict_pinned_array);
 PG_FUNCTION_INFO_V1(md_predict_pinned_row);
+PG_FUNCTION_INFO_V1(md_predict_pinned_text);
 
 /* The call site of a predict_pinned() call: arguments 0 and 1. */
 static MdCallSite *
@@ -48,5 +49,14 @@ md_predict_pinned_row(PG_FUNCTION_ARGS)
 	MdCallSite *site = pinned_callsite(fcinfo);
 
 	md_read_row_arg(site, PG_GETARG_HEAPTUPLEHEADER(2));
+	PG_RETURN_DATUM(md_score_features(site, MD_OUTPUT_PREDICT));
+}
+
+Datum
+md_predict_pinned_text(PG_FUNCTION_ARGS)
+{
+	MdCallSite *site = pinned_callsite(fcinfo);
+
+	md_read_text_features(site, PG_GETARG_TEXT_PP(2));
 	PG_RETURN_DATUM(md_score_features(site, MD_OUTPUT_PREDICT));
 }
