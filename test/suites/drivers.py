@@ -10,7 +10,9 @@ program reads the requests from $MD_REQUESTS, one JSON object a line:
     {"id": 1, "array": [17.99, null, ...], "object": {"mean_radius": ...},
      "literal": "{17.99,NULL,...}", "expected": 0.0069...}
 
-("expected" is XGBoost's probability, test/fixtures/xgboost), and prints
+("expected" is XGBoost's probability, test/fixtures/xgboost; the same in
+$MD_REQUESTS_TSV as id, literal, object and expected separated by tabs,
+for languages without a JSON parser of their own), and prints
 lines this module turns into TAP:
 
     check NAME N BAD        N answers compared with "expected" within
@@ -73,6 +75,7 @@ class DriverSuite:
         self.env = dict(os.environ, PGHOST="127.0.0.1",
                         PGPORT=str(self.cluster.port), PGDATABASE="postgres",
                         PGUSER=self.user, MD_REQUESTS=self.requests,
+                        MD_REQUESTS_TSV=self.requests_tsv,
                         MD_SECONDS=SECONDS, MD_TOLERANCE=str(TOLERANCE))
 
     def _listen_on_tcp(self):
@@ -99,7 +102,9 @@ class DriverSuite:
         self.requests = os.path.join(self.cluster.dir, "requests.jsonl")
         self.objects = os.path.join(self.cluster.dir, "objects.jsonl")
         self.expected = [float(e) for e in expected[:, 1]]
-        with open(self.requests, "w") as req, open(self.objects, "w") as obj:
+        self.requests_tsv = os.path.join(self.cluster.dir, "requests.tsv")
+        with open(self.requests, "w") as req, open(self.objects, "w") as obj, \
+                open(self.requests_tsv, "w") as tsv:
             for i, row in enumerate(x):
                 values = [None if v != v else float(v) for v in row]
                 cur.execute("INSERT INTO patients VALUES (%s)"
@@ -113,6 +118,9 @@ class DriverSuite:
                                       "object": features, "literal": literal,
                                       "expected": self.expected[i]}) + "\n")
                 obj.write(json.dumps(features) + "\n")
+                tsv.write("%d\t%s\t%s\t%r\n" % (i + 1, literal,
+                                                json.dumps(features),
+                                                self.expected[i]))
         os.chmod(self.cluster.dir, 0o755)
 
     def run_checks(self, what, cmd, required, cwd=None, timeout=300):
