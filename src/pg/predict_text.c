@@ -160,8 +160,11 @@ md_read_text_features(MdCallSite *site, text *features)
 	const char *p = skip_space(s);
 
 	if (*p == '{' && is_json_object(p + 1))
-		md_read_jsonb(site, DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-															   CStringGetDatum(s))));
+	{
+		Datum		object = DirectFunctionCall1(jsonb_in, CStringGetDatum(s));
+
+		md_read_jsonb(site, DatumGetJsonbP(object));
+	}
 	else if (*p == '{')
 		read_array(site, p + 1, '}');
 	else if (*p == '[')
