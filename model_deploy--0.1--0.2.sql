@@ -984,6 +984,58 @@ GRANT EXECUTE ON FUNCTION @extschema@.cluster_feature_stats() TO pg_read_all_sta
 COMMENT ON FUNCTION @extschema@.cluster_feature_stats() IS
 	'Feature statistics of every Citus node (model_deploy.feature_stats of each), one row per node, version and feature';
 
+-- === untyped parameters (issue 19)
+--
+-- Features as text, for drivers that leave a parameter's type to the
+-- server: in "SELECT model_deploy.predict($1, $2)" both are unknown, and
+-- of all the overloads PostgreSQL's resolution prefers the one of the
+-- string category, so this one is chosen instead of "function is not
+-- unique".  The text is an array literal ({1.5,2,NULL}), a JSON array
+-- ([1.5, 2, null]) or a JSON object ({"age": 34}), read as the float8[] or
+-- jsonb overload reads it.  No implicit cast reaches text from an array,
+-- a row or jsonb, so every typed call keeps the function it had.
+
+CREATE FUNCTION @extschema@.predict(name text, features text)
+RETURNS float8 AS 'MODULE_PATHNAME', 'md_predict_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_proba(name text, features text)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_proba_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_raw(name text, features text)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_raw_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class(name text, features text)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_pinned(name text, version integer,
+										   features text)
+RETURNS float8 AS 'MODULE_PATHNAME', 'md_predict_pinned_text'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_proba_pinned(name text, version integer,
+                                                 features text)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_proba_pinned_text'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_raw_pinned(name text, version integer,
+                                               features text)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_raw_pinned_text'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.predict_class_pinned(name text, version integer,
+                                                 features text)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_pinned_text'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.explain(name text, features text,
+	top_n integer DEFAULT NULL, class integer DEFAULT NULL)
+RETURNS TABLE (feature text, value float8, contribution float8)
+AS 'MODULE_PATHNAME', 'md_explain_text'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 20;
+
+CREATE FUNCTION @extschema@.explain_json(name text, features text,
+	top_n integer DEFAULT NULL, class integer DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'md_explain_json_text'
+LANGUAGE C STABLE PARALLEL SAFE;
+
 -- === internal functions leave the user's schema (issue 17)
 --
 -- 0.1 kept its helpers (the _name functions) in model_deploy, where they
@@ -1052,3 +1104,4 @@ BEGIN
 	END LOOP;
 END
 $move$;
+

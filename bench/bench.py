@@ -319,9 +319,13 @@ def realtime(db):
     """Best of two interleaved pgbench runs of the floor and of predict."""
     literal = db.one("SELECT f::text FROM t WHERE NOT 'NaN' = ANY(f) "
                      "ORDER BY id LIMIT 1")
+    # pgbench -M prepared binds :f as a parameter of unknown type: "untyped"
+    # is what drivers that leave the type to the server run, through
+    # predict(text, text) (issue 19)
     queries = {
         "floor": "SELECT :f::float4[];",
         "predict": "SELECT model_deploy.predict('m500x6', :f::float4[]);",
+        "untyped": "SELECT model_deploy.predict('m500x6', :f);",
     }
     out = {}
     for clients in (1, 8):
@@ -425,7 +429,8 @@ def report(info, checks, tput, floor, ovh, upd, rt, fc, load0, elapsed):
     for clients, r in rt.items():
         for label, stmt in (("floor", "`SELECT $1::float4[]`"),
                             ("predict",
-                             "`SELECT predict('m', $1::float4[])`")):
+                             "`SELECT predict('m', $1::float4[])`"),
+                            ("untyped", "`SELECT predict('m', $1)`, untyped")):
             x = r[label]
             print(f"| {stmt} | {clients} | {fmt(x['tps'])} | "
                   f"{fmt(x['steady'])} | {x['first']:.1f} | {x['p50']:.3f} | "
@@ -458,6 +463,11 @@ def report(info, checks, tput, floor, ovh, upd, rt, fc, load0, elapsed):
               f"{q:.2f}x once connected and warm "
               f"({raw:.2f}x counting each new connection's first call), "
               f"{'met' if q >= 0.9 else 'MISSED'}")
+    for clients, r in rt.items():
+        print(f"- untyped parameter (text parsed per call), {clients} "
+              f"client(s): {r['untyped']['steady'] / r['predict']['steady']:.2f}x "
+              f"the TPS of the typed call, p50 {r['untyped']['p50']:.3f} ms "
+              f"vs {r['predict']['p50']:.3f} ms")
     cost = 1 - ovh["on"][0] / ovh["off"][0]
     print(f"- statistics tracking costs <= 3% of throughput: "
           f"{100 * cost:.1f}% "

@@ -26,7 +26,7 @@ SELECT pg_temp.error_of($$SELECT model_deploy.predict('', ARRAY[1, 2, 3, 4])$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.predict(repeat('x', 64), ARRAY[1, 2, 3, 4])$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.predict_proba('e_diabetes', array_fill(1.0, ARRAY[10]))$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.predict('e_iris', ARRAY[1e400, 2, 3, 4])$$);
--- an untyped literal matches every array overload: cast it
+-- an untyped literal is read as text: an array literal or JSON (sql/untyped.sql)
 SELECT pg_temp.error_of($$SELECT model_deploy.predict('e_iris', '{5.8,2.8,5.1,2.4}')$$);
 
 -- deployment: syntax

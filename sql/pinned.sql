@@ -63,6 +63,7 @@ SELECT pg_temp.error_of($$SELECT model_deploy.predict_pinned('p_diab', 0, v) FRO
 SELECT pg_temp.error_of($$SELECT model_deploy.predict_pinned('p_diab', -1, ARRAY[1.0])$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.predict_pinned('p_nonesuch', 1, ARRAY[1.0])$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.predict_pinned('p_diab', 1, ARRAY[1.0])$$);
+-- an untyped literal is read as text, here an array of the wrong length
 SELECT pg_temp.error_of($$SELECT model_deploy.predict_pinned('p_diab', 1, '{1,2}')$$);
 SELECT pg_temp.error_of($$CREATE TABLE g (age float8, p float8 GENERATED ALWAYS AS (model_deploy.predict_pinned('p_diab', 1, g)) STORED)$$);
 

@@ -88,7 +88,7 @@ SELECT d.refobjid::regprocedure AS uses
   FROM pg_depend d JOIN pg_rewrite w ON d.objid = w.oid
  WHERE w.ev_class = 'overloads'::regclass AND d.refclassid = 'pg_proc'::regclass
  ORDER BY 1::text;
--- an untyped literal still needs a cast (to float8[] or jsonb)
+-- an untyped literal is read as text: an array literal or JSON (sql/untyped.sql)
 SELECT pg_temp.error_of($$SELECT model_deploy.predict('r_iris', '{5.8,2.8,5.1,2.4}')$$);
 SELECT model_deploy.predict('r_iris', '{5.8,2.8,5.1,2.4}'::float8[]) AS cast_array,
 	   model_deploy.predict('r_iris', '{"sepal_length": 5.8, "sepal_width": 2.8, "petal_length": 5.1, "petal_width": 2.4}'::jsonb) AS cast_jsonb;

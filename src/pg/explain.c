@@ -8,8 +8,8 @@
  * XGBoost's pred_contribs=True; coefficient x value for linear models);
  * this file chooses which margin to explain, orders the features by the
  * size of their contribution and formats the answer.  Each SQL entry point
- * only turns its features (an array, a record or a jsonb object, read as
- * predict() reads them) into a row of doubles in model order.
+ * only turns its features (an array, a record, a jsonb object or text,
+ * read as predict() reads them) into a row of doubles in model order.
  *
  * Explaining is not serving: explanations bind their model without
  * counting in the serving statistics (md_stats.h).
@@ -33,9 +33,11 @@
 PG_FUNCTION_INFO_V1(md_explain_array);
 PG_FUNCTION_INFO_V1(md_explain_record);
 PG_FUNCTION_INFO_V1(md_explain_jsonb);
+PG_FUNCTION_INFO_V1(md_explain_text);
 PG_FUNCTION_INFO_V1(md_explain_json_array);
 PG_FUNCTION_INFO_V1(md_explain_json_record);
 PG_FUNCTION_INFO_V1(md_explain_json_jsonb);
+PG_FUNCTION_INFO_V1(md_explain_json_text);
 
 /* One explained row. */
 typedef struct Explanation
@@ -308,6 +310,13 @@ jsonb_arg(MdCallSite *site, FunctionCallInfo fcinfo)
 	return site->features;
 }
 
+static const double *
+text_arg(MdCallSite *site, FunctionCallInfo fcinfo)
+{
+	md_read_text_features(site, PG_GETARG_TEXT_PP(1));
+	return site->features;
+}
+
 /*
  * The call site of an explanation: bound like a scoring function's, but
  * explaining is not serving, so it is not counted in the statistics.
@@ -378,4 +387,16 @@ Datum
 md_explain_json_jsonb(PG_FUNCTION_ARGS)
 {
 	return explain_json_of(fcinfo, jsonb_arg);
+}
+
+Datum
+md_explain_text(PG_FUNCTION_ARGS)
+{
+	return explain_rows_of(fcinfo, text_arg);
+}
+
+Datum
+md_explain_json_text(PG_FUNCTION_ARGS)
+{
+	return explain_json_of(fcinfo, text_arg);
 }

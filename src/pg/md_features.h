@@ -106,6 +106,9 @@ extern void md_rows_features(MdQueryRows *rows, MdCallSite *site,
 extern void md_read_row_arg(MdCallSite *site, HeapTupleHeader row);
 extern Datum md_score_features(MdCallSite *site, md_output kind);
 
+/* predict_text.c */
+extern void md_read_text_features(MdCallSite *site, text *features);
+
 /* target.c */
 
 /* What a column that receives scores gets from the model. */

@@ -132,6 +132,7 @@ extern MdCallSite *md_callsite_in(void **slot, MemoryContext mcxt,
 								  text *name, int32 version);
 
 /* predict.c */
+extern void md_check_feature_count(const MdCallSite *site, int n);
 extern ArrayType *md_feature_array_arg(const MdCallSite *site,
 									   FunctionCallInfo fcinfo, int argno);
 extern void md_read_feature_array(MdCallSite *site, ArrayType *arr,

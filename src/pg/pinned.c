@@ -25,6 +25,10 @@ PG_FUNCTION_INFO_V1(md_predict_raw_pinned_array);
 PG_FUNCTION_INFO_V1(md_predict_raw_pinned_row);
 PG_FUNCTION_INFO_V1(md_predict_class_pinned_array);
 PG_FUNCTION_INFO_V1(md_predict_class_pinned_row);
+PG_FUNCTION_INFO_V1(md_predict_pinned_text);
+PG_FUNCTION_INFO_V1(md_predict_proba_pinned_text);
+PG_FUNCTION_INFO_V1(md_predict_raw_pinned_text);
+PG_FUNCTION_INFO_V1(md_predict_class_pinned_text);
 
 /* The call site of a pinned call: arguments 0 and 1. */
 static MdCallSite *
@@ -61,6 +65,16 @@ pinned_row(FunctionCallInfo fcinfo, md_output kind)
 	MdCallSite *site = pinned_callsite(fcinfo);
 
 	md_read_row_arg(site, PG_GETARG_HEAPTUPLEHEADER(2));
+	return md_score_features(site, kind);
+}
+
+/* A pinned call with its features as text (untyped driver parameters). */
+static Datum
+pinned_text(FunctionCallInfo fcinfo, md_output kind)
+{
+	MdCallSite *site = pinned_callsite(fcinfo);
+
+	md_read_text_features(site, PG_GETARG_TEXT_PP(2));
 	return md_score_features(site, kind);
 }
 
@@ -110,4 +124,29 @@ Datum
 md_predict_class_pinned_row(PG_FUNCTION_ARGS)
 {
 	return pinned_row(fcinfo, MD_OUTPUT_CLASS);
+}
+
+
+Datum
+md_predict_pinned_text(PG_FUNCTION_ARGS)
+{
+	return pinned_text(fcinfo, MD_OUTPUT_PREDICT);
+}
+
+Datum
+md_predict_proba_pinned_text(PG_FUNCTION_ARGS)
+{
+	return pinned_text(fcinfo, MD_OUTPUT_PROBA);
+}
+
+Datum
+md_predict_raw_pinned_text(PG_FUNCTION_ARGS)
+{
+	return pinned_text(fcinfo, MD_OUTPUT_RAW);
+}
+
+Datum
+md_predict_class_pinned_text(PG_FUNCTION_ARGS)
+{
+	return pinned_text(fcinfo, MD_OUTPUT_CLASS);
 }

@@ -83,18 +83,12 @@ convert_elements(MdCallSite *site, ArrayType *arr, int n)
 	}
 }
 
-/* Refuse a feature array of the wrong shape; returns its length. */
-static int
-check_feature_shape(const MdCallSite *site, int ndim, const int *dims)
+/* Refuse n values for a model that has another number of features. */
+void
+md_check_feature_count(const MdCallSite *site, int n)
 {
 	const md_info *info = &site->loaded->info;
-	int			n;
 
-	if (ndim > 1)
-		ereport(ERROR,
-				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				errmsg("features must be a one-dimensional array"));
-	n = ndim == 0 ? 0 : dims[0];
 	if (n != (int) info->n_features)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -102,6 +96,20 @@ check_feature_shape(const MdCallSite *site, int ndim, const int *dims)
 					   site->name, info->n_features, n),
 				errhint("Pass one value per feature, in the model's order; "
 						"NULL marks a missing value."));
+}
+
+/* Refuse a feature array of the wrong shape; returns its length. */
+static int
+check_feature_shape(const MdCallSite *site, int ndim, const int *dims)
+{
+	int			n;
+
+	if (ndim > 1)
+		ereport(ERROR,
+				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				errmsg("features must be a one-dimensional array"));
+	n = ndim == 0 ? 0 : dims[0];
+	md_check_feature_count(site, n);
 	return n;
 }
 
