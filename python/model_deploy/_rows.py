@@ -127,6 +127,9 @@ def _category_codes(model, f, name, values):
                             % (name, t))
         c = codes.get(t)
         if c is None:
-            c = codes[t] = model.category_code(f, t)
+            try:
+                c = codes[t] = model.category_code(f, t)
+            except ModelError as e:
+                raise ModelError("row %d: %s" % (i, e)) from None
         out[i] = c
     return out
