@@ -12,7 +12,6 @@ signature's column names and types are checked against the model's own
 features.
 """
 import os
-import pickle
 import tempfile
 
 from . import Model, ModelError
@@ -97,17 +96,13 @@ def _onnx_candidates(local, conf):
 
 
 def _sklearn_candidates(local, conf, names):
-    path = os.path.join(local, conf["pickled_model"])
-
     def exported():
         import json
+
+        import mlflow.sklearn
         from . import export_sklearn
-        if conf.get("serialization_format") == "cloudpickle":
-            import cloudpickle as loader
-        else:
-            loader = pickle
-        with open(path, "rb") as f:
-            estimator = loader.load(f)
+        # the flavour's own loader: pickle, cloudpickle or skops, as saved
+        estimator = mlflow.sklearn.load_model(local)
         has_own = hasattr(estimator, "feature_names_in_")
         doc = export_sklearn.to_document(estimator,
                                          None if has_own else names)

@@ -58,7 +58,10 @@ def score(df, model, output="prediction", kind="predict", threads=1):
         raise ValueError("the DataFrame already has a column %r" % output)
     blob = df.sparkSession.sparkContext.broadcast(m.to_bytes())
     method = _KIND_METHODS[kind]
-    schema = df.schema.add(output, _output_type(m, kind), nullable=False)
+    # a new StructType: StructType.add() would change df.schema in place
+    from pyspark.sql.types import StructField, StructType
+    schema = StructType(df.schema.fields + [
+        StructField(output, _output_type(m, kind), nullable=False)])
 
     def score_batches(batches):
         wm = _worker_model(blob)
