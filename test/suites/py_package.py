@@ -657,6 +657,8 @@ def spark_test():
         "ORDER BY id")], dtype=np.float64)
     t_sql = time.time() - t0
 
+    # the workers run this venv's python, which has the package installed
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     spark = (SparkSession.builder.master("local[2]")
              .appName("model_deploy-test")
              .config("spark.ui.enabled", "false")
