@@ -4,6 +4,7 @@
 #                run every test suite on throwaway clusters
 #   make demo    the same set-up, then the main job end to end
 #   make bench   benchmarks against xgboost and PL/Python (not part of test)
+#   make soak    the concurrency soak test alone, for 30 minutes
 #   make fuzz    every fuzz target for FUZZ_SECONDS (default 60) each
 #   make mdscore-edge   the mdscore command for a device: static, -Os,
 #                reading compiled models only (docs/edge.md)
@@ -12,16 +13,18 @@
 # on its own, without PostgreSQL, as libmdscore for the unit tests and the
 # edge library.
 
-PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+PG_CONFIG ?= pg_config
+# Debian's /usr/bin/pg_config answers even without the server headers: PGXS
+# is there only if its makefile is.
+PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
 
 ifeq ($(PGXS),)
 # Nothing installed yet: bootstrap, then run the same target again.  The
 # targets are phony here too, or a folder named like one (test/) would make
 # `make test` "up to date" on a bare machine.
 .DEFAULT_GOAL := all
-.PHONY: all install test demo bench installcheck fuzz
-all install test demo bench installcheck fuzz:
+.PHONY: all install test demo bench soak installcheck fuzz
+all install test demo bench soak installcheck fuzz:
 	tools/install-prereqs
 	$(MAKE) $@
 else
@@ -91,7 +94,8 @@ TEST_API_LIBS = -pthread \
 	-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 build/test_api: TEST_LIBS = $(TEST_API_LIBS)
 
-all: build/libmdscore.a $(UNIT_TESTS)
+all: build/libmdscore.a
+test-build: $(UNIT_TESTS)
 
 # --- libmdscore as a shared library, and the mdscore command --------------
 
@@ -137,8 +141,8 @@ build/mdscore-asan: $(CLI_SRCS) $(CLI_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	$(CC) $(CORE_CFLAGS) $(SANITIZE) -Isrc/core $(CLI_SRCS) $(CORE_SRCS) \
 	  -lcjson -lm -o $@
 
-all: build/libmdscore.so build/$(MDSCORE_SONAME) build/mdscore \
-	build/mdscore-asan build/example_score
+all: build/libmdscore.so build/$(MDSCORE_SONAME) build/mdscore
+test-build: build/mdscore-asan build/example_score
 
 # Edge builds (make mdscore-edge): mdscore linked statically, optimised for
 # size, reading compiled models only -- without the JSON compiler it needs
@@ -210,14 +214,17 @@ clean-build:
 
 # --- the two commands of the README ---------------------------------------
 
-.PHONY: prereqs test demo bench clean-build mdscore-edge install-mdscore \
+.PHONY: prereqs test test-build demo bench soak clean-build mdscore-edge install-mdscore \
 	uninstall-mdscore
 
 prereqs:
 	tools/install-prereqs
 
+# What only the tests need: unit tests, sanitizer and fuzz builds, the
+# README's C example.  Plain `make` builds the extension, libmdscore and
+# mdscore.
 test: prereqs
-	$(MAKE) all
+	$(MAKE) all test-build
 	$(MAKE) install
 	PG_CONFIG=$(PG_CONFIG) test/run
 
@@ -230,5 +237,13 @@ bench: prereqs
 	$(MAKE) all
 	$(MAKE) install
 	PG_CONFIG=$(PG_CONFIG) bench/run
+
+# The concurrency soak alone, for 30 minutes (MD_SOAK_SECONDS); make test
+# runs it for 60 s among the TAP tests.
+MD_SOAK_SECONDS ?= 1800
+soak: prereqs
+	$(MAKE) all
+	$(MAKE) install
+	MD_SOAK_SECONDS=$(MD_SOAK_SECONDS) PG_CONFIG=$(PG_CONFIG) test/run soak
 
 endif

@@ -57,7 +57,7 @@ SELECT * FROM checked;
 -- the page of its batch_size-th row to score, then updates up to there
 EXPLAIN (COSTS OFF) SELECT t.ctid FROM accounts t
 	WHERE t.ctid >= '(10,0)'::tid AND t.ctid < '(50,0)'::tid AND t.risk IS NULL OFFSET 499 LIMIT 1;
-EXPLAIN (COSTS OFF) UPDATE accounts AS t SET risk = model_deploy._score_into('b_bc', 1, t, t.risk)
+EXPLAIN (COSTS OFF) UPDATE accounts AS t SET risk = model_deploy_internal._score_into('b_bc', 1, t, t.risk)
 	WHERE t.ctid >= '(10,0)'::tid AND t.ctid < '(20,0)'::tid AND t.risk IS NULL;
 
 -- interrupted and resumed: every row is scored exactly once.  A trigger

@@ -33,10 +33,14 @@ CREATE ROLE regress_noinherit NOINHERIT IN ROLE regress_analyst;
 
 -- What PUBLIC may execute: scoring, nothing that changes models.  (Every
 -- new function must appear here, with a deliberate answer.)
-SELECT p.proname, bool_and(has_function_privilege('regress_user', p.oid, 'EXECUTE')) AS public_may_execute
+-- The helpers are in model_deploy_internal (0.2), which PUBLIC may use.
+SELECT p.pronamespace::regnamespace AS schema, p.proname,
+       bool_and(has_function_privilege('regress_user', p.oid, 'EXECUTE')) AS public_may_execute
   FROM pg_proc p
- WHERE p.pronamespace = 'model_deploy'::regnamespace
- GROUP BY p.proname ORDER BY p.proname;
+ WHERE p.pronamespace IN ('model_deploy'::regnamespace, 'model_deploy_internal'::regnamespace)
+ GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT n.nspname, has_schema_privilege('regress_user', n.oid, 'USAGE') AS public_may_use
+  FROM pg_namespace n WHERE n.nspname LIKE 'model\_deploy%' ORDER BY 1;
 
 -- Model sources are not readable by PUBLIC; the models view is, and has
 -- no source column.
@@ -60,7 +64,7 @@ SELECT pg_temp.error_of($$SELECT model_deploy.revoke_model('p_iris', 'public')$$
 SELECT pg_temp.error_of($$SELECT model_deploy.deploy_file('p_iris', '/dev/null')$$);
 SELECT pg_temp.error_of($$SELECT source FROM model_deploy.model_version$$);
 SELECT pg_temp.error_of($$SELECT * FROM model_deploy.model_acl$$);
-SELECT pg_temp.error_of($$SELECT model_deploy._compile('x', '{}', 'auto')$$);
+SELECT pg_temp.error_of($$SELECT model_deploy_internal._compile('x', '{}', 'auto')$$);
 SELECT pg_temp.error_of($$INSERT INTO model_deploy.model_acl VALUES ('p_iris', '{}')$$);
 RESET ROLE;
 
@@ -151,7 +155,7 @@ SELECT pg_temp.error_of($$SELECT model_deploy.grant_model(NULL, 'public')$$);
 SELECT model_deploy.deploy_file('p_file', :'iris_file') AS superuser_version;
 SET ROLE regress_model_admin;
 SELECT replace(pg_temp.error_of(format('SELECT model_deploy.deploy_file(%L, %L)', 'p_file', :'iris_file')), :'abs_srcdir', '$SRC');
-SELECT replace(pg_temp.error_of(format('SELECT model_deploy._read_model_file(%L)', :'iris_file')), :'abs_srcdir', '$SRC');
+SELECT replace(pg_temp.error_of(format('SELECT model_deploy_internal._read_model_file(%L)', :'iris_file')), :'abs_srcdir', '$SRC');
 RESET ROLE;
 SET ROLE regress_file_admin;
 SELECT model_deploy.deploy_file('p_file', :'iris_file') AS file_admin_version;

@@ -97,9 +97,19 @@ DROP TABLE ss_rows;
 -- counters do not move, the server's count one more use of the copy
 CREATE TEMP TABLE before AS
 	SELECT scope, compiles, shared_hits FROM model_deploy.store_stats();
+-- (named debug_parallel_query since PostgreSQL 16)
+SELECT current_setting('server_version_num')::int >= 160000 AS pg16 \gset
+\if :pg16
+SET debug_parallel_query = on;
+\else
 SET force_parallel_mode = on;
+\endif
 SELECT model_deploy.predict('ss_diab', :diab_row) = 135.1949005126953 AS diab_is_xgboost;
+\if :pg16
+RESET debug_parallel_query;
+\else
 RESET force_parallel_mode;
+\endif
 SELECT scope, s.compiles - b.compiles AS compiled, s.shared_hits - b.shared_hits AS found
   FROM model_deploy.store_stats() s JOIN before b USING (scope) ORDER BY scope;
 SELECT name, pins FROM model_deploy.shared_models WHERE name = 'ss_diab';

@@ -129,7 +129,7 @@ SET ROLE md_versions_user;
 SELECT pg_temp.error_of($$SELECT model_deploy.activate('vm', 1)$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.drop_version('vm', 1)$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.drop_model('vm')$$);
-SELECT pg_temp.error_of($$SELECT model_deploy._missing('vm', 1)$$);
+SELECT pg_temp.error_of($$SELECT model_deploy_internal._missing('vm', 1)$$);
 SELECT pg_temp.error_of($$SELECT count(*) FROM model_deploy.model_version$$);
 SELECT count(*) AS visible_versions FROM model_deploy.versions WHERE name = 'vm';
 SELECT * FROM pg_temp.scoring();

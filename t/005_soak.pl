@@ -37,6 +37,9 @@ use MdTest;
 use PsqlPipe;
 
 my $soak_seconds = $ENV{MD_SOAK_SECONDS} // 60;
+# no statement of a scorer or the deployer may take longer (score_table's
+# CALL runs many chunks and is not bounded)
+my $max_statement_ms = $ENV{MD_SOAK_MAX_STATEMENT_MS} // 1000;
 my $n_scorers = 8;
 # how much a client's backend memory may grow once warmed up
 my $mem_bound = 256 * 1024;
@@ -262,6 +265,8 @@ sub start_client
 		1;
 	} or push @problems, "client died: $@";
 	open my $fh, '>', "$tmp/$name" or POSIX::_exit(1);
+	print $fh "slowest $count{slowest_ms} " . (delete $count{slowest_sql}) . "\n"
+	  if defined $count{slowest_sql};
 	print $fh "count $_ $count{$_}\n" foreach sort keys %count;
 	print $fh "problem $_\n" foreach @problems;
 	close $fh;
@@ -296,16 +301,6 @@ sub classify_errors
 		}
 		next if $m->{severity} eq 'NOTICE';
 		$errors++;
-		# the deployer drops versions no running job uses, but a job whose
-		# first transaction (which records its version) is still open can
-		# have resolved a version that has since been inactive for 8 s
-		if ($model eq 'soak_a' && $m->{sqlstate} eq '42704'
-			&& $m->{message} =~ /^version \d+ of model "soak_a" does not exist$/)
-		{
-			$count->{expected_errors}++;
-			$count->{job_version_dropped}++;
-			next;
-		}
 		if ($model eq 'soak_d' && $m->{sqlstate} eq '42704'
 			&& $m->{message} =~ /^(?:model "soak_d" does not exist()|version 1 of model "soak_d" was dropped while in use)$/)
 		{
@@ -380,11 +375,40 @@ sub scorer
 		($model, @ids) = ('soak_d', pick(@ids_d));
 		$sql = "SELECT id, model_deploy.predict_raw('soak_d', x) FROM soak_in WHERE id = $ids[0]";
 	}
+	my $started = time;
 	my ($rows, $messages) = $s->query($sql);
+	note_duration($count, time - $started, $sql);
 	$count->{statements}++;
 	$count->{"statements_$model"}++;
 	return if classify_errors($messages, $model, $count, $problems);
 	check_rows($rows, \@ids, $count, $problems, $sql);
+}
+
+# Keep a client's slowest statement, and count those over the 1 s bound.
+sub note_duration
+{
+	my ($count, $seconds, $sql) = @_;
+	$count->{slow_statements}++ if $seconds * 1000 > $max_statement_ms;
+	return if $seconds <= ($count->{slowest_ms} // 0) / 1000;
+	$count->{slowest_ms} = int($seconds * 1000);
+	($count->{slowest_sql} = $sql) =~ s/\s+/_/g;
+}
+
+# The sampler: what active backends wait on, every 10 ms, so that a stall
+# says where it was spent (heavyweight locks show in the server log too;
+# LWLocks, IO and the like only here).
+sub sampler
+{
+	my ($s, $count) = @_;
+	my ($rows) = $s->query(q{
+		SELECT wait_event_type || ':' || wait_event, count(*)
+		  FROM pg_stat_activity
+		 WHERE state = 'active' AND pid <> pg_backend_pid()
+		   AND wait_event IS NOT NULL AND backend_type = 'client backend'
+		 GROUP BY 1});
+	$count->{samples}++;
+	$count->{"wait.$_->[0]"} += $_->[1] foreach @$rows;
+	sleep 0.01;
 }
 
 # The batch client: score the whole table, then check every stored score
@@ -424,6 +448,7 @@ sub batcher
 my @clients;
 push @clients, [ "scorer$_", start_client("scorer$_", \&scorer) ] foreach 1 .. $n_scorers;
 push @clients, [ 'batch', start_client('batch', \&batcher) ];
+push @clients, [ 'sampler', start_client('sampler', \&sampler) ];
 
 # The deployer, in this process.
 my (%deployer, @deployer_problems);
@@ -439,11 +464,22 @@ my $max_store_bytes = 0;
 sub admin
 {
 	my ($sql) = @_;
+	my $started = time;
 	my ($rows, $messages) = $admin->query($sql);
+	note_duration(\%deployer, time - $started, $sql);
 	foreach my $m (@$messages)
 	{
 		next if $m->{severity} eq 'NOTICE'
 		  || ($m->{severity} eq 'WARNING' && $m->{message} =~ /^no room in shared memory/);
+		# a score_table job whose first transaction (which records its
+		# version) was still open when the deployer looked has resolved the
+		# version: drop_version() waits for that commit and refuses
+		if ($m->{sqlstate} eq '2BP01' && $sql =~ /drop_version/
+			&& $m->{message} =~ /in use by running score_table job/)
+		{
+			$deployer{drops_refused_in_use}++;
+			next;
+		}
 		$deployer{unexpected_errors}++;
 		push @deployer_problems, "$m->{severity} $m->{sqlstate}: $m->{message} ($sql)";
 	}
@@ -504,7 +540,10 @@ eval {
 		foreach my $old (sort { $a <=> $b } keys %inactive_since)
 		{
 			next if $in_use{$old} || time - $inactive_since{$old} < 8;
+			my $refused = $deployer{drops_refused_in_use} // 0;
 			admin("SELECT model_deploy.drop_version('soak_a', $old)");
+			# in use by a job after all: tried again next round
+			next if ($deployer{drops_refused_in_use} // 0) > $refused;
 			delete $inactive_since{$old};
 			$deployer{versions_dropped}++;
 		}
@@ -530,6 +569,9 @@ eval {
 
 my %total;
 my @problems = @deployer_problems;
+# the slowest statement of any client: milliseconds, which
+my @slowest = ($deployer{slowest_ms} // 0, "deployer: " . ($deployer{slowest_sql} // ''));
+$total{slow_statements} = $deployer{slow_statements} // 0;
 foreach my $client (@clients)
 {
 	my ($name, $pid) = @$client;
@@ -539,8 +581,12 @@ foreach my $client (@clients)
 	{
 		if (/^count (\S+) (\d+)$/)
 		{
-			$total{$1} += $2;
+			$total{$1} += $2 unless $1 eq 'slowest_ms';
 			$total{"$name.$1"} = $2;
+		}
+		elsif (/^slowest (\d+) (.*)$/)
+		{
+			@slowest = ($1, "$name: $2") if $1 > $slowest[0];
 		}
 		elsif (/^problem (.*)$/)
 		{
@@ -558,8 +604,7 @@ my $server = $node->safe_psql('postgres',
 my ($compiles, $hits, $local, $evictions) = split /\|/, $server;
 note sprintf('soak: %.0f s, %d statements by %d scoring clients (%d of soak_a, %d of soak_d), '
 	  . '%d scores checked; %d score_table jobs, %d scores checked; '
-	  . '%d expected errors (soak_d dropped: %d "does not exist", %d "dropped while in use"; '
-	  . '%d score_table jobs whose version was dropped before they recorded it), '
+	  . '%d expected errors (soak_d dropped: %d "does not exist", %d "dropped while in use"), '
 	  . '%d unexpected, %d wrong scores; '
 	  . '%d own copies (store full of versions in use)',
 	$elapsed, $total{statements} // 0, $n_scorers, $total{statements_soak_a} // 0,
@@ -567,14 +612,15 @@ note sprintf('soak: %.0f s, %d statements by %d scoring clients (%d of soak_a, %
 	($total{scores_checked} // 0) - ($total{'batch.scores_checked'} // 0),
 	$total{'batch.jobs_checked'} // 0, $total{'batch.scores_checked'} // 0,
 	$total{expected_errors} // 0, $total{model_missing} // 0, $total{dropped_in_use} // 0,
-	$total{'batch.job_version_dropped'} // 0,
 	($total{unexpected_errors} // 0) + ($deployer{unexpected_errors} // 0),
 	($total{wrong_scores} // 0) + ($deployer{wrong_scores} // 0), $total{own_copy_warnings} // 0);
 note sprintf('deployer: %d iterations, %d deploys committed, %d rolled back (%d scores checked '
-	  . 'inside them), %d activations committed, %d rolled back, %d versions dropped, '
+	  . 'inside them), %d activations committed, %d rolled back, %d versions dropped '
+	  . '(%d drops refused: a starting score_table job held the version), '
 	  . '%d drops of soak_d (and %d rolled back)',
 	map { $deployer{$_} // 0 } qw(iterations deploys deploys_rolled_back scores_checked
-	  activations activations_rolled_back versions_dropped model_drops model_drops_rolled_back));
+	  activations activations_rolled_back versions_dropped drops_refused_in_use model_drops
+	  model_drops_rolled_back));
 note "store: $compiles versions compiled into shared memory, $evictions evictions, "
   . "$local own copies, $hits shared hits; at most $max_store_bytes bytes in use "
   . "of " . $store_kb * 1024;
@@ -583,6 +629,13 @@ note 'batch jobs by fixture: ' . join(', ', map { "$_ $total{\"batch.jobs_$_\"}"
 
 is(scalar(@problems), 0, 'no wrong score, no unexpected error, no missing row')
   or diag join "\n", @problems[ 0 .. ($#problems < 20 ? $#problems : 19) ];
+my @waits = sort { $total{$b} <=> $total{$a} } grep { /^wait\./ } keys %total;
+note sprintf('wait events of active client backends in %d samples (every 10 ms): %s',
+	$total{samples} // 0,
+	join(', ', map { substr($_, 5) . " $total{$_}" } @waits[ 0 .. ($#waits < 9 ? $#waits : 9) ]) || 'none');
+note "slowest statement: $slowest[0] ms ($slowest[1])";
+is($total{slow_statements}, 0, "no statement took over ${max_statement_ms} ms")
+  or diag "slowest: $slowest[0] ms ($slowest[1]); $total{slow_statements} over the bound";
 cmp_ok($_, '>', 0, 'every client scored') foreach map { $total{"scorer$_.scores_checked"} // 0 } 1 .. $n_scorers;
 cmp_ok($total{'batch.jobs_checked'} // 0, '>', 0, 'score_table jobs ran and every stored score was checked');
 cmp_ok($deployer{iterations} // 0, '>=', 5, 'the deployer went round its loop');

@@ -81,9 +81,11 @@ sub sleep_in_lock
 	my $pid = $session->query_safe('SELECT pg_backend_pid()');
 	$session->query_safe("SET model_deploy.debug_sleep_in_lock = '10min'");
 	$session->query_until(qr/loading/, "\\echo loading\nSELECT md_check('$name', '$fx');\n");
+	# PostgreSQL 17 names an extension's waits
+	my $event = $n->pg_version >= 17 ? 'ModelDeploySleepInLock' : 'Extension';
 	ok( $n->poll_query_until('postgres',
 			"SELECT wait_event_type || '/' || wait_event FROM pg_stat_activity WHERE pid = $pid",
-			'Extension/Extension'),
+			"Extension/$event"),
 		"$what sleeps in the test hook, holding the allocation lock");
 	return ($session, $pid);
 }

@@ -1,7 +1,8 @@
 # model_deploy.score_table() as other sessions see it: progress in
 # model_deploy.batch_jobs while the job runs, cancellation with
 # pg_cancel_backend() losing only the chunk in flight, a rerun that scores
-# every row exactly once, and the progress NOTICEs.
+# every row exactly once, the progress NOTICEs, and the job's version kept
+# from drop_version() while it runs.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -121,6 +122,54 @@ my @scoring = grep { $_ > 0 } @sizes[ 0 .. $#sizes - 1 ];
 ok(@scoring >= 5 && !grep({ $_ < 50 || $_ > 200 } @scoring[ 1 .. $#scoring ]),
 	'chunks hold about batch_size (100) rows')
   or diag "rows per chunk: @sizes";
+
+# A version a running job scores with cannot be dropped, even in the
+# moment before the job's first commit records it in batch_job: the job
+# holds its version's registry row from the moment it resolves it.  The
+# job is held there by a lock on batch_job; a drop of its version waits for
+# the job's first commit, then refuses with 2BP01 naming the job.
+$node->safe_psql('postgres', qq{
+	SELECT model_deploy.deploy('bc', pg_read_file('$fx/bc_logistic.model.json'))});
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN; LOCK TABLE model_deploy.batch_job IN EXCLUSIVE MODE');
+my $job3 = $node->background_psql('postgres', on_error_stop => 0);
+$job3->query_until(qr/started/,
+	"\\echo started\nCALL model_deploy.score_table('accounts', 'bc', 'risk', 100, only_missing => false);\n");
+ok( $node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity
+	 WHERE query LIKE 'CALL model_deploy.score_table%' AND wait_event_type = 'Lock'}),
+	'a starting job waits to record itself');
+my $dropper = $node->background_psql('postgres', on_error_stop => 0);
+$dropper->query_safe("SELECT model_deploy.activate('bc', 2)");
+$dropper->query_until(qr/dropping/,
+	"\\echo dropping\nSELECT model_deploy.drop_version('bc', 3);\n\\echo dropped\n");
+ok( $node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity
+	 WHERE query LIKE 'SELECT model_deploy.drop_version%' AND wait_event_type = 'Lock'}),
+	'a drop of the version it resolved waits for it');
+$locker->query_safe('COMMIT');
+$dropper->query_until(qr/dropped/, '');
+like($dropper->{stderr},
+	qr/ERROR:  version 3 of model "bc" cannot be dropped: it is in use by running score_table job 3 \(version 3, table public.accounts\)/,
+	'then refuses: the version is in use by the job');
+# and while the job runs, a later drop refuses at once
+my ($ret, $out, $err) = $node->psql('postgres',
+	q{\set VERBOSITY verbose
+	  SELECT model_deploy.drop_version('bc', 3)});
+like($err, qr/ERROR:  2BP01: version 3 of model "bc" cannot be dropped: it is in use by running score_table job 3/,
+	'a drop while the job runs: 2BP01');
+$job3->query('SELECT 1');
+$job3->quit;
+$dropper->quit;
+$locker->quit;
+is( $node->safe_psql('postgres', q{
+	SELECT j.state, j.rows_done, count(*) FILTER (WHERE a.risk = model_deploy.predict_pinned('bc', 3, a))
+	  FROM model_deploy.batch_jobs j, accounts a WHERE j.job_id = 3 GROUP BY 1, 2}),
+	'done|2000|2000', 'the job scored every row with its version');
+is( $node->safe_psql('postgres', q{
+	SELECT model_deploy.drop_version('bc', 3);
+	SELECT count(*) FROM model_deploy.versions WHERE name = 'bc' AND version = 3}),
+	"\n0", 'once the job is done the version drops');
 
 $node->stop;
 done_testing();

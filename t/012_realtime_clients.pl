@@ -2,6 +2,7 @@
 # libpq) run against a server and return XGBoost's predictions.
 use strict;
 use warnings;
+use File::Spec;
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -26,7 +27,10 @@ $node->safe_psql('postgres', qq{
 	COPY expected (m0, p0) FROM '$fx/bc_logistic.expected.csv' WITH (FORMAT csv, HEADER);
 });
 load_inputs($node, 'patients', 'bc_logistic');
-my $requests = "${PostgreSQL::Test::Utils::tmp_check}/requests.jsonl";
+# (tmp_check is a relative path from PostgreSQL 17's test modules on; the
+# server needs an absolute one)
+my $tmp = File::Spec->rel2abs($PostgreSQL::Test::Utils::tmp_check);
+my $requests = "$tmp/requests.jsonl";
 $node->safe_psql('postgres', qq{
 	COPY (SELECT to_jsonb(p) - 'id' FROM patients p ORDER BY id) TO '$requests'});
 my @expected = split /\n/,
@@ -53,7 +57,7 @@ is(agreeing($py_out), 200, 'psycopg2 example: XGBoost\'s 200 predictions');
 like($py_err, qr/^200 requests: median [\d.]+ ms, p99 [\d.]+ ms$/m,
 	'psycopg2 example: latency summary');
 
-my $binary = "${PostgreSQL::Test::Utils::tmp_check}/realtime";
+my $binary = "$tmp/realtime";
 my $include = `@{[ $ENV{PG_CONFIG} // 'pg_config' ]} --includedir`;
 chomp $include;
 my ($cc_out, $c_out, $c_err);

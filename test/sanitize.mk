@@ -35,7 +35,7 @@ FUZZ_JSON_SEEDS = $(foreach f,$(FUZZ_FORMATS),$(call fuzz_json_seeds,$(f)))
 .PHONY: sanitize-build fuzz
 
 ifneq ($(SAN_CC),)
-all: sanitize-build
+test-build: sanitize-build
 sanitize-build: $(ASAN_TESTS) $(FUZZ_BINS) build/fuzz/targets
 else
 sanitize-build:

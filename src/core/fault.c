@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * fault.c
- *	  md_check_row(): why a native model refuses a row, in words that name
+ *	  md_check_row() of native models: why one refuses a row, in words that name
  *	  the feature and its value.
  *
  * Scoring only records a refusal (md_fault) and moves on to the next row;
@@ -84,14 +84,12 @@ describe(const md_model *m, const md_fault *f, md_error *err)
 }
 
 md_status
-md_check_row(const md_model *m, const double *x, void *workspace,
-			 md_error *err)
+md_native_check_row(const md_model *m, const double *x, void *workspace,
+					md_error *err)
 {
 	md_fault	fault = {MD_FAULT_NONE, 0, 0, NULL};
 
-	md_clear_error(err);
-	if (md_model_meta(m)->format != MD_FORMAT_NATIVE ||
-		md_native_inputs(m, x, workspace, &fault) != NULL)
+	if (md_native_inputs(m, x, workspace, &fault) != NULL)
 		return MD_OK;
 	return describe(m, &fault, err);
 }

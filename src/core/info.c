@@ -8,14 +8,13 @@
 #include <string.h>
 
 #include "md_internal.h"
-#include "native.h"
-#include "objective.h"
 #include "strtab.h"
 
 static const char *const format_names[] = {
 	[MD_FORMAT_AUTO] = "auto",
 	[MD_FORMAT_XGBOOST] = "xgboost",
 	[MD_FORMAT_NATIVE] = "native",
+	[MD_FORMAT_LIGHTGBM] = "lightgbm",
 };
 
 const char *
@@ -46,64 +45,23 @@ md_format_from_name(const char *name, md_format *format)
 	return MD_ERR_ARGUMENT;
 }
 
-static uint32_t
-class_count(const md_meta *meta)
-{
-	switch (md_objective_task(meta->objective))
-	{
-		case MD_TASK_BINARY:
-			return 2;
-		case MD_TASK_MULTICLASS:
-			return meta->n_outputs;
-		default:
-			return 0;
-	}
-}
-
 void
 md_get_info(const md_model *m, md_info *info)
 {
 	const md_meta *meta = md_model_meta(m);
-	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
 
 	memset(info, 0, sizeof(*info));
 	info->format = (md_format) meta->format;
-	info->task = md_objective_task(meta->objective);
-	info->objective = md_objective_name(meta->objective);
-	info->booster = md_booster_name(meta->booster);
 	info->n_features = meta->n_features;
 	info->n_outputs = meta->n_outputs;
-	info->n_classes = class_count(meta);
 	info->blob_size = m->size;
-	if (meta->format == MD_FORMAT_NATIVE)
-		md_native_info(m, info);
-	else if (fh != NULL)
-	{
-		info->n_trees = fh->n_trees;
-		info->n_nodes = fh->n_nodes;
-		info->max_depth = fh->max_depth;
-	}
+	md_kind_of(m)->info(m, info);
 }
 
 uint32_t
 md_output_width(const md_model *m, md_output kind)
 {
-	const md_meta *meta = md_model_meta(m);
-
-	if (meta->format == MD_FORMAT_NATIVE)
-		return md_native_output_width(m, kind);
-	switch (kind)
-	{
-		case MD_OUTPUT_PREDICT:
-			return 1;
-		case MD_OUTPUT_PROBA:
-			return class_count(meta);
-		case MD_OUTPUT_RAW:
-			return meta->n_outputs;
-		case MD_OUTPUT_CLASS:
-			return class_count(meta) > 0;
-	}
-	return 0;
+	return md_kind_of(m)->output_width(m, kind);
 }
 
 int

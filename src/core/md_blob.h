@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 3
+#define MD_BLOB_LAYOUT_VERSION 4
 #define MD_BLOB_BYTE_ORDER_MARK 0x01020304u
 #define MD_BLOB_ALIGN 16
 
@@ -51,6 +51,7 @@ typedef enum md_section_kind
 	MD_SEC_NATIVE_FEATURES = 7, /* feature kinds and categories */
 	MD_SEC_PREPROCESS = 8,		/* md_prep_header: preprocessing program */
 	MD_SEC_CLASS_LABELS = 9,	/* md_strtab: optional */
+	MD_SEC_DTREES = 10,			/* md_dforest_header: double-precision trees */
 	MD_SEC__COUNT
 } md_section_kind;
 
@@ -79,7 +80,8 @@ typedef enum md_estimator
 {
 	MD_EST_FOREST = 1,			/* XGBoost gbtree / dart */
 	MD_EST_LINEAR = 2,			/* XGBoost gblinear */
-	MD_EST_NATIVE = 3			/* native format: see md_native_header */
+	MD_EST_NATIVE = 3,			/* native format: see md_native_header */
+	MD_EST_DTREES = 4			/* double-precision trees: MD_SEC_DTREES */
 } md_estimator;
 
 typedef struct md_meta
@@ -227,5 +229,146 @@ typedef struct md_linear_header
 	uint64_t	weights_offset;
 	uint64_t	base_margin_offset;
 } md_linear_header;
+
+/*
+ * Tree ensemble compared and summed in double precision (LightGBM; made to
+ * carry scikit-learn's HistGradientBoosting and ONNX tree ensembles too):
+ *	raw[k] = init[k] + sum of the leaves of the trees of output k, in tree
+ *	order, then divided by 'divisor' (1, or the iteration count of an
+ *	averaging forest); the link turns raw outputs into predictions.
+ * After the header, each array 16-aligned:
+ *	double		init[n_outputs]
+ *	md_dtree	trees[n_trees]
+ *	md_dnode	nodes[n_nodes]		internal nodes, tree after tree
+ *	md_dleaf	leaves[n_leaves]	leaves, tree after tree
+ *	uint32_t	cat_words[n_cat_words]	category bitsets
+ *	md_dterm	terms[n_terms]		linear leaves' terms, leaf after leaf
+ *	double		node_cover[n_nodes]	MD_DF_COVER: training counts for
+ *	double		leaf_cover[n_leaves]	TreeSHAP; absent (offset 0) otherwise
+ * Unlike md_node, a tree is not in breadth-first form (LightGBM's node
+ * order is kept, so explanations walk the same tree).  Instead each node
+ * and leaf stores its parent and depth, which lets a validator prove
+ * without memory that the nodes form one tree: every child of a node is an
+ * internal node of higher index or a leaf, whose parent is that node and
+ * whose depth is one more; every node and leaf but the root (node 0, or
+ * leaf 0 of a single-leaf tree: parent -1, depth 0) has a parent that has
+ * it as a child.  So walks end, and max_depth is the deepest leaf's depth.
+ */
+#define MD_DTREE_OBJECTIVE_LEN 48
+
+typedef enum md_dlink
+{
+	MD_DLINK_IDENTITY = 1,
+	MD_DLINK_SIGMOID,			/* 1 / (1 + exp(-link_param * r)) */
+	MD_DLINK_SOFTMAX,			/* max-shifted softmax over the outputs */
+	MD_DLINK_OVA_SIGMOID,		/* SIGMOID per output, not normalised */
+	MD_DLINK_EXP,				/* exp(r) */
+	MD_DLINK_SIGNED_SQUARE,		/* sign(r) * r * r */
+	MD_DLINK_LOG1P_EXP,			/* log1p(exp(r)) */
+	MD_DLINK__END
+} md_dlink;
+
+#define MD_DF_COVER 0x1			/* node and leaf cover arrays present */
+#define MD_DF_TINY_IS_ZERO 0x2	/* |x| <= 1e-35f reads as 0 (LightGBM) */
+
+typedef struct md_dforest_header
+{
+	uint32_t	n_trees;
+	uint32_t	n_outputs;
+	uint64_t	n_nodes;
+	uint64_t	n_leaves;
+	uint64_t	n_cat_words;
+	uint64_t	n_terms;
+	uint32_t	max_depth;		/* longest root-to-leaf path, in edges */
+	uint32_t	flags;			/* MD_DF_* */
+	uint32_t	task;			/* md_task */
+	uint32_t	link;			/* md_dlink */
+	double		link_param;
+	double		divisor;
+	char		objective[MD_DTREE_OBJECTIVE_LEN];	/* NUL-terminated */
+	uint64_t	init_offset;	/* offsets relative to the section */
+	uint64_t	trees_offset;
+	uint64_t	nodes_offset;
+	uint64_t	leaves_offset;
+	uint64_t	cat_words_offset;
+	uint64_t	terms_offset;
+	uint64_t	node_cover_offset;
+	uint64_t	leaf_cover_offset;
+} md_dforest_header;
+
+#define MD_DTREE_LINEAR 0x1		/* leaves are linear models */
+
+typedef struct md_dtree
+{
+	uint64_t	first_node;		/* into nodes[] */
+	uint64_t	first_leaf;		/* into leaves[] */
+	uint32_t	n_nodes;		/* internal nodes; 0: a single leaf */
+	uint32_t	n_leaves;		/* n_nodes + 1 */
+	uint32_t	output;
+	uint32_t	max_depth;
+	uint32_t	flags;			/* MD_DTREE_* */
+	uint32_t	reserved;
+} md_dtree;
+
+/* How a split compares the row's value v with its threshold t. */
+typedef enum md_dop
+{
+	MD_DOP_LEQ = 1,				/* v <= t */
+	MD_DOP_LT,					/* v < t */
+	MD_DOP_GTE,					/* v >= t */
+	MD_DOP_GT,					/* v > t */
+	MD_DOP_EQ,					/* v == t */
+	MD_DOP_NEQ,					/* v != t */
+	MD_DOP_IN,					/* category trunc(v) in the node's bitset */
+	MD_DOP__END
+} md_dop;
+
+/* What a missing value (NaN) does at a split. */
+typedef enum md_dmissing
+{
+	MD_DMISS_NAN = 1,			/* NaN takes the default branch */
+	MD_DMISS_AS_ZERO,			/* NaN is compared as 0 (LightGBM None) */
+	MD_DMISS_ZERO,				/* NaN and |v| <= 1e-35f take the default
+								 * branch (LightGBM Zero) */
+	MD_DMISS__END
+} md_dmissing;
+
+#define MD_DNODE_DEFAULT_YES 0x1	/* the default branch is 'yes' */
+
+/* Child references: >= 0 an internal node of the tree, < 0 leaf ~ref. */
+typedef struct md_dnode
+{
+	double		threshold;		/* unused by MD_DOP_IN */
+	uint32_t	feature;
+	uint8_t		op;				/* md_dop */
+	uint8_t		missing;		/* md_dmissing */
+	uint8_t		flags;			/* MD_DNODE_* */
+	uint8_t		reserved;
+	int32_t		yes;			/* child when the comparison holds */
+	int32_t		no;
+	uint32_t	cat_offset;		/* MD_DOP_IN: first word of its bitset */
+	uint32_t	cat_words;		/* MD_DOP_IN: bitset length in words */
+	uint32_t	depth;
+	int32_t		parent;			/* -1 for the root */
+} md_dnode;
+
+typedef struct md_dleaf
+{
+	double		value;			/* the leaf, or a linear leaf's fallback
+								 * when one of its features is missing */
+	double		constant;		/* linear leaves: constant + sum of terms */
+	uint64_t	first_term;		/* linear leaves: into terms[] */
+	uint32_t	n_terms;
+	uint32_t	depth;
+	int32_t		parent;			/* -1 for a single-leaf tree's leaf */
+	uint32_t	reserved;
+} md_dleaf;
+
+typedef struct md_dterm
+{
+	double		coeff;
+	uint32_t	feature;
+	uint32_t	reserved;
+} md_dterm;
 
 #endif							/* MD_BLOB_H */

@@ -129,13 +129,64 @@ void		md_builder_end(md_builder *b);
 md_status	md_builder_finish(md_builder *b, void **blob, size_t *len,
 							  md_error *err);
 
-/* blob.c: validators of each section kind (untrusted input). */
+/* blob.c / builder.c: the checksum over a blob's body */
 uint64_t	md_checksum(const unsigned char *p, size_t len);
+
+/* check.c: helpers of every validator of untrusted sections */
 md_status	md_corrupt(md_error *err, const char *what);
 bool		md_fits(uint64_t offset, uint64_t count, uint64_t elem,
 					uint64_t size);
-md_status	md_validate_forest(const md_model *m, md_error *err);
-md_status	md_validate_linear(const md_model *m, md_error *err);
+bool		md_span_in(uint64_t len, uint64_t start, uint64_t n);
+bool		md_all_finite(const double *v, uint64_t n);
+md_status	md_validate_feature_table(const md_model *m, md_error *err);
+
+/*
+ * kind.c: what each kind of model (md_meta.estimator) does.  The public
+ * calls dispatch through this table and nowhere else branch on the kind; a
+ * new kind of model is one more entry.  'score' gets the rows as doubles
+ * (x) or floats (x32), the other pointer NULL.  'explain_workspace_size'
+ * says why a model cannot be explained; 'check_row' is NULL for kinds that
+ * accept every row.  'sections' is the set (1 << md_section_kind) a blob of
+ * the kind may have; md_open() refuses any other.
+ */
+typedef struct md_kind_ops
+{
+	uint32_t	sections;
+	md_status	(*check_meta) (const md_model *m, md_error *err);
+	md_status	(*validate) (const md_model *m, md_error *err);
+	void		(*info) (const md_model *m, md_info *info);
+	uint32_t	(*output_width) (const md_model *m, md_output kind);
+	size_t		(*workspace_size) (const md_model *m);
+	md_status	(*score) (const md_model *m, md_output kind, const double *x,
+						  const float *x32, size_t n_rows, double *out,
+						  void *workspace);
+	md_status	(*explain_workspace_size) (const md_model *m, size_t *size,
+										   md_error *err);
+	md_status	(*explain) (const md_model *m, const double *x,
+							uint32_t output, double *contribs,
+							void *workspace);
+	md_status	(*check_row) (const md_model *m, const double *x,
+							  void *workspace, md_error *err);
+} md_kind_ops;
+
+/* The operations of an opened model's kind; NULL for an unknown kind. */
+const md_kind_ops *md_kind_of(const md_model *m);
+
+/* xgb_check.c, score.c, xgb_info.c, explain.c: XGBoost trees and gblinear */
+md_status	md_xgb_check_meta(const md_model *m, md_error *err);
+md_status	md_xgb_validate_forest(const md_model *m, md_error *err);
+md_status	md_xgb_validate_linear(const md_model *m, md_error *err);
+void		md_xgb_info(const md_model *m, md_info *info);
+uint32_t	md_xgb_output_width(const md_model *m, md_output kind);
+size_t		md_xgb_workspace_size(const md_model *m);
+md_status	md_xgb_score(const md_model *m, md_output kind, const double *x,
+						 const float *x32, size_t n_rows, double *out,
+						 void *workspace);
+md_status	md_xgb_explain_workspace_size(const md_model *m, size_t *size,
+										  md_error *err);
+md_status	md_xgb_explain(const md_model *m, const double *x,
+						   uint32_t output, double *contribs,
+						   void *workspace);
 
 /* score.c: the node walk, for trees the fast layout leaves to it. */
 void		md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
@@ -158,8 +209,5 @@ size_t		md_fast_block_rows(const md_model *m);
 size_t		md_fast_row_size(const md_model *m);
 void		md_fast_add_leaves(const md_model *m, const float *x,
 							   size_t n_rows, float *x2, float *margin);
-
-/* Counting helpers for md_get_info(). */
-uint32_t	md_count_trees(const md_model *m);
 
 #endif							/* MD_INTERNAL_H */

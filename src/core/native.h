@@ -301,6 +301,15 @@ md_status	md_validate_native(const md_model *m, md_error *err);
 const char *md_link_name(uint32_t link);
 const char *md_task_name(md_task task);
 
+/* native_explain.c, fault.c */
+md_status	md_native_explain_workspace_size(const md_model *m, size_t *size,
+											 md_error *err);
+md_status	md_native_explain(const md_model *m, const double *x,
+							  uint32_t output, double *contribs,
+							  void *workspace);
+md_status	md_native_check_row(const md_model *m, const double *x,
+								void *workspace, md_error *err);
+
 /* native_info.c */
 void		md_native_info(const md_model *m, md_info *info);
 uint32_t	md_native_output_width(const md_model *m, md_output kind);

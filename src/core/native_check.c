@@ -20,38 +20,6 @@
 #include "native.h"
 #include "strtab.h"
 
-static md_status
-bad(md_error *err, const char *what)
-{
-	md_fail(err, MD_ERR_BLOB, "compiled model is corrupt: %s", what);
-	md_hint(err, "Compile the model again from its JSON source.");
-	return MD_ERR_BLOB;
-}
-
-/* Does an array of count * elem bytes at 'offset' lie inside 'size'? */
-static bool
-array_in(uint64_t size, uint64_t offset, uint64_t count, uint64_t elem)
-{
-	return offset <= size && offset % MD_BLOB_ALIGN == 0 &&
-		count <= (size - offset) / elem;
-}
-
-/* Is [start, start + n) inside a pool of 'len' elements? */
-static bool
-span_in(uint64_t len, uint64_t start, uint64_t n)
-{
-	return start <= len && n <= len - start;
-}
-
-static bool
-all_finite(const double *v, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++)
-		if (!isfinite(v[i]))
-			return false;
-	return true;
-}
-
 bool
 md_native_shape_ok(const md_native_header *h)
 {
@@ -82,53 +50,22 @@ md_check_native_meta(const md_model *m, md_error *err)
 	const md_meta *meta = md_model_meta(m);
 	const md_native_header *h = md_native_head(m);
 
-	if (meta->estimator != MD_EST_NATIVE || meta->objective != 0 ||
+	if (meta->format != MD_FORMAT_NATIVE || meta->objective != 0 ||
 		meta->booster != 0 || meta->n_features == 0 ||
 		meta->n_outputs == 0 || h == NULL ||
 		md_section_ptr(m, MD_SEC_NATIVE_FEATURES) == NULL ||
 		md_section_ptr(m, MD_SEC_PREPROCESS) == NULL ||
 		md_section_ptr(m, MD_SEC_FEATURE_NAMES) == NULL)
-		return bad(err, "bad native model description");
+		return md_corrupt(err, "bad native model description");
 	if (m->section_size[MD_SEC_NATIVE] < sizeof(*h) ||
 		h->n_outputs != meta->n_outputs || !md_native_shape_ok(h) ||
 		h->kind < MD_NATIVE_LINEAR || h->kind >= MD_NATIVE__END ||
 		h->n_inputs == 0)
-		return bad(err, "bad native model header");
+		return md_corrupt(err, "bad native model header");
 	return MD_OK;
 }
 
-/* --- features and classes --------------------------------------------- */
-
-static md_status
-check_features(const md_model *m, md_error *err)
-{
-	const md_native_features *fs = md_section_ptr(m, MD_SEC_NATIVE_FEATURES);
-	uint64_t	size = m->section_size[MD_SEC_NATIVE_FEATURES];
-	const md_native_feature *f;
-
-	if (size < sizeof(*fs) || fs->n_features != md_model_meta(m)->n_features ||
-		!array_in(size, fs->features_offset, fs->n_features, sizeof(*f)))
-		return bad(err, "bad feature table");
-	f = md_native_at(fs, fs->features_offset);
-	for (uint32_t i = 0; i < fs->n_features; i++, f++)
-	{
-		md_status	st;
-
-		if (f->kind == MD_FEATURE_NUMERIC && f->n_categories == 0)
-			continue;
-		if (f->kind != MD_FEATURE_CATEGORICAL || f->n_categories == 0 ||
-			(f->unknown != MD_UNKNOWN_ERROR && f->unknown != MD_UNKNOWN_IGNORE) ||
-			!array_in(size, f->categories_offset, f->categories_size, 1) ||
-			f->categories_size < sizeof(md_strtab))
-			return bad(err, "bad feature description");
-		st = md_strtab_validate(md_native_at(fs, f->categories_offset),
-								f->categories_size, f->n_categories,
-								"category", err);
-		if (st != MD_OK)
-			return st;
-	}
-	return MD_OK;
-}
+/* --- classes ----------------------------------------------------------- */
 
 static md_status
 check_classes(const md_model *m, const md_native_header *h, md_error *err)
@@ -136,7 +73,7 @@ check_classes(const md_model *m, const md_native_header *h, md_error *err)
 	const md_strtab *labels = md_section_ptr(m, MD_SEC_CLASS_LABELS);
 
 	if ((labels != NULL) != (h->n_classes > 0))
-		return bad(err, "class labels do not match the classes");
+		return md_corrupt(err, "class labels do not match the classes");
 	if (labels == NULL)
 		return MD_OK;
 	return md_strtab_validate(labels, m->section_size[MD_SEC_CLASS_LABELS],
@@ -159,7 +96,7 @@ static bool
 int_entries_in(const prep_bounds *pb, uint64_t start, uint64_t n, int64_t lo,
 			   int64_t hi)
 {
-	if (!span_in(pb->h->n_ipool, start, n))
+	if (!md_span_in(pb->h->n_ipool, start, n))
 		return false;
 	for (uint64_t i = 0; i < n; i++)
 		if (pb->ipool[start + i] < lo || pb->ipool[start + i] >= hi)
@@ -170,7 +107,7 @@ int_entries_in(const prep_bounds *pb, uint64_t start, uint64_t n, int64_t lo,
 static bool
 doubles_in(const prep_bounds *pb, uint64_t start, uint64_t n)
 {
-	return span_in(pb->h->n_dpool, start, n);
+	return md_span_in(pb->h->n_dpool, start, n);
 }
 
 /* Lookup and result tables of a one-hot or ordinal op. */
@@ -196,7 +133,7 @@ encoder_ok(const prep_bounds *pb, const md_prep_op *op)
 	else
 	{
 		if (op->n_codes != 0 || !doubles_in(pb, op->p0, n_search) ||
-			!all_finite(pb->dpool + op->p0, n_search))
+			!md_all_finite(pb->dpool + op->p0, n_search))
 			return false;
 		for (uint32_t i = 1; i < n_search; i++)
 			if (!(pb->dpool[op->p0 + i - 1] < pb->dpool[op->p0 + i]))
@@ -221,11 +158,11 @@ in_place_ok(const prep_bounds *pb, const md_prep_op *op)
 	uint32_t	n = op->n_out;
 
 	if (op->src != op->dst || !doubles_in(pb, op->p0, n) ||
-		!all_finite(pb->dpool + op->p0, n))
+		!md_all_finite(pb->dpool + op->p0, n))
 		return false;
 	if (op->kind == MD_OP_IMPUTE)
 		return op->flags == 0;
-	if (!doubles_in(pb, op->p1, n) || !all_finite(pb->dpool + op->p1, n))
+	if (!doubles_in(pb, op->p1, n) || !md_all_finite(pb->dpool + op->p1, n))
 		return false;
 	if (op->kind == MD_OP_STANDARD)
 	{
@@ -282,11 +219,11 @@ check_preprocessing(const md_model *m, md_error *err)
 		h->out_start > h->n_registers ||
 		h->out_width > h->n_registers - h->out_start ||
 		h->out_width != md_native_head(m)->n_inputs ||
-		!array_in(size, h->ops_offset, h->n_ops, sizeof(md_prep_op)) ||
-		!array_in(size, h->origin_offset, h->out_width, sizeof(uint32_t)) ||
-		!array_in(size, h->dpool_offset, h->n_dpool, sizeof(double)) ||
-		!array_in(size, h->ipool_offset, h->n_ipool, sizeof(int32_t)))
-		return bad(err, "bad preprocessing header");
+		!md_fits(h->ops_offset, h->n_ops, sizeof(md_prep_op), size) ||
+		!md_fits(h->origin_offset, h->out_width, sizeof(uint32_t), size) ||
+		!md_fits(h->dpool_offset, h->n_dpool, sizeof(double), size) ||
+		!md_fits(h->ipool_offset, h->n_ipool, sizeof(int32_t), size))
+		return md_corrupt(err, "bad preprocessing header");
 	pb.dpool = md_native_at(h, h->dpool_offset);
 	pb.ipool = md_native_at(h, h->ipool_offset);
 	ops = md_native_at(h, h->ops_offset);
@@ -302,10 +239,10 @@ check_preprocessing(const md_model *m, md_error *err)
 	/* every register but the inputs is written by some op: this bounds the
 	 * scoring workspace by the size of the blob */
 	if (h->n_registers > written)
-		return bad(err, "more registers than the program writes");
+		return md_corrupt(err, "more registers than the program writes");
 	for (uint32_t i = 0; i < h->out_width; i++)
 		if (origin[i] >= pb.n_features)
-			return bad(err, "bad estimator input origin");
+			return md_corrupt(err, "bad estimator input origin");
 	return MD_OK;
 }
 
@@ -317,18 +254,17 @@ check_linear(const md_native_header *h, const void *sec, uint64_t size,
 {
 	const md_native_linear *lin;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*lin)))
-		return bad(err, "bad linear model header");
+	if (!md_fits(h->body_offset, 1, sizeof(*lin), size))
+		return md_corrupt(err, "bad linear model header");
 	lin = md_native_at(sec, h->body_offset);
 	if (lin->n_inputs != h->n_inputs || lin->n_outputs != h->n_outputs ||
-		!array_in(size, lin->coef_offset,
-				  (uint64_t) lin->n_outputs * lin->n_inputs, sizeof(double)) ||
-		!array_in(size, lin->intercept_offset, lin->n_outputs, sizeof(double)))
-		return bad(err, "bad linear model header");
-	if (!all_finite(md_native_at(sec, lin->coef_offset),
+		!md_fits(lin->coef_offset, (uint64_t) lin->n_outputs * lin->n_inputs, sizeof(double), size) ||
+		!md_fits(lin->intercept_offset, lin->n_outputs, sizeof(double), size))
+		return md_corrupt(err, "bad linear model header");
+	if (!md_all_finite(md_native_at(sec, lin->coef_offset),
 					(uint64_t) lin->n_outputs * lin->n_inputs) ||
-		!all_finite(md_native_at(sec, lin->intercept_offset), lin->n_outputs))
-		return bad(err, "non-finite linear coefficient");
+		!md_all_finite(md_native_at(sec, lin->intercept_offset), lin->n_outputs))
+		return md_corrupt(err, "non-finite linear coefficient");
 	return MD_OK;
 }
 
@@ -339,15 +275,15 @@ check_kmeans(const md_native_header *h, const void *sec, uint64_t size,
 	const md_native_kmeans *km;
 	uint64_t	n;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*km)))
-		return bad(err, "bad k-means header");
+	if (!md_fits(h->body_offset, 1, sizeof(*km), size))
+		return md_corrupt(err, "bad k-means header");
 	km = md_native_at(sec, h->body_offset);
 	if (km->n_inputs != h->n_inputs || km->n_clusters != h->n_outputs)
-		return bad(err, "bad k-means header");
+		return md_corrupt(err, "bad k-means header");
 	n = (uint64_t) km->n_clusters * km->n_inputs;
-	if (!array_in(size, km->centroids_offset, n, sizeof(double)) ||
-		!all_finite(md_native_at(sec, km->centroids_offset), n))
-		return bad(err, "bad k-means centroids");
+	if (!md_fits(km->centroids_offset, n, sizeof(double), size) ||
+		!md_all_finite(md_native_at(sec, km->centroids_offset), n))
+		return md_corrupt(err, "bad k-means centroids");
 	return MD_OK;
 }
 
@@ -360,12 +296,12 @@ check_mlp(const md_native_header *h, const void *sec, uint64_t size,
 	uint32_t	n_in = h->n_inputs,
 				widest = 0;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*mlp)))
-		return bad(err, "bad MLP header");
+	if (!md_fits(h->body_offset, 1, sizeof(*mlp), size))
+		return md_corrupt(err, "bad MLP header");
 	mlp = md_native_at(sec, h->body_offset);
 	if (mlp->n_layers == 0 ||
-		!array_in(size, mlp->layers_offset, mlp->n_layers, sizeof(*layers)))
-		return bad(err, "bad MLP header");
+		!md_fits(mlp->layers_offset, mlp->n_layers, sizeof(*layers), size))
+		return md_corrupt(err, "bad MLP header");
 	layers = md_native_at(sec, mlp->layers_offset);
 	for (uint32_t i = 0; i < mlp->n_layers; i++)
 	{
@@ -376,18 +312,18 @@ check_mlp(const md_native_header *h, const void *sec, uint64_t size,
 		if (l->n_in != n_in || l->n_out == 0 ||
 			l->activation < MD_ACT_IDENTITY || l->activation >= MD_ACT__END ||
 			(last && l->activation != MD_ACT_IDENTITY) ||
-			!array_in(size, l->weights_offset, n, sizeof(double)) ||
-			!array_in(size, l->bias_offset, l->n_out, sizeof(double)))
-			return bad(err, "MLP layers do not chain");
-		if (!all_finite(md_native_at(sec, l->weights_offset), n) ||
-			!all_finite(md_native_at(sec, l->bias_offset), l->n_out))
-			return bad(err, "non-finite MLP weight");
+			!md_fits(l->weights_offset, n, sizeof(double), size) ||
+			!md_fits(l->bias_offset, l->n_out, sizeof(double), size))
+			return md_corrupt(err, "MLP layers do not chain");
+		if (!md_all_finite(md_native_at(sec, l->weights_offset), n) ||
+			!md_all_finite(md_native_at(sec, l->bias_offset), l->n_out))
+			return md_corrupt(err, "non-finite MLP weight");
 		n_in = l->n_out;
 		if (l->n_out > widest)
 			widest = l->n_out;
 	}
 	if (n_in != h->n_outputs || widest != mlp->max_width)
-		return bad(err, "MLP output width");
+		return md_corrupt(err, "MLP output width");
 	return MD_OK;
 }
 
@@ -415,7 +351,7 @@ tree_ok(const md_native_tree *t, const md_native_node *nodes,
 		}
 		if (n->left == 0)
 		{
-			if (!span_in(f->n_values, n->value, t->width))
+			if (!md_span_in(f->n_values, n->value, t->width))
 				return false;
 			continue;
 		}
@@ -437,12 +373,12 @@ check_forest_arrays(const md_native_header *h, const md_native_forest *f,
 	uint64_t	next = 0;
 	uint32_t	deepest = 0;
 
-	if (!all_finite(init, f->n_outputs) ||
-		!all_finite(md_native_at(sec, f->values_offset), f->n_values))
-		return bad(err, "non-finite tree value");
+	if (!md_all_finite(init, f->n_outputs) ||
+		!md_all_finite(md_native_at(sec, f->values_offset), f->n_values))
+		return md_corrupt(err, "non-finite tree value");
 	for (uint32_t o = 0; f->aggregation == MD_AGG_MEAN && o < f->n_outputs; o++)
 		if (init[o] != 0)
-			return bad(err, "averaged trees with an initial value");
+			return md_corrupt(err, "averaged trees with an initial value");
 	for (uint32_t i = 0; i < f->n_trees; i++)
 	{
 		const md_native_tree *t = &trees[i];
@@ -459,7 +395,7 @@ check_forest_arrays(const md_native_header *h, const md_native_forest *f,
 			deepest = t->max_depth;
 	}
 	if (next != f->n_nodes || deepest != f->max_depth)
-		return bad(err, "tree counts disagree");
+		return md_corrupt(err, "tree counts disagree");
 	return MD_OK;
 }
 
@@ -469,18 +405,18 @@ check_forest(const md_native_header *h, const void *sec, uint64_t size,
 {
 	const md_native_forest *f;
 
-	if (!array_in(size, h->body_offset, 1, sizeof(*f)))
-		return bad(err, "bad tree ensemble header");
+	if (!md_fits(h->body_offset, 1, sizeof(*f), size))
+		return md_corrupt(err, "bad tree ensemble header");
 	f = md_native_at(sec, h->body_offset);
 	if (f->n_outputs != h->n_outputs || f->n_trees == 0 ||
 		(f->aggregation != MD_AGG_SUM && f->aggregation != MD_AGG_MEAN) ||
 		!isfinite(f->learning_rate) ||
 		(f->aggregation == MD_AGG_MEAN && f->learning_rate != 1.0) ||
-		!array_in(size, f->init_offset, f->n_outputs, sizeof(double)) ||
-		!array_in(size, f->trees_offset, f->n_trees, sizeof(md_native_tree)) ||
-		!array_in(size, f->nodes_offset, f->n_nodes, sizeof(md_native_node)) ||
-		!array_in(size, f->values_offset, f->n_values, sizeof(double)))
-		return bad(err, "bad tree ensemble header");
+		!md_fits(f->init_offset, f->n_outputs, sizeof(double), size) ||
+		!md_fits(f->trees_offset, f->n_trees, sizeof(md_native_tree), size) ||
+		!md_fits(f->nodes_offset, f->n_nodes, sizeof(md_native_node), size) ||
+		!md_fits(f->values_offset, f->n_values, sizeof(double), size))
+		return md_corrupt(err, "bad tree ensemble header");
 	return check_forest_arrays(h, f, sec, err);
 }
 
@@ -491,14 +427,9 @@ md_validate_native(const md_model *m, md_error *err)
 	uint64_t	size = m->section_size[MD_SEC_NATIVE];
 	md_status	st;
 
-	if ((st = check_features(m, err)) != MD_OK ||
-		(st = check_classes(m, h, err)) != MD_OK ||
+	if ((st = check_classes(m, h, err)) != MD_OK ||
 		(st = check_preprocessing(m, err)) != MD_OK)
 		return st;
-	if (md_section_ptr(m, MD_SEC_FOREST) != NULL ||
-		md_section_ptr(m, MD_SEC_FOREST_COVER) != NULL ||
-		md_section_ptr(m, MD_SEC_LINEAR) != NULL)
-		return bad(err, "XGBoost sections in a native model");
 	switch ((md_native_kind) h->kind)
 	{
 		case MD_NATIVE_LINEAR:
@@ -512,5 +443,5 @@ md_validate_native(const md_model *m, md_error *err)
 		case MD_NATIVE__END:
 			break;
 	}
-	return bad(err, "unknown native estimator");
+	return md_corrupt(err, "unknown native estimator");
 }

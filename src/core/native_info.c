@@ -107,20 +107,22 @@ md_class_label(const md_model *m, uint32_t k)
 {
 	const md_strtab *labels = md_section_ptr(m, MD_SEC_CLASS_LABELS);
 
-	if (md_model_meta(m)->format != MD_FORMAT_NATIVE || labels == NULL ||
-		k >= labels->count)
+	if (labels == NULL || k >= labels->count)
 		return NULL;
 	return md_strtab_get(labels, k);
 }
 
-/* The native description of feature i, or NULL (XGBoost, or no such). */
+/*
+ * The description of feature i in the model's feature table, or NULL (no
+ * table: every feature numeric; or no such feature).  Any kind of model
+ * may have the table (blob.c validates it).
+ */
 static const md_native_feature *
 native_feature(const md_model *m, uint32_t i)
 {
 	const md_native_features *fs = md_section_ptr(m, MD_SEC_NATIVE_FEATURES);
 
-	if (md_model_meta(m)->format != MD_FORMAT_NATIVE || fs == NULL ||
-		i >= fs->n_features)
+	if (fs == NULL || i >= fs->n_features)
 		return NULL;
 	return (const md_native_feature *) md_native_at(fs, fs->features_offset) + i;
 }

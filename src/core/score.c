@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * score.c
- *	  The hot path: rows of features in, predictions out.
+ *	  The hot path of XGBoost models: rows of features in, predictions out.
  *
  * Reproduces XGBoost's arithmetic exactly: each feature is rounded to
  * float32 once, compared in float32 with a strict '<', and the leaves are
@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "md_internal.h"
-#include "native.h"
 #include "objective.h"
 
 /*
@@ -50,13 +49,11 @@ carve_workspace(const md_model *m, void *mem)
 }
 
 size_t
-md_workspace_size(const md_model *m)
+md_xgb_workspace_size(const md_model *m)
 {
 	const md_meta *meta = md_model_meta(m);
 	size_t		rows = md_fast_block_rows(m);
 
-	if (meta->format == MD_FORMAT_NATIVE)
-		return md_native_workspace_size(m);
 	return md_align(sizeof(float) * meta->n_features * rows) +
 		md_align(sizeof(float) * meta->n_outputs * rows) +
 		md_align(md_fast_row_size(m) * rows);
@@ -160,66 +157,28 @@ score_block(const md_model *m, md_output kind, const float *x, size_t n,
 							   meta->n_outputs, out + r * width);
 }
 
+/* Rows of float32 features (x32), or of doubles rounded to float32 (x). */
 md_status
-md_score_f32(const md_model *m, md_output kind, const float *x,
-			 size_t n_rows, double *out, void *workspace_mem)
+md_xgb_score(const md_model *m, md_output kind, const double *x,
+			 const float *x32, size_t n_rows, double *out, void *workspace_mem)
 {
 	const md_meta *meta = md_model_meta(m);
 	uint32_t	width = md_output_width(m, kind);
 	workspace	ws = carve_workspace(m, workspace_mem);
 
-	if (meta->format == MD_FORMAT_NATIVE)
-		return md_native_score(m, kind, NULL, x, n_rows, out, workspace_mem);
-	if (width == 0)
-		return MD_ERR_ARGUMENT;
-	for (size_t r = 0; r < n_rows; r += ws.rows)
-		score_block(m, kind, x + r * meta->n_features,
-					n_rows - r < ws.rows ? n_rows - r : ws.rows,
-					out + r * width, &ws);
-	return MD_OK;
-}
-
-md_status
-md_score(const md_model *m, md_output kind, const double *x, size_t n_rows,
-		 double *out, void *workspace_mem)
-{
-	const md_meta *meta = md_model_meta(m);
-	uint32_t	width = md_output_width(m, kind);
-	workspace	ws = carve_workspace(m, workspace_mem);
-
-	if (meta->format == MD_FORMAT_NATIVE)
-		return md_native_score(m, kind, x, NULL, n_rows, out, workspace_mem);
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
 	for (size_t r = 0; r < n_rows; r += ws.rows)
 	{
 		size_t		n = n_rows - r < ws.rows ? n_rows - r : ws.rows;
-		const double *block = x + r * meta->n_features;
+		const float *block = ws.x;
 
-		for (size_t i = 0; i < n * meta->n_features; i++)
-			ws.x[i] = md_round_to_float(block[i]);
-		score_block(m, kind, ws.x, n, out + r * width, &ws);
+		if (x32 != NULL)
+			block = x32 + r * meta->n_features;
+		else
+			for (size_t i = 0; i < n * meta->n_features; i++)
+				ws.x[i] = md_round_to_float(x[r * meta->n_features + i]);
+		score_block(m, kind, block, n, out + r * width, &ws);
 	}
 	return MD_OK;
-}
-
-md_status
-md_predict(const md_model *m, const double *x, size_t n_rows, double *out,
-		   void *workspace_mem)
-{
-	return md_score(m, MD_OUTPUT_PREDICT, x, n_rows, out, workspace_mem);
-}
-
-md_status
-md_predict_proba(const md_model *m, const double *x, size_t n_rows,
-				 double *out, void *workspace_mem)
-{
-	return md_score(m, MD_OUTPUT_PROBA, x, n_rows, out, workspace_mem);
-}
-
-md_status
-md_predict_raw(const md_model *m, const double *x, size_t n_rows,
-			   double *out, void *workspace_mem)
-{
-	return md_score(m, MD_OUTPUT_RAW, x, n_rows, out, workspace_mem);
 }

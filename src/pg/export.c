@@ -18,28 +18,43 @@
 
 PG_FUNCTION_INFO_V1(md_export_compiled);
 
-/* Copy a pinned model's blob into a new bytea; the pin is always released */
+/*
+ * Copy a pinned model's blob into a new bytea; the pin is always released.
+ * The size is checked before the copy, so only palloc can fail while the
+ * pin is held (PG_CATCH rather than PG_FINALLY: its flag would be clobbered
+ * by the longjmp under -Wextra).
+ */
 static bytea *
 copy_blob(MdLoadedModel *loaded)
 {
-	bytea	   *result = NULL;
+	bytea	   *result;
 
+	if (loaded->blob_size > MaxAllocSize - VARHDRSZ)
+	{
+		char		name[NAMEDATALEN];
+		size_t		size = loaded->blob_size;
+
+		/* the entry may be gone once released */
+		strlcpy(name, loaded->name, sizeof(name));
+		md_store_release(loaded);
+		ereport(ERROR,
+				errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				errmsg("compiled model \"%s\" is %zu bytes, too large "
+					   "for a bytea", name, size));
+	}
 	PG_TRY();
 	{
-		if (loaded->blob_size > MaxAllocSize - VARHDRSZ)
-			ereport(ERROR,
-					errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					errmsg("compiled model \"%s\" is %zu bytes, too large "
-						   "for a bytea", loaded->name, loaded->blob_size));
 		result = palloc(VARHDRSZ + loaded->blob_size);
-		SET_VARSIZE(result, VARHDRSZ + loaded->blob_size);
-		memcpy(VARDATA(result), loaded->blob, loaded->blob_size);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		md_store_release(loaded);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	SET_VARSIZE(result, VARHDRSZ + loaded->blob_size);
+	memcpy(VARDATA(result), loaded->blob, loaded->blob_size);
+	md_store_release(loaded);
 	return result;
 }
 

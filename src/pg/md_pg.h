@@ -23,6 +23,8 @@
 
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
@@ -45,7 +47,8 @@ extern int	md_local_cache_kb;
 extern md_limits md_current_limits(void);
 
 /* errors.c */
-extern void md_report_error(const md_error *err, const char *context) pg_attribute_noreturn();
+extern pg_noreturn void md_report_error(const md_error *err,
+										 const char *context);
 
 /* registry.c */
 

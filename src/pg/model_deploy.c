@@ -12,7 +12,7 @@
 
 #include "utils/guc.h"
 
-PG_MODULE_MAGIC;
+MD_MODULE_MAGIC("0.2");
 
 void		_PG_init(void);
 

@@ -377,7 +377,7 @@ md_registry_changed(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				errmsg("model_deploy._registry_changed() must be called as a "
+				errmsg("model_deploy_internal._registry_changed() must be called as a "
 					   "trigger"));
 	lookup_registry_relids(&relid, &pkey);
 	CacheInvalidateRelcacheByRelid(relid);

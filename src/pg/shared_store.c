@@ -298,16 +298,20 @@ evict(MdSharedStore *s, const MdSharedKey *key)
 /*
  * The test hook model_deploy.debug_sleep_in_lock: sleep with the allocation
  * lock held.  Interrupts are held with it, so only a crash or an immediate
- * shutdown ends the sleep early; the wait shows as wait_event Extension.
+ * shutdown ends the sleep early; the wait shows as wait_event
+ * ModelDeploySleepInLock (Extension before PostgreSQL 17).
  */
 static void
 debug_sleep_in_lock(void)
 {
+	static uint32 wait_event = 0;
 	TimestampTz end;
 	long		ms;
 
 	if (md_debug_sleep_in_lock_ms <= 0)
 		return;
+	if (wait_event == 0)
+		wait_event = md_wait_event("ModelDeploySleepInLock");
 	end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 									  md_debug_sleep_in_lock_ms);
 	while ((ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(),
@@ -315,7 +319,7 @@ debug_sleep_in_lock(void)
 	{
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
-						 PG_WAIT_EXTENSION);
+						 wait_event);
 		ResetLatch(MyLatch);
 	}
 }

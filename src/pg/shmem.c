@@ -82,6 +82,7 @@ index_parameters(int tranche_id)
 	params.entry_size = sizeof(MdSharedEntry);
 	params.compare_function = dshash_memcmp;
 	params.hash_function = dshash_memhash;
+	md_dshash_set_copy_memcpy(&params);
 	params.tranche_id = tranche_id;
 	return params;
 }
