@@ -74,6 +74,14 @@ def _lightgbm_candidates(local, conf):
     path = os.path.join(local, conf["data"])
     yield "the flavour's file " + conf["data"], lambda: _read(path)
 
+    def as_text():
+        # a scikit-learn API model is saved whole (pickle, skops): its
+        # booster writes LightGBM's text format
+        import mlflow.lightgbm
+        model = mlflow.lightgbm.load_model(local)
+        return getattr(model, "booster_", model).model_to_string().encode()
+    yield "LightGBM's text (Booster.model_to_string)", as_text
+
 
 def _catboost_candidates(local, conf):
     path = os.path.join(local, conf["data"])

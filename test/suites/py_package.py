@@ -509,7 +509,7 @@ def log_lightgbm():
     import lightgbm
     m = lightgbm.LGBMClassifier(n_estimators=30, num_leaves=8,
                                 verbose=-1).fit(ml_x, ml_y)
-    info = mlflow.lightgbm.log_model(m, name="model",
+    info = mlflow.lightgbm.log_model(m.booster_, name="model",
                                      signature=infer_signature(ml_x, ml_y))
     return info, "predict_raw", m.predict(ml_x, raw_score=True), 1e-12
 
@@ -520,6 +520,7 @@ def log_sklearn():
     m = RandomForestClassifier(n_estimators=10, max_depth=5,
                                random_state=0).fit(ml_x, ml_y)
     info = mlflow.sklearn.log_model(m, name="model",
+                                    serialization_format="cloudpickle",
                                     signature=infer_signature(ml_x, ml_y))
     return info, "predict_proba", m.predict_proba(ml_x), 0.0
 
