@@ -9,9 +9,11 @@ mapInPandas, the features taken from the DataFrame's columns by name, as
 the database takes them from a row.  The values are those of SQL, double for
 double: the same core scores them.
 """
+import hashlib
+
 from . import Model
 
-# the model of each broadcast, opened once per Python worker
+# the model of each blob (by its SHA-256), opened once per Python worker
 _opened = {}
 
 _KIND_METHODS = {"predict": "predict", "proba": "predict_proba",
@@ -31,10 +33,10 @@ def _output_type(model, kind):
     return T.DoubleType()
 
 
-def _worker_model(broadcast):
-    m = _opened.get(broadcast.id)
+def _worker_model(key, broadcast):
+    m = _opened.get(key)
     if m is None:
-        m = _opened[broadcast.id] = Model.load(broadcast.value)
+        m = _opened[key] = Model.load(broadcast.value)
     return m
 
 
@@ -56,7 +58,9 @@ def score(df, model, output="prediction", kind="predict", threads=1):
                          "features" % ", ".join(repr(n) for n in missing))
     if output in df.columns:
         raise ValueError("the DataFrame already has a column %r" % output)
-    blob = df.sparkSession.sparkContext.broadcast(m.to_bytes())
+    data = m.to_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    blob = df.sparkSession.sparkContext.broadcast(data)
     method = _KIND_METHODS[kind]
     # a new StructType: StructType.add() would change df.schema in place
     from pyspark.sql.types import StructField, StructType
@@ -64,7 +68,7 @@ def score(df, model, output="prediction", kind="predict", threads=1):
         StructField(output, _output_type(m, kind), nullable=False)])
 
     def score_batches(batches):
-        wm = _worker_model(blob)
+        wm = _worker_model(key, blob)
         fn = getattr(wm, method)
         for pdf in batches:
             values = fn(pdf[names], threads=threads)
