@@ -13,17 +13,21 @@ The format is documented in docs/model-format.md.  Supported: linear models
 (LinearRegression, Ridge, Lasso, ElasticNet and their CV variants,
 SGDRegressor, PoissonRegressor, GammaRegressor, TweedieRegressor,
 LogisticRegression[CV]), decision trees, random forests and extra trees,
-gradient boosting, multilayer perceptrons, k-means; wrapped in Pipelines and
+gradient boosting, histogram gradient boosting (with its categorical
+features and missing values), multilayer perceptrons, k-means; wrapped in
+Pipelines and
 ColumnTransformers with SimpleImputer, StandardScaler, MinMaxScaler,
 OneHotEncoder and OrdinalEncoder.  Anything else is refused with an error
 naming the step.  Text columns (strings) become categorical features whose
 categories are the ones the encoders were fitted with.
 
-Needs only Python 3, numpy and scikit-learn (1.2, as Debian 12 ships it).
+Needs only Python 3, numpy and scikit-learn: 1.2 (as Debian 12 ships it)
+to 1.9, each tested.
 Numbers are written with repr(), so every double round-trips exactly.
 """
 
 import argparse
+import functools
 import json
 import math
 import pickle
@@ -36,6 +40,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor,
                               GradientBoostingClassifier,
                               GradientBoostingRegressor,
+                              HistGradientBoostingClassifier,
+                              HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import (ElasticNet, ElasticNetCV, GammaRegressor,
@@ -45,9 +51,11 @@ from sklearn.linear_model import (ElasticNet, ElasticNetCV, GammaRegressor,
                                   SGDRegressor, TweedieRegressor)
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (MinMaxScaler, OneHotEncoder,
-                                   OrdinalEncoder, StandardScaler)
+from sklearn.preprocessing import (FunctionTransformer, MinMaxScaler,
+                                   OneHotEncoder, OrdinalEncoder,
+                                   StandardScaler)
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils.validation import check_array
 
 FORMAT_VERSION = 1
 
@@ -58,6 +66,8 @@ SINGLE_TREES = (DecisionTreeClassifier, DecisionTreeRegressor)
 FORESTS = (RandomForestClassifier, RandomForestRegressor,
            ExtraTreesClassifier, ExtraTreesRegressor)
 BOOSTING = (GradientBoostingClassifier, GradientBoostingRegressor)
+HIST_BOOSTING = (HistGradientBoostingClassifier,
+                 HistGradientBoostingRegressor)
 
 
 class UnsupportedError(ValueError):
@@ -78,6 +88,10 @@ def to_document(estimator, feature_names=None):
     """The native-format document of a fitted estimator, as a dict."""
     steps = _flatten(estimator, "model")
     final_name, final = steps[-1]
+    own = getattr(final, "_preprocessor", None)
+    if isinstance(final, HIST_BOOSTING) and own is not None:
+        # its categorical_features go through an OrdinalEncoder it fitted
+        steps.insert(-1, (final_name + " (categorical encoder)", own))
     n_features = _n_features_in(steps[0][1], steps[0][0])
     names = _feature_names(estimator, n_features, feature_names)
     features = _Features(n_features)
@@ -107,14 +121,27 @@ def _flatten(estimator, name):
     if isinstance(estimator, Pipeline):
         out = []
         for step_name, step in estimator.steps:
-            if step is None or (isinstance(step, str)
-                                and step == "passthrough"):
+            if _is_passthrough(step):
                 continue
             out.extend(_flatten(step, step_name))
         if not out:
             raise UnsupportedError("pipeline %r has no steps" % name)
         return out
     return [(name, estimator)]
+
+
+def _is_passthrough(step):
+    """None, 'passthrough', or an identity FunctionTransformer (what
+    recent releases, 1.9 among them, fit ColumnTransformer's
+    remainder='passthrough' as), or one that only validates."""
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return True
+    if not isinstance(step, FunctionTransformer):
+        return False
+    # HistGradientBoosting's encoder passes numbers through check_array
+    func = step.func
+    return func is None or (isinstance(func, functools.partial)
+                            and func.func is check_array)
 
 
 def _n_features_in(step, name):
@@ -342,7 +369,7 @@ def _column_transformer(ct, name, cols, features):
             continue
         block_cols = [cols[i] for i in indices]
         steps = []
-        if not (isinstance(trans, str) and trans == "passthrough"):
+        if not _is_passthrough(trans):
             for sname, sub in _flatten(trans, tname):
                 if isinstance(sub, ColumnTransformer):
                     raise UnsupportedError("step %r: nested "
@@ -388,6 +415,8 @@ def _estimator(est, name, n_inputs):
         return _averaged_trees(est, name)
     if kind in BOOSTING:
         return _boosted_trees(est, name)
+    if kind in HIST_BOOSTING:
+        return _hist_boosted_trees(est, name)
     if kind in (MLPClassifier, MLPRegressor):
         return _mlp(est, name)
     if kind in (KMeans, MiniBatchKMeans):
@@ -417,15 +446,24 @@ def _linear_regressor(est, name):
 
 
 def _logistic(est):
-    # LogisticRegression.predict_proba's own test for one-vs-rest
-    ovr = est.multi_class in ("ovr", "warn") or (
-        est.multi_class == "auto"
-        and (est.classes_.size <= 2
-             or est.solver in ("liblinear", "newton-cholesky")))
     return {"type": "linear",
             "coefficients": [_numbers(row) for row in est.coef_],
             "intercepts": _numbers(est.intercept_),
-            "link": "logistic" if ovr else "softmax"}
+            "link": "logistic" if _one_vs_rest(est) else "softmax"}
+
+
+def _one_vs_rest(est):
+    """LogisticRegression.predict_proba's own test for one-vs-rest: up to
+    scikit-learn 1.4 it follows multi_class; 1.5 deprecated it (the value
+    "deprecated" acts as "auto"); releases without it (1.9) treat two
+    classes as one-vs-rest (expit) and more as multinomial (softmax)."""
+    multi_class = getattr(est, "multi_class", None)
+    if multi_class is None:
+        return est.classes_.size <= 2
+    return multi_class in ("ovr", "warn") or (
+        multi_class in ("auto", "deprecated")
+        and (est.classes_.size <= 2
+             or est.solver in ("liblinear", "newton-cholesky")))
 
 
 def _tree(tree_, leaf_values, output=None):
@@ -500,6 +538,93 @@ def _boosted_trees(est, name):
         return {"kind": "regression"}, out
     out["link"] = "logistic" if k == 1 else "softmax"
     return _classifier_output(est), out
+
+
+# the largest double: x <= DBL_MAX for every finite x, as x <= inf
+_DBL_MAX = float(np.finfo(np.float64).max)
+
+
+def _bitset_members(words):
+    """The categories of one of HistGradientBoosting's uint32 bitsets."""
+    return [32 * i + b for i, w in enumerate(words) for b in range(32)
+            if (int(w) >> b) & 1]
+
+
+def _hist_tree(predictor):
+    """A HistGradientBoosting predictor's nodes as a native tree: splits in
+    double, missing values by missing_go_to_left, categorical splits by the
+    raw categories that go left."""
+    nodes = predictor.nodes
+    bitsets = predictor.raw_left_cat_bitsets
+    leaf = nodes["is_leaf"].astype(bool)
+    out = {
+        "children_left": [-1 if leaf[i] else int(nodes["left"][i])
+                          for i in range(len(nodes))],
+        "children_right": [-1 if leaf[i] else int(nodes["right"][i])
+                           for i in range(len(nodes))],
+        "feature": [-2 if leaf[i] else int(nodes["feature_idx"][i])
+                    for i in range(len(nodes))],
+        "threshold": [], "value": [], "missing_go_to_left": [],
+        "categories_left": [],
+    }
+    for i, node in enumerate(nodes):
+        categorical = not leaf[i] and bool(node["is_categorical"])
+        t = float(node["num_threshold"])
+        out["threshold"].append(None if leaf[i] or categorical
+                                else (_DBL_MAX if t == math.inf else t))
+        out["value"].append(float(node["value"]) if leaf[i] else None)
+        out["missing_go_to_left"].append(bool(node["missing_go_to_left"]))
+        # the predictor reads bitset_idx of every categorical node
+        out["categories_left"].append(
+            _bitset_members(bitsets[node["bitset_idx"]])
+            if categorical and len(bitsets) else [] if categorical else None)
+    if not any(c is not None for c in out["categories_left"]):
+        del out["categories_left"]
+    return out
+
+
+def _hist_link(est, name):
+    """The native link of HistGradientBoosting's loss."""
+    link = type(est._loss.link).__name__
+    if isinstance(est, HistGradientBoostingClassifier):
+        if link not in ("LogitLink", "MultinomialLogit"):
+            raise UnsupportedError("estimator %r: link %s" % (name, link))
+        return "logistic" if est.n_trees_per_iteration_ == 1 else "softmax"
+    if link == "IdentityLink":
+        return "identity"
+    if link == "LogLink":
+        return "exp"
+    raise UnsupportedError("estimator %r: HistGradientBoostingRegressor "
+                           "with link %s" % (name, link))
+
+
+def _hist_boosted_trees(est, name):
+    """HistGradientBoosting: raw = baseline + the leaves of every predictor
+    (shrinkage is in the leaf values), in float64 on float64 inputs."""
+    if getattr(est, "_in_fit", False):
+        raise UnsupportedError("estimator %r is being fitted" % name)
+    link = _hist_link(est, name)
+    k = est.n_trees_per_iteration_
+    known_bits, f_idx = est._bin_mapper.make_known_categories_bitsets()
+    categorical = est._bin_mapper.is_categorical_
+    trees = []
+    for iteration in est._predictors:
+        for j, predictor in enumerate(iteration):
+            tree = _hist_tree(predictor)
+            if k > 1:
+                tree["output"] = j
+            trees.append(tree)
+    out = {"type": "trees", "aggregation": "sum", "n_outputs": k,
+           "compare": "float64", "learning_rate": 1.0,
+           "init": _numbers(est._baseline_prediction), "link": link,
+           "trees": trees}
+    if categorical is not None and np.any(categorical):
+        out["known_categories"] = [
+            _bitset_members(known_bits[f_idx[f]]) if categorical[f] else None
+            for f in range(len(categorical))]
+    if isinstance(est, HistGradientBoostingClassifier):
+        return _classifier_output(est), out
+    return {"kind": "regression"}, out
 
 
 def _mlp(est, name):

@@ -85,8 +85,19 @@ typedef struct md_native_linear
 
 /*
  * Tree ensemble: r = init; for each tree, r[output + j] += learning_rate *
- * leaf[j] for j < width; with MD_AGG_MEAN, finally r /= n_trees.  A node
- * goes left when (double)(float)x <= threshold, as scikit-learn's trees do.
+ * leaf[j] for j < width; with MD_AGG_MEAN, finally r /= n_trees.
+ *
+ * A numeric split goes left when (double)(float)x <= threshold, as
+ * scikit-learn's trees do (they convert X to float32), or, with
+ * MD_FOREST_DOUBLE, when x <= threshold in double (HistGradientBoosting).
+ * With MD_FOREST_MISSING a missing input (NaN) reaches the trees and goes
+ * left at nodes with MD_NODE_MISSING_LEFT, right at the others; without it
+ * such a row is refused before the trees.
+ *
+ * A categorical split (MD_NODE_CATEGORICAL) reads the input as a category
+ * c = (uint32)x and goes left when bit c of its left set is set.  A
+ * category outside its known set (MD_NODE_KNOWN), or a negative one, goes
+ * where missing values go; any other goes right.
  */
 typedef enum md_aggregation
 {
@@ -94,6 +105,10 @@ typedef enum md_aggregation
 	MD_AGG_MEAN,
 	MD_AGG__END
 } md_aggregation;
+
+#define MD_FOREST_DOUBLE 0x1	/* numeric splits compare in double */
+#define MD_FOREST_MISSING 0x2	/* NaN inputs follow the nodes' direction */
+#define MD_FOREST__FLAGS 0x3
 
 typedef struct md_native_forest
 {
@@ -104,10 +119,14 @@ typedef struct md_native_forest
 	uint32_t	aggregation;	/* md_aggregation */
 	uint32_t	max_depth;
 	double		learning_rate;
+	uint32_t	flags;			/* MD_FOREST_* */
+	uint32_t	reserved;
+	uint64_t	n_words;
 	uint64_t	init_offset;	/* double[n_outputs] */
 	uint64_t	trees_offset;	/* md_native_tree[n_trees] */
 	uint64_t	nodes_offset;	/* md_native_node[n_nodes] */
 	uint64_t	values_offset;	/* double[n_values]: leaf values */
+	uint64_t	words_offset;	/* uint32_t[n_words]: category bitsets */
 } md_native_forest;
 
 typedef struct md_native_tree
@@ -119,14 +138,25 @@ typedef struct md_native_tree
 	uint32_t	max_depth;
 } md_native_tree;
 
-/* Breadth-first like md_node: the k-th internal node's children are at
- * 2k+1 and 2k+2 of its tree. */
+#define MD_NODE_MISSING_LEFT 0x1	/* with MD_FOREST_MISSING */
+#define MD_NODE_CATEGORICAL 0x2
+#define MD_NODE_KNOWN 0x4		/* categorical: a known set follows */
+#define MD_NODE__FLAGS 0x7
+
+/*
+ * Breadth-first like md_node: the k-th internal node's children are at
+ * 2k+1 and 2k+2 of its tree.  'value' is, for leaves, the first of 'width'
+ * leaf values; for categorical splits, the first of the n_words words of
+ * the left set, followed by as many of the known set with MD_NODE_KNOWN.
+ */
 typedef struct md_native_node
 {
-	double		threshold;		/* internal nodes */
+	double		threshold;		/* numeric splits */
 	uint32_t	feature;		/* internal nodes: estimator input */
 	uint32_t	left;			/* left child, or 0 for a leaf */
-	uint64_t	value;			/* leaves: first of 'width' leaf values */
+	uint64_t	value;
+	uint32_t	flags;			/* MD_NODE_* */
+	uint32_t	n_words;		/* categorical: bitset words, >= 1 */
 } md_native_node;
 
 /* Multilayer perceptron: dense layers, the last one's output is raw. */

@@ -328,9 +328,27 @@ check_mlp(const md_native_header *h, const void *sec, uint64_t size,
 }
 
 /*
+ * A split's flags and sets: known flags only; a categorical split's
+ * bitsets (left, and known with MD_NODE_KNOWN) inside the forest's words,
+ * a numeric split's threshold finite.
+ */
+static bool
+split_ok(const md_native_node *n, const md_native_forest *f)
+{
+	if (n->flags & ~(uint32_t) MD_NODE__FLAGS)
+		return false;
+	if (!(n->flags & MD_NODE_CATEGORICAL))
+		return !(n->flags & MD_NODE_KNOWN) && n->n_words == 0 &&
+			n->value == 0 && isfinite(n->threshold);
+	return n->n_words >= 1 && n->n_words <= f->n_words &&
+		md_span_in(f->n_words, n->value,
+				(uint64_t) n->n_words * ((n->flags & MD_NODE_KNOWN) ? 2 : 1));
+}
+
+/*
  * One tree: canonical breadth-first form (the k-th internal node's
- * children at 2k+1 and 2k+2), inputs in range, finite thresholds, leaf
- * values inside the pool; its depth computed level by level.
+ * children at 2k+1 and 2k+2), inputs in range, valid splits, leaf values
+ * inside the pool; its depth computed level by level.
  */
 static bool
 tree_ok(const md_native_tree *t, const md_native_node *nodes,
@@ -351,12 +369,13 @@ tree_ok(const md_native_tree *t, const md_native_node *nodes,
 		}
 		if (n->left == 0)
 		{
-			if (!md_span_in(f->n_values, n->value, t->width))
+			if (!md_span_in(f->n_values, n->value, t->width) ||
+				n->flags != 0 || n->n_words != 0)
 				return false;
 			continue;
 		}
 		if (n->left != 2 * internal + 1 || (uint64_t) n->left + 1 >= t->n_nodes ||
-			n->feature >= n_inputs || !isfinite(n->threshold))
+			n->feature >= n_inputs || !split_ok(n, f))
 			return false;
 		internal++;
 	}
@@ -415,7 +434,9 @@ check_forest(const md_native_header *h, const void *sec, uint64_t size,
 		!md_fits(f->init_offset, f->n_outputs, sizeof(double), size) ||
 		!md_fits(f->trees_offset, f->n_trees, sizeof(md_native_tree), size) ||
 		!md_fits(f->nodes_offset, f->n_nodes, sizeof(md_native_node), size) ||
-		!md_fits(f->values_offset, f->n_values, sizeof(double), size))
+		!md_fits(f->values_offset, f->n_values, sizeof(double), size) ||
+		(f->flags & ~(uint32_t) MD_FOREST__FLAGS) || f->reserved != 0 ||
+		!md_fits(f->words_offset, f->n_words, sizeof(uint32_t), size))
 		return md_corrupt(err, "bad tree ensemble header");
 	return check_forest_arrays(h, f, sec, err);
 }

@@ -6,7 +6,9 @@
  *
  * Everything is double precision and follows scikit-learn's arithmetic:
  * trees compare the input rounded to float32 with a double threshold
- * (sklearn's trees convert X to float32), ensembles add leaves in tree order
+ * (sklearn's trees convert X to float32) or, for HistGradientBoosting, the
+ * input itself, with its missing-value directions and category sets (see
+ * native.h); ensembles add leaves in tree order
  * starting from the init values (learning_rate * leaf for boosting) and
  * divide by the tree count for averaging, exactly as sklearn does, so tree
  * models agree to the last bit or so.  Dot products (linear models, MLPs)
@@ -90,6 +92,40 @@ linear_raw(const md_native_linear *lin, const void *sec, const double *x,
 	}
 }
 
+/*
+ * A categorical split: its left set, then (MD_NODE_KNOWN) its known set;
+ * a negative category, or one outside a known set, goes where missing
+ * values go, one outside the bitsets without a known set goes right.
+ */
+static bool
+category_goes_left(const md_native_node *n, const uint32_t *bits, double v)
+{
+	if (v >= 0.0 && v < 32.0 * n->n_words)
+	{
+		uint32_t	c = (uint32_t) v;
+
+		if ((bits[c / 32] >> (c % 32)) & 1)
+			return true;
+		if (!(n->flags & MD_NODE_KNOWN) ||
+			((bits[n->n_words + c / 32] >> (c % 32)) & 1))
+			return false;
+	}
+	else if (v >= 0.0 && !(n->flags & MD_NODE_KNOWN))
+		return false;
+	return (n->flags & MD_NODE_MISSING_LEFT) != 0;
+}
+
+/* A split with flags: a missing value's direction, or a category set. */
+static bool
+goes_left(const md_native_node *n, const uint32_t *words, double v)
+{
+	if (isnan(v))
+		return (n->flags & MD_NODE_MISSING_LEFT) != 0;
+	if (n->flags & MD_NODE_CATEGORICAL)
+		return category_goes_left(n, words + n->value, v);
+	return v <= n->threshold;
+}
+
 static void
 forest_raw(const md_native_forest *f, const void *sec, const double *x,
 		   uint32_t n_inputs, double *r, double *xf)
@@ -97,9 +133,15 @@ forest_raw(const md_native_forest *f, const void *sec, const double *x,
 	const md_native_tree *trees = md_native_at(sec, f->trees_offset);
 	const md_native_node *nodes = md_native_at(sec, f->nodes_offset);
 	const double *values = md_native_at(sec, f->values_offset);
+	const uint32_t *words = md_native_at(sec, f->words_offset);
+	const double *in = x;
 
-	for (uint32_t i = 0; i < n_inputs; i++)
-		xf[i] = (double) md_round_to_float(x[i]);
+	if (!(f->flags & MD_FOREST_DOUBLE))
+	{
+		for (uint32_t i = 0; i < n_inputs; i++)
+			xf[i] = (double) md_round_to_float(x[i]);
+		in = xf;
+	}
 	memcpy(r, md_native_at(sec, f->init_offset), sizeof(double) * f->n_outputs);
 	for (uint32_t t = 0; t < f->n_trees; t++)
 	{
@@ -107,8 +149,11 @@ forest_raw(const md_native_forest *f, const void *sec, const double *x,
 		const double *leaf;
 		uint32_t	i = 0;
 
+		/* a plain numeric split sends NaN right, as !(NaN <= t) */
 		while (tn[i].left != 0)
-			i = tn[i].left + !(xf[tn[i].feature] <= tn[i].threshold);
+			i = tn[i].left + !(tn[i].flags == 0
+							   ? in[tn[i].feature] <= tn[i].threshold
+							   : goes_left(&tn[i], words, in[tn[i].feature]));
 		leaf = values + tn[i].value;
 		for (uint32_t j = 0; j < trees[t].width; j++)
 		{
@@ -336,23 +381,37 @@ transform(const md_native_header *h, md_output kind, native_ws *ws,
 
 /* --- rows ---------------------------------------------------------------- */
 
+/* The MD_FOREST_* flags of a tree ensemble, 0 for other estimators. */
+static uint32_t
+forest_flags(const md_native_header *h)
+{
+	if (h->kind != MD_NATIVE_TREES)
+		return 0;
+	return ((const md_native_forest *) md_native_at(h, h->body_offset))->flags;
+}
+
 /*
  * What the estimator refuses: NaN (sklearn's estimators reject missing
- * values), infinities, and for trees values that overflow float32.
+ * values; trees with missing-value directions take them), infinities, and
+ * for trees comparing in float32 values that overflow it.
  */
 static bool
 check_inputs(const md_model *m, const double *x, md_fault *fault)
 {
 	const md_prep_header *ph = md_section_ptr(m, MD_SEC_PREPROCESS);
 	const uint32_t *origin = md_native_at(ph, ph->origin_offset);
-	bool		single = md_native_head(m)->kind == MD_NATIVE_TREES;
+	const md_native_header *h = md_native_head(m);
+	uint32_t	flags = forest_flags(h);
+	bool		single = h->kind == MD_NATIVE_TREES &&
+		!(flags & MD_FOREST_DOUBLE);
+	bool		missing_ok = (flags & MD_FOREST_MISSING) != 0;
 
 	for (uint32_t i = 0; i < ph->out_width; i++)
 	{
 		md_fault_kind kind = MD_FAULT_NONE;
 
 		if (isnan(x[i]))
-			kind = MD_FAULT_MISSING;
+			kind = missing_ok ? MD_FAULT_NONE : MD_FAULT_MISSING;
 		else if (isinf(x[i]) || (single && isinf(md_round_to_float(x[i]))))
 			kind = MD_FAULT_RANGE;
 		if (kind != MD_FAULT_NONE)

@@ -286,6 +286,9 @@ typedef struct forest_builder
 	vec			trees;			/* md_native_tree */
 	vec			nodes;			/* md_native_node */
 	vec			values;			/* double */
+	vec			words;			/* uint32_t: category bitsets */
+	const cJSON *known;			/* "known_categories", or NULL */
+	int			missing;		/* trees with missing_go_to_left: -1 unknown */
 } forest_builder;
 
 /* One tree's arrays as the JSON has them. */
@@ -297,6 +300,8 @@ typedef struct raw_nodes
 	int64_t    *feature;
 	double	   *threshold;
 	double	   *value;			/* n * width */
+	uint8_t    *missing_left;	/* NULL without "missing_go_to_left" */
+	const cJSON *cats;			/* "categories_left", or NULL */
 	uint64_t   *order;			/* breadth-first position -> node */
 	uint64_t   *child;			/* breadth-first position -> left child's */
 	uint32_t	depth;
@@ -310,6 +315,7 @@ raw_nodes_free(raw_nodes *t)
 	free(t->feature);
 	free(t->threshold);
 	free(t->value);
+	free(t->missing_left);
 	free(t->order);
 	free(t->child);
 }
@@ -455,7 +461,113 @@ read_tree_arrays(est_reader *r, const cJSON *jt, const char *where,
 										   r->err));
 	READ("value", read_values(r, a, path, t, width));
 #undef READ
+	if (md_json_member(jt, "missing_go_to_left") != NULL)
+	{
+		md_path(path, "%s.missing_go_to_left", where);
+		t->missing_left = malloc(t->n);
+		if (t->missing_left == NULL)
+			return md_native_nomem(r->err);
+		if ((st = md_json_array(jt, "missing_go_to_left", where, &a,
+								r->err)) != MD_OK ||
+			(st = md_json_bool_array(a, path, t->missing_left, t->n,
+									 r->err)) != MD_OK)
+			return st;
+	}
+	if (md_json_member(jt, "categories_left") != NULL)
+	{
+		md_path(path, "%s.categories_left", where);
+		if ((st = md_json_array(jt, "categories_left", where, &t->cats,
+								r->err)) != MD_OK ||
+			(st = md_json_expect_length(t->cats, path, t->n, r->err)) != MD_OK)
+			return st;
+	}
 	return MD_OK;
+}
+
+/* A category list: non-negative integers up to the feature limit. */
+typedef struct cat_list
+{
+	int64_t    *cats;
+	uint64_t	n;
+	uint32_t	n_words;		/* bitset words its largest category needs */
+} cat_list;
+
+static md_status
+read_cat_list(est_reader *r, const cJSON *arr, const char *where,
+			  cat_list *out)
+{
+	md_status	st;
+
+	out->n = (uint64_t) cJSON_GetArraySize(arr);
+	out->n_words = 1;
+	out->cats = malloc(sizeof(int64_t) * (out->n + 1));
+	if (out->cats == NULL)
+		return md_native_nomem(r->err);
+	st = md_json_int_array(arr, where, 0, r->nm->limits->max_features - 1,
+						   out->cats, out->n, r->err);
+	for (uint64_t i = 0; st == MD_OK && i < out->n; i++)
+		if (out->cats[i] / 32 + 1 > out->n_words)
+			out->n_words = (uint32_t) (out->cats[i] / 32 + 1);
+	return st;
+}
+
+/* Append the bitset of 'list', n_words wide, to the forest's words. */
+static bool
+put_bitset(forest_builder *fb, const cat_list *list, uint32_t n_words)
+{
+	uint32_t   *w;
+
+	if (!vec_reserve(&fb->words, n_words))
+		return false;
+	w = (uint32_t *) fb->words.data + fb->words.len;
+	memset(w, 0, sizeof(uint32_t) * n_words);
+	for (uint64_t i = 0; i < list->n; i++)
+		w[list->cats[i] / 32] |= UINT32_C(1) << (list->cats[i] % 32);
+	fb->words.len += n_words;
+	return true;
+}
+
+/*
+ * A categorical split of node 'old' of the JSON: its left set and, when
+ * the estimator lists its input's known categories, the known set, both
+ * as wide as the larger needs.
+ */
+static md_status
+add_categorical(est_reader *r, forest_builder *fb, const raw_nodes *t,
+				uint64_t old, md_native_node *node, const char *where)
+{
+	const cJSON *jleft = cJSON_GetArrayItem(t->cats, (int) old);
+	const cJSON *jknown = fb->known
+		? cJSON_GetArrayItem(fb->known, (int) node->feature) : NULL;
+	cat_list	left = {0},
+				known = {0};
+	char		path[MD_PATH_LEN];
+	md_status	st = MD_OK;
+
+	md_path(path, "%s.categories_left[%llu]", where, (unsigned long long) old);
+	if (!cJSON_IsArray(jleft))
+		return md_fail(r->err, MD_ERR_MODEL,
+					   "model JSON: %s should be an array of categories",
+					   path);
+	st = read_cat_list(r, jleft, path, &left);
+	if (st == MD_OK && cJSON_IsArray(jknown))
+	{
+		md_path(path, "estimator.known_categories[%u]", node->feature);
+		st = read_cat_list(r, jknown, path, &known);
+		node->flags |= MD_NODE_KNOWN;
+	}
+	node->flags |= MD_NODE_CATEGORICAL;
+	node->n_words = left.n_words > known.n_words ? left.n_words
+		: known.n_words;
+	node->value = fb->words.len;
+	if (st == MD_OK &&
+		(!put_bitset(fb, &left, node->n_words) ||
+		 ((node->flags & MD_NODE_KNOWN) &&
+		  !put_bitset(fb, &known, node->n_words))))
+		st = md_native_nomem(r->err);
+	free(left.cats);
+	free(known.cats);
+	return st;
 }
 
 /* Append the tree's nodes and leaf values in breadth-first order. */
@@ -473,14 +585,25 @@ add_nodes(est_reader *r, forest_builder *fb, const raw_nodes *t,
 		memset(node, 0, sizeof(*node));
 		if (t->child[i] != 0)
 		{
-			if (t->feature[old] < 0 || !isfinite(t->threshold[old]))
+			bool		categorical = t->cats != NULL &&
+				!cJSON_IsNull(cJSON_GetArrayItem(t->cats, (int) old));
+			md_status	st = MD_OK;
+
+			if (t->feature[old] < 0 ||
+				(!categorical && !isfinite(t->threshold[old])))
 				return md_fail(r->err, MD_ERR_MODEL,
 							   "model JSON: %s node %llu splits without a "
 							   "feature and a finite threshold", where,
 							   (unsigned long long) old);
 			node->feature = (uint32_t) t->feature[old];
-			node->threshold = t->threshold[old];
+			node->threshold = categorical ? 0.0 : t->threshold[old];
 			node->left = (uint32_t) t->child[i];
+			if (t->missing_left != NULL && t->missing_left[old])
+				node->flags |= MD_NODE_MISSING_LEFT;
+			if (categorical)
+				st = add_categorical(r, fb, t, old, node, where);
+			if (st != MD_OK)
+				return st;
 			continue;
 		}
 		node->value = fb->values.len;
@@ -504,7 +627,8 @@ static md_status
 add_tree(est_reader *r, forest_builder *fb, const cJSON *jt, uint32_t tree_no)
 {
 	static const char *const keys[] = {"children_left", "children_right",
-	"feature", "threshold", "value", "output", NULL};
+	"feature", "threshold", "value", "output", "missing_go_to_left",
+	"categories_left", NULL};
 	const cJSON *jout = md_json_member(jt, "output");
 	md_native_tree tree = {.first_node = fb->nodes.len};
 	raw_nodes	t = {0};
@@ -524,6 +648,14 @@ add_tree(est_reader *r, forest_builder *fb, const cJSON *jt, uint32_t tree_no)
 	tree.output = (uint32_t) output;
 	tree.width = (jout != NULL || fb->f.n_outputs == 1) ? 1 : fb->f.n_outputs;
 	st = read_tree_arrays(r, jt, where, &t, tree.width);
+	if (st == MD_OK && fb->missing >= 0 &&
+		fb->missing != (t.missing_left != NULL))
+		st = md_fail(r->err, MD_ERR_MODEL,
+					 "model JSON: %s %s missing_go_to_left, tree 0 %s: "
+					 "either every tree has it or none", where,
+					 t.missing_left ? "has" : "lacks",
+					 fb->missing ? "has it" : "does not");
+	fb->missing = t.missing_left != NULL;
 	if (st == MD_OK)
 		st = order_nodes(r, &t, where);
 	if (st == MD_OK)
@@ -584,10 +716,48 @@ write_forest(est_reader *r, forest_builder *fb, const double *init)
 										sizeof(md_native_node) * fb->nodes.len);
 	fb->f.values_offset = md_builder_put(r->b, fb->values.data,
 										 sizeof(double) * fb->values.len);
+	fb->f.n_words = fb->words.len;
+	fb->f.words_offset = md_builder_put(r->b, fb->words.data,
+										sizeof(uint32_t) * fb->words.len);
+	if (fb->missing == 1)
+		fb->f.flags |= MD_FOREST_MISSING;
 	patch(r->b, at, &fb->f, sizeof(fb->f));
 	r->h->body_offset = at;
 	r->h->n_outputs = fb->f.n_outputs;
 	r->h->decision = MD_DECIDE_PROBA;
+}
+
+/*
+ * "compare": "float32" (the default: scikit-learn's trees) or "float64"
+ * (HistGradientBoosting); "known_categories": null or the categories of
+ * each estimator input that its categorical splits know.
+ */
+static md_status
+read_split_rules(est_reader *r, const cJSON *est, forest_builder *fb)
+{
+	static const char *const compares[] = {"float32", "float64", NULL};
+	uint32_t	compare = 0;
+	md_status	st = MD_OK;
+
+	if (md_json_member(est, "compare") != NULL &&
+		(st = md_json_enum(est, "compare", "estimator", compares, &compare,
+						   r->err)) != MD_OK)
+		return st;
+	if (compare == 1)
+		fb->f.flags |= MD_FOREST_DOUBLE;
+	if (md_json_member(est, "known_categories") == NULL)
+		return MD_OK;
+	if ((st = md_json_array(est, "known_categories", "estimator", &fb->known,
+							r->err)) != MD_OK ||
+		(st = md_json_expect_length(fb->known, "estimator.known_categories",
+									r->h->n_inputs, r->err)) != MD_OK)
+		return st;
+	for (const cJSON *e = fb->known->child; e; e = e->next)
+		if (!cJSON_IsNull(e) && !cJSON_IsArray(e))
+			return md_fail(r->err, MD_ERR_MODEL,
+						   "model JSON: estimator.known_categories should "
+						   "hold null or an array of categories per input");
+	return MD_OK;
 }
 
 /* {"type": "trees", "aggregation", "n_outputs", "trees": [...], ...} */
@@ -595,12 +765,15 @@ static md_status
 parse_trees(est_reader *r, const cJSON *est)
 {
 	static const char *const keys[] = {"type", "aggregation", "n_outputs",
-	"learning_rate", "init", "link", "trees", NULL};
+	"learning_rate", "init", "link", "trees", "compare", "known_categories",
+	NULL};
 	static const char *const aggregations[] = {"sum", "mean", NULL};
 	forest_builder fb = {
 		.trees = {.elem = sizeof(md_native_tree)},
 		.nodes = {.elem = sizeof(md_native_node)},
 		.values = {.elem = sizeof(double)},
+		.words = {.elem = sizeof(uint32_t)},
+		.missing = -1,
 	};
 	const cJSON *jtrees;
 	double	   *init = NULL;
@@ -626,6 +799,9 @@ parse_trees(est_reader *r, const cJSON *est)
 					   "model JSON: estimator.n_outputs is 0");
 	fb.f.aggregation = agg + 1;
 	fb.f.n_outputs = (uint32_t) n_outputs;
+	st = read_split_rules(r, est, &fb);
+	if (st != MD_OK)
+		return st;
 	init = malloc(sizeof(double) * n_outputs);
 	st = init ? read_boosting(r, est, &fb, init) : md_native_nomem(r->err);
 	for (const cJSON *jt = jtrees->child; st == MD_OK && jt; jt = jt->next, t++)
@@ -636,6 +812,7 @@ parse_trees(est_reader *r, const cJSON *est)
 	free(fb.trees.data);
 	free(fb.nodes.data);
 	free(fb.values.data);
+	free(fb.words.data);
 	return st;
 }
 

@@ -18,6 +18,8 @@ from sklearn.datasets import (load_breast_cancer, load_diabetes, load_digits,
 from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor,
                               GradientBoostingClassifier,
                               GradientBoostingRegressor,
+                              HistGradientBoostingClassifier,
+                              HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import (ElasticNet, ElasticNetCV, GammaRegressor,
@@ -171,10 +173,6 @@ def cases():
         ("logistic_binary", "cancer",
          make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
          "linear"),
-        ("logistic_binary_multinomial", "cancer",
-         make_pipeline(StandardScaler(),
-                       LogisticRegression(multi_class="multinomial",
-                                          max_iter=2000)), "linear"),
         ("logistic_liblinear_text", "cancer_text",
          _text_pipeline(bc_num + [2, 5], [30, 31],
                         OneHotEncoder(handle_unknown="ignore",
@@ -184,8 +182,6 @@ def cases():
         ("logistic_multinomial", "wine",
          make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
          "linear"),
-        ("logistic_ovr", "iris",
-         LogisticRegression(multi_class="ovr", max_iter=2000), "linear"),
         ("logistic_onehot_drop_first", "wine_text",
          _text_pipeline(list(range(13)), [13],
                         OneHotEncoder(handle_unknown="error", drop="first",
@@ -239,6 +235,7 @@ def cases():
         ("gradient_boosting_zero_init", "diabetes",
          GradientBoostingRegressor(init="zero", loss="absolute_error",
                                    n_estimators=40, random_state=0), "trees"),
+    ] + _multi_class_cases() + _hist_cases() + [
         ("mlp_classifier_digits", "digits",
          make_pipeline(MinMaxScaler(),
                        MLPClassifier(hidden_layer_sizes=(32,),
@@ -267,9 +264,77 @@ def cases():
     ]
 
 
+def _multi_class_cases():
+    """LogisticRegression's multi_class, where the release still has it
+    (scikit-learn 1.9 does not: its multiclass models are multinomial)."""
+    if "multi_class" not in LogisticRegression().get_params():
+        return []
+    return [
+        ("logistic_binary_multinomial", "cancer",
+         make_pipeline(StandardScaler(),
+                       LogisticRegression(multi_class="multinomial",
+                                          max_iter=2000)), "linear"),
+        ("logistic_ovr", "iris",
+         LogisticRegression(multi_class="ovr", max_iter=2000), "linear"),
+    ]
+
+
+def _codes_first(text_columns, n_numeric, unknown_value):
+    """HistGradientBoosting's categorical input as scikit-learn's examples
+    build it: the text columns ordinal-encoded first (unknown text as
+    unknown_value, missing text as NaN), the numbers after them."""
+    return ColumnTransformer([
+        ("cat", OrdinalEncoder(handle_unknown="use_encoded_value",
+                               unknown_value=unknown_value), text_columns),
+        ("num", "passthrough", list(range(n_numeric)))])
+
+
+def _hist_cases():
+    """HistGradientBoosting: binary, multiclass and regressions, with
+    native categorical splits and missing values (NaN goes where the model
+    learnt, unknown categories go where missing values go)."""
+    out = [
+        ("hist_gb_binary_categorical_missing", "cancer_text",
+         make_pipeline(_codes_first([30, 31], 30, np.nan),
+                       HistGradientBoostingClassifier(
+                           max_iter=40, categorical_features=[0, 1],
+                           random_state=0)), "trees"),
+        ("hist_gb_multiclass_categorical", "wine_text",
+         make_pipeline(_codes_first([13], 13, np.nan),
+                       HistGradientBoostingClassifier(
+                           max_iter=25, categorical_features=[0],
+                           random_state=0)), "trees"),
+        ("hist_gb_regressor_categorical", "diabetes_text",
+         make_pipeline(_codes_first([9, 10], 9, -1),
+                       HistGradientBoostingRegressor(
+                           max_iter=50, categorical_features=[0, 1],
+                           random_state=0)), "trees"),
+        ("hist_gb_poisson_categorical", "diabetes_text",
+         make_pipeline(_codes_first([9, 10], 9, -1),
+                       HistGradientBoostingRegressor(
+                           loss="poisson", max_iter=30,
+                           categorical_features=[0, 1], random_state=0)),
+         "trees"),
+        ("hist_gb_quantile", "diabetes",
+         HistGradientBoostingRegressor(loss="quantile", quantile=0.8,
+                                       max_iter=30, random_state=0), "trees"),
+        ("hist_gb_digits_scaled", "digits",
+         make_pipeline(StandardScaler(), HistGradientBoostingClassifier(
+             max_iter=10, max_leaf_nodes=8, random_state=0)), "trees"),
+    ]
+    if hasattr(HistGradientBoostingClassifier, "_preprocess_X"):
+        # releases that encode categorical_features themselves (1.4 on)
+        # take the text as it is
+        out.append(("hist_gb_own_encoder_text", "wine_text",
+                    HistGradientBoostingClassifier(
+                        max_iter=25, categorical_features=[13],
+                        random_state=0), "trees"))
+    return out
+
+
 # cases also scored through SQL: one per estimator family, with text
 SQL_CASES = ["ridge_onehot", "logistic_liblinear_text",
              "logistic_multinomial", "random_forest_classifier_ordinal",
              "gradient_boosting_multiclass_text", "gradient_boosting_binary",
              "mlp_classifier_binary_tanh", "kmeans_wine",
-             "poisson_regressor"]
+             "poisson_regressor", "hist_gb_quantile", "hist_gb_digits_scaled"]

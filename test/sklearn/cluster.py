@@ -1,11 +1,36 @@
 """A throwaway PostgreSQL cluster with model_deploy preloaded, for the
-scikit-learn suite and benchmark (initdb must not run as root)."""
+scikit-learn suite and benchmark (initdb must not run as root), and the
+little of a database driver they need: psycopg2 under Debian's python3,
+psycopg 3 under the pinned oracle environment (test/requirements.txt)."""
 
 import os
 import random
 import shutil
 import subprocess
 import tempfile
+
+try:
+    import psycopg2 as driver
+    from psycopg2 import sql
+    from psycopg2.extras import Json, execute_values
+
+    def insert_rows(cur, table, rows):
+        """INSERT the tuples 'rows' into the table (an sql.Identifier)."""
+        execute_values(cur, sql.SQL("INSERT INTO {} VALUES %s").format(
+            table).as_string(cur), rows)
+except ImportError:
+    import psycopg as driver
+    from psycopg import sql
+    from psycopg.types.json import Json
+
+    def insert_rows(cur, table, rows):
+        """INSERT the tuples 'rows' into the table (an sql.Identifier)."""
+        if rows:
+            marks = sql.SQL(", ").join([sql.Placeholder()] * len(rows[0]))
+            cur.executemany(sql.SQL("INSERT INTO {} VALUES ({})").format(
+                table, marks), rows)
+
+__all__ = ["Cluster", "Json", "insert_rows", "sql"]
 
 
 class Cluster:
@@ -28,9 +53,8 @@ class Cluster:
                        check=True, stdout=subprocess.DEVNULL)
 
     def connect(self):
-        import psycopg2
-        conn = psycopg2.connect(host=self.dir, port=self.port,
-                                dbname="postgres")
+        conn = driver.connect(host=self.dir, port=self.port,
+                              dbname="postgres")
         conn.autocommit = True
         return conn
 

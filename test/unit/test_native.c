@@ -182,6 +182,50 @@ check_price(const char *dir)
 }
 
 /*
+ * hist.json: HistGradientBoosting's rules.  x <= 0.1 in double (NaN goes
+ * left); then c in {1, 5} goes left, a known category (0, 1, 2, 5) right,
+ * anything else (unknown, negative, NaN) where missing values go: left.
+ */
+static void
+check_hist(const char *dir)
+{
+	static const struct
+	{
+		double		x[2];
+		double		y;
+		const char *why;
+	}			rows[] = {
+		{{0.1, 0}, 1.5, "x = 0.1 goes left of 0.1 in double"},
+		{{0.10000000000000002, 0}, 100.5, "the next double goes right; c 0 is known"},
+		{{NAN, 0}, 1.5, "missing x goes left"},
+		{{1, 1}, 10.5, "c 1 is in the left set"},
+		{{1, 5}, 10.5, "c 5 is in the left set"},
+		{{1, 2}, 100.5, "c 2 is known, not left: right"},
+		{{1, 2.9}, 100.5, "c 2.9 is category 2"},
+		{{1, 1.7}, 10.5, "c 1.7 is category 1"},
+		{{1, 3}, 10.5, "c 3 is unknown: where missing values go"},
+		{{1, 40}, 10.5, "c 40 is beyond the sets, unknown"},
+		{{1, -1}, 10.5, "a negative c is unknown"},
+		{{1, NAN}, 10.5, "missing c goes left"},
+	};
+	double		inf[2] = {INFINITY, 0};
+	compiled	c;
+
+	if (!load(dir, "hist.json", &c))
+		return;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+	{
+		double		y = score1(&c, MD_OUTPUT_PREDICT, rows[i].x, 0);
+
+		tap_ok(y == rows[i].y, "hist: %g, %s (got %g)", rows[i].y,
+			   rows[i].why, y);
+	}
+	tap_ok(isnan(score1(&c, MD_OUTPUT_PREDICT, inf, 0)),
+		   "hist: an infinite x is refused");
+	unload(&c);
+}
+
+/*
  * churn.json's encoder refuses unknown plans: md_category_code names the
  * feature and the text, quoting at most 100 bytes of it and never half a
  * UTF-8 character.
@@ -379,10 +423,11 @@ main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "test/fixtures/xgboost";
 	static const char *const fixtures[] = {"churn.json", "price.json",
-	"species.json", "segments.json", "mixed.json"};
+	"species.json", "segments.json", "mixed.json", "hist.json"};
 
 	check_mixed(dir);
 	check_price(dir);
+	check_hist(dir);
 	check_unknown_category(dir);
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)
 	{
