@@ -176,12 +176,16 @@ BEGIN
 END
 $$;
 
--- === deploy from bytes (issue 13)
+-- === deploy from bytes (issue 13) and with metadata (issue 18)
 --
 -- Binary model files (XGBoost's UBJSON .ubj, ONNX) hold NUL bytes and need
 -- not be UTF-8: they cannot be text.  deploy(name, model bytea, format)
 -- takes the file as it is on disk; the registry keeps those exact bytes in
 -- source_binary, and a version has exactly one of source and source_binary.
+--
+-- Where a version came from (an MLflow run id, model version and URI, a
+-- file name...): a jsonb object recorded at deploy time, immutable like the
+-- rest of the version, NULL for versions deployed without one.
 
 ALTER TABLE @extschema@.model_version ALTER COLUMN source DROP NOT NULL;
 ALTER TABLE @extschema@.model_version ADD COLUMN source_binary bytea;
@@ -191,6 +195,12 @@ ALTER TABLE @extschema@.model_version ADD CONSTRAINT model_version_one_source
 COMMENT ON COLUMN @extschema@.model_version.source_binary IS
 	'The exact bytes of a model deployed as bytea (source is NULL then)';
 
+ALTER TABLE @extschema@.model_version ADD COLUMN metadata jsonb
+	CHECK (metadata IS NULL OR pg_catalog.jsonb_typeof(metadata) OPERATOR(pg_catalog.=) 'object');
+
+COMMENT ON COLUMN @extschema@.model_version.metadata IS
+	'Where the version came from, as given to deploy() (a jsonb object, or NULL)';
+
 CREATE OR REPLACE FUNCTION @extschema@._version_immutable()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -198,10 +208,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF (NEW.name, NEW.version, NEW.deploy_id, NEW.format, NEW.source,
-		NEW.source_binary, NEW.created_at, NEW.created_by)
+		NEW.source_binary, NEW.created_at, NEW.created_by, NEW.metadata)
 		IS DISTINCT FROM
 	   (OLD.name, OLD.version, OLD.deploy_id, OLD.format, OLD.source,
-		OLD.source_binary, OLD.created_at, OLD.created_by) THEN
+		OLD.source_binary, OLD.created_at, OLD.created_by, OLD.metadata) THEN
 		RAISE EXCEPTION 'model versions are immutable'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Deploy a new version with model_deploy.deploy() instead.';
@@ -222,10 +232,10 @@ LANGUAGE C STRICT VOLATILE;
 
 REVOKE ALL ON FUNCTION @extschema@._compile(text, bytea, text) FROM PUBLIC;
 
--- What both deploy() overloads do: compile the source (exactly one of
+-- What every deploy() overload does: compile the source (exactly one of
 -- source and source_binary is given), store it as a new active version.
 CREATE FUNCTION @extschema@._deploy(name text, source text,
-	source_binary bytea, format text)
+	source_binary bytea, format text, metadata jsonb)
 RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -239,6 +249,13 @@ BEGIN
 	   (source IS NULL AND source_binary IS NULL) THEN
 		RAISE EXCEPTION 'model_deploy.deploy() arguments must not be NULL'
 			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF metadata IS NOT NULL AND
+	   pg_catalog.jsonb_typeof(metadata) OPERATOR(pg_catalog.<>) 'object' THEN
+		RAISE EXCEPTION 'model_deploy.deploy() metadata must be a jsonb object, not %',
+			pg_catalog.jsonb_typeof(metadata)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass e.g. ''{"source": "churn.json"}''::jsonb, or NULL.';
 	END IF;
 	IF source IS NOT NULL THEN
 		info := @extschema@._compile(name, source, format);
@@ -259,18 +276,19 @@ BEGIN
 	INSERT INTO @extschema@.model_version
 		(name, version, active, deploy_id, format, objective, n_features,
 		 n_outputs, n_trees, source_bytes, compiled_bytes, source,
-		 source_binary, activated_at)
+		 source_binary, activated_at, metadata)
 	VALUES
 		(_deploy.name, new_version, true, info.deploy_id, info.format,
 		 info.objective, info.n_features, info.n_outputs, info.n_trees,
 		 COALESCE(pg_catalog.octet_length(source),
 				  pg_catalog.octet_length(source_binary)),
-		 info.compiled_bytes, source, source_binary, pg_catalog.now());
+		 info.compiled_bytes, source, source_binary, pg_catalog.now(),
+		 _deploy.metadata);
 	RETURN new_version;
 END
 $$;
 
-REVOKE ALL ON FUNCTION @extschema@._deploy(text, text, bytea, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._deploy(text, text, bytea, text, jsonb) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.deploy(name text, model text,
 	format text DEFAULT 'auto')
@@ -278,7 +296,22 @@ RETURNS integer
 LANGUAGE sql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@._deploy(name, model, NULL, format) $$;
+AS $$ SELECT @extschema@._deploy(name, model, NULL, format, NULL) $$;
+
+-- With metadata.  No defaults here, so a call without metadata is never
+-- ambiguous.
+CREATE FUNCTION @extschema@.deploy(name text, model text, format text,
+	metadata jsonb)
+RETURNS integer
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@._deploy(name, model, NULL, format, metadata) $$;
+
+REVOKE ALL ON FUNCTION @extschema@.deploy(text, text, text, jsonb) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.deploy(text, text, text, jsonb) IS
+	'Compile a model, store it as a new version with where it came from, and make it active';
 
 CREATE FUNCTION @extschema@.deploy(name text, model bytea,
 	format text DEFAULT 'auto')
@@ -286,13 +319,34 @@ RETURNS integer
 LANGUAGE sql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@._deploy(name, NULL, model, format) $$;
+AS $$ SELECT @extschema@._deploy(name, NULL, model, format, NULL) $$;
 
 REVOKE ALL ON FUNCTION @extschema@.deploy(text, bytea, text) FROM PUBLIC;
 
 COMMENT ON FUNCTION @extschema@.deploy(text, bytea, text) IS
 	'Compile a model file given as bytes (UBJSON .ubj, or JSON), store it as '
 	'a new version and make that version active';
+
+CREATE FUNCTION @extschema@.deploy(name text, model bytea, format text,
+	metadata jsonb)
+RETURNS integer
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@._deploy(name, NULL, model, format, metadata) $$;
+
+REVOKE ALL ON FUNCTION @extschema@.deploy(text, bytea, text, jsonb) FROM PUBLIC;
+
+COMMENT ON FUNCTION @extschema@.deploy(text, bytea, text, jsonb) IS
+	'Compile a model file given as bytes, store it as a new version with '
+	'where it came from, and make it active';
+
+-- the versions view shows metadata last, so the view's earlier columns
+-- keep their positions
+CREATE OR REPLACE VIEW @extschema@.versions AS
+	SELECT v.name, v.version, v.active, v.format, v.source_bytes,
+		   v.compiled_bytes, v.created_at, v.created_by, v.metadata
+	  FROM @extschema@.model_version v;
 
 -- === Citus (issue 16)
 --
@@ -501,12 +555,12 @@ BEGIN
 			INSERT INTO @extschema@.model_version
 				(name, version, active, deploy_id, format, objective, n_features,
 				 n_outputs, n_trees, source_bytes, compiled_bytes, source,
-				 source_binary, created_at, created_by, activated_at)
+				 source_binary, created_at, created_by, activated_at, metadata)
 			VALUES
 				(model, v.version, false, v.deploy_id, v.format, v.objective,
 				 v.n_features, v.n_outputs, v.n_trees, v.source_bytes,
 				 v.compiled_bytes, v.source, v.source_binary, v.created_at,
-				 v.created_by, v.activated_at);
+				 v.created_by, v.activated_at, v.metadata);
 		END LOOP;
 
 		DELETE FROM @extschema@.model_version w
