@@ -45,6 +45,9 @@ SELECT count(*) AS scored,
 	   count(*) FILTER (WHERE model_deploy.predict_proba('u_bc', a.x::text) = model_deploy.predict_proba('u_bc', a.x)) AS proba_is_typed,
 	   count(*) FILTER (WHERE model_deploy.predict_class('u_bc', a.x::text) = model_deploy.predict_class('u_bc', a.x)) AS class_is_typed,
 	   count(*) FILTER (WHERE model_deploy.predict_pinned('u_bc', 1, a.x::text) = model_deploy.predict('u_bc', a.x)) AS pinned_is_typed,
+	   count(*) FILTER (WHERE model_deploy.predict_proba_pinned('u_bc', 1, a.x::text) = model_deploy.predict_proba('u_bc', a.x)
+						AND model_deploy.predict_raw_pinned('u_bc', 1, a.x::text) = model_deploy.predict_raw('u_bc', a.x)
+						AND model_deploy.predict_class_pinned('u_bc', 1, a.x::text) = model_deploy.predict_class('u_bc', a.x)) AS other_pinned_are_typed,
 	   count(*) FILTER (WHERE a.x::text ~ 'NULL') AS with_missing_values
   FROM patient_array a JOIN patients p USING (id) JOIN expected e USING (id);
 
@@ -122,7 +125,10 @@ SELECT resolves(call) AS resolves_to FROM unnest(ARRAY[
 	'model_deploy.explain_json(''u_iris'', ''[1,2,3,4]'')',
 	'model_deploy.predict_pinned(''u_iris'', 1, ARRAY[1.0,2,3,4])',
 	'model_deploy.predict_pinned(''u_iris'', 1, f)',
-	'model_deploy.predict_pinned(''u_iris'', 1, ''{1,2,3,4}'')']) WITH ORDINALITY AS c(call, n)
+	'model_deploy.predict_pinned(''u_iris'', 1, ''{1,2,3,4}'')',
+	'model_deploy.predict_proba_pinned(''u_iris'', 1, ''{1,2,3,4}'')',
+	'model_deploy.predict_raw_pinned(''u_iris'', 1, ARRAY[1.0,2,3,4])',
+	'model_deploy.predict_class_pinned(''u_iris'', 1, ''{1,2,3,4}'')']) WITH ORDINALITY AS c(call, n)
  ORDER BY n;
 
 DEALLOCATE ALL;
