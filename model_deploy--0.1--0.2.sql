@@ -234,6 +234,9 @@ REVOKE ALL ON FUNCTION @extschema@._compile(text, bytea, text) FROM PUBLIC;
 
 -- What every deploy() overload does: compile the source (exactly one of
 -- source and source_binary is given), store it as a new active version.
+-- The overloads are PL/pgSQL, not SQL: PostgreSQL 18's SQL functions
+-- detoast their arguments, so a 100 MB model would be read whole before
+-- _compile() could refuse it by its stored size (t/010_memory.pl).
 CREATE FUNCTION @extschema@._deploy(name text, source text,
 	source_binary bytea, format text, metadata jsonb)
 RETURNS integer
@@ -293,20 +296,20 @@ REVOKE ALL ON FUNCTION @extschema@._deploy(text, text, bytea, text, jsonb) FROM 
 CREATE OR REPLACE FUNCTION @extschema@.deploy(name text, model text,
 	format text DEFAULT 'auto')
 RETURNS integer
-LANGUAGE sql
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@._deploy(name, model, NULL, format, NULL) $$;
+AS $$ BEGIN RETURN @extschema@._deploy(name, model, NULL, format, NULL); END $$;
 
 -- With metadata.  No defaults here, so a call without metadata is never
 -- ambiguous.
 CREATE FUNCTION @extschema@.deploy(name text, model text, format text,
 	metadata jsonb)
 RETURNS integer
-LANGUAGE sql
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@._deploy(name, model, NULL, format, metadata) $$;
+AS $$ BEGIN RETURN @extschema@._deploy(name, model, NULL, format, metadata); END $$;
 
 REVOKE ALL ON FUNCTION @extschema@.deploy(text, text, text, jsonb) FROM PUBLIC;
 
@@ -316,10 +319,10 @@ COMMENT ON FUNCTION @extschema@.deploy(text, text, text, jsonb) IS
 CREATE FUNCTION @extschema@.deploy(name text, model bytea,
 	format text DEFAULT 'auto')
 RETURNS integer
-LANGUAGE sql
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@._deploy(name, NULL, model, format, NULL) $$;
+AS $$ BEGIN RETURN @extschema@._deploy(name, NULL, model, format, NULL); END $$;
 
 REVOKE ALL ON FUNCTION @extschema@.deploy(text, bytea, text) FROM PUBLIC;
 
@@ -330,10 +333,10 @@ COMMENT ON FUNCTION @extschema@.deploy(text, bytea, text) IS
 CREATE FUNCTION @extschema@.deploy(name text, model bytea, format text,
 	metadata jsonb)
 RETURNS integer
-LANGUAGE sql
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT @extschema@._deploy(name, NULL, model, format, metadata) $$;
+AS $$ BEGIN RETURN @extschema@._deploy(name, NULL, model, format, metadata); END $$;
 
 REVOKE ALL ON FUNCTION @extschema@.deploy(text, bytea, text, jsonb) FROM PUBLIC;
 

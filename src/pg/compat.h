@@ -17,6 +17,10 @@
 
 #include "fmgr.h"
 #include "lib/dshash.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#endif
+#include "utils/float.h"
 #include "utils/wait_event.h"
 
 #if PG_VERSION_NUM < 150000
@@ -68,6 +72,29 @@ md_wait_event(const char *name)
 	return WaitEventExtensionNew(name);
 #else
 	return PG_WAIT_EXTENSION;
+#endif
+}
+
+/*
+ * A float8 read from text that reports a bad number instead of raising it:
+ * PostgreSQL 16 replaced float8in_internal_opt_error() by soft errors
+ * (an ErrorSaveContext).  *end is where the number stopped.
+ */
+static inline double
+md_float8in_soft(char *num, char **end, const char *orig, bool *bad)
+{
+#if PG_VERSION_NUM >= 160000
+	ErrorSaveContext escontext = {T_ErrorSaveContext};
+	double		value;
+
+	value = float8in_internal(num, end, "double precision", orig,
+							  (Node *) &escontext);
+	*bad = escontext.error_occurred;
+	return value;
+#else
+	*bad = false;
+	return float8in_internal_opt_error(num, end, "double precision", orig,
+									   bad);
 #endif
 }
 

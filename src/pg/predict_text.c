@@ -93,7 +93,7 @@ read_element(const MdCallSite *site, const char *p, char close, int i,
 {
 	bool		quoted = *p == '"';
 	bool		bad = false;
-	char	   *end;
+	char	   *end = (char *) p;
 
 	if (!quoted && is_null_element(p, close))
 	{
@@ -104,8 +104,7 @@ read_element(const MdCallSite *site, const char *p, char close, int i,
 		ereport(ERROR,
 				errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				errmsg("features must be a one-dimensional array"));
-	*value = float8in_internal_opt_error((char *) p + quoted, &end,
-										 "double precision", p, &bad);
+	*value = md_float8in_soft((char *) p + quoted, &end, p, &bad);
 	if (quoted && !bad && *end == '"')
 		end++;
 	else if (quoted)
