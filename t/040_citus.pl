@@ -49,12 +49,15 @@ $coord->safe_psql('postgres', qq{
 	CREATE EXTENSION model_deploy;
 });
 
-# name|version|active|deploy_id|md5(source) of every version, on a node
+# name|version|active|deploy_id|md5 of the source (text or bytes)[|metadata]
+# of every version, on a node
 sub registry
 {
 	my ($node) = @_;
 	return $node->safe_psql('postgres', q{
-		SELECT string_agg(concat_ws('|', name, version, active, deploy_id, md5(source)),
+		SELECT string_agg(concat_ws('|', name, version, active, deploy_id,
+									md5(COALESCE(convert_to(source, 'UTF8'), source_binary)),
+									metadata),
 						  ' ' ORDER BY name, version)
 		  FROM model_deploy.model_version});
 }
@@ -126,6 +129,24 @@ $coord->safe_psql('postgres', 'SELECT model_deploy.drop_version(\'bc\', 2)');
 $reg = registry($coord);
 like($reg, qr/^bc\|1\|t\|\S+$/, 'drop_version() on the coordinator');
 is(join(' ', registry($w1), registry($w2)), "$reg $reg", 'reaches every node');
+
+# --- a model given as bytes, with metadata ---------------------------------
+$coord->safe_psql('postgres', qq{
+	SELECT model_deploy.deploy('bcb',
+		convert_to(pg_read_file('$fx/bc_logistic.model.json'), 'UTF8'), 'auto',
+		'{"run": "r1"}')});
+my $with_bytes = registry($coord);
+like($with_bytes, qr/ bcb\|1\|t\|-?\d+\|[0-9a-f]{32}\|\{"run": "r1"\}$/,
+	'a model deployed as bytea, with metadata');
+is(join(' ', registry($w1), registry($w2)), "$with_bytes $with_bytes",
+	'reaches every node with the same bytes and metadata');
+is($w2->safe_psql('postgres', q{
+		SELECT model_deploy.predict_raw('bcb', f) = model_deploy.predict_raw('bc', f)
+		  FROM (SELECT array_fill(0.5::float8, ARRAY[n_features]) AS f
+				  FROM model_deploy.model_version WHERE name = 'bc') s}),
+	't', 'and scores there as the text deploy of the same model does');
+$coord->safe_psql('postgres', "SELECT model_deploy.drop_model('bcb')");
+is(join(' ', registry($w1), registry($w2)), "$reg $reg", 'its drop reaches every node');
 
 # --- distributed tables ----------------------------------------------------
 # the fixture's 200 rows, 50 times: 10,000 rows in 32 shards; XGBoost's
