@@ -45,11 +45,12 @@ def deploy(conn, name, data, fmt="auto", metadata=None):
         raise SystemExit("model-deploy: the model file is binary, and this "
                          "database's model_deploy takes model text only "
                          "(it has no deploy(text, bytea, text))")
-    if metadata is not None:
-        raise SystemExit("model-deploy: metadata can be recorded with model "
-                         "text only; this model is binary")
-    return conn.execute("SELECT model_deploy.deploy(%s, %s::bytea, %s)",
-                        (name, bytes(data), fmt)).fetchone()[0]
+    if metadata is None:
+        return conn.execute("SELECT model_deploy.deploy(%s, %s::bytea, %s)",
+                            (name, bytes(data), fmt)).fetchone()[0]
+    return conn.execute(
+        "SELECT model_deploy.deploy(%s, %s::bytea, %s, %s::jsonb)",
+        (name, bytes(data), fmt, json.dumps(metadata))).fetchone()[0]
 
 
 def activate(conn, name, version):
