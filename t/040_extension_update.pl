@@ -54,8 +54,13 @@ is( $node->safe_psql('md_updated', q{
 	'0', 'predict() of every row identical before and after');
 is( $node->safe_psql('md_updated', q{
 	SELECT count(*) FROM (SELECT * FROM versions_before
-						  EXCEPT SELECT * FROM model_deploy.versions) d}),
+						  EXCEPT SELECT name, version, active, format, source_bytes,
+										compiled_bytes, created_at, created_by
+								   FROM model_deploy.versions) d}),
 	'0', 'every version is kept, the same one active');
+is($node->safe_psql('md_updated',
+		'SELECT count(*) FROM model_deploy.versions WHERE metadata IS NOT NULL'),
+	'0', 'versions deployed by 0.1 have no metadata');
 is($node->safe_psql('md_updated', q{
 		SELECT string_agg(proname, ',' ORDER BY proname) FROM pg_proc
 		 WHERE pronamespace = 'model_deploy'::regnamespace AND proname ~ '^_'}),
