@@ -1,4 +1,5 @@
-# Hostile inputs through SQL: hundreds of mutated models through deploy()
+# Hostile inputs through SQL: hundreds of mutated models of each format
+# (XGBoost JSON, LightGBM text, UBJSON as bytea) through deploy()
 # and mutated feature arrays through the scoring functions.  Every
 # statement either succeeds or fails with a proper SQLSTATE (never XX000,
 # internal_error), and the backend survives all of them.  (The core itself
@@ -20,40 +21,60 @@ $node->start;
 $node->safe_psql('postgres', qq{
 	CREATE EXTENSION model_deploy;
 	CREATE TABLE outcomes (what text, sqlstate text);
-	SELECT model_deploy.deploy('seed', pg_read_file('$seed'));
 });
 
-# One session: a crash would end it (and the test) at once.  Mutations:
-# overwrite, delete or repeat a random slice, or cut the text short.
-my $out = $node->safe_psql('postgres', qq{
+# Mutations of each format's seed: overwrite, delete or repeat a random
+# slice, or cut the model short.  One session per format: a crash would
+# end it (and the test) at once.  Binary formats (UBJSON) go through
+# deploy(name, bytea), with the same mutations on bytes.
+my %seeds = (
+	xgboost => [ $seed, 'text' ],
+	lightgbm => [ "$ENV{MD_ROOT}/test/fuzz/seeds/lightgbm/categorical.txt", 'text' ],
+	ubjson => [ "$ENV{MD_ROOT}/test/fuzz/seeds/xgboost-ubj/categorical.ubj", 'bytea' ]);
+foreach my $format (sort keys %seeds)
+{
+	my ($file, $type) = @{ $seeds{$format} };
+	my ($read, $garbage, $cut, $thrice) = $type eq 'text'
+	  ? ('pg_read_file', 'substr(md5(i::text), 1, n)', 'left(src, p)',
+		 'repeat(substr(src, p, n), 3)')
+	  : ('pg_read_binary_file', "decode(substr(md5(i::text), 1, 2 * n), 'hex')",
+		 'substring(src FROM 1 FOR p)',
+		 'substring(src FROM p FOR n) || substring(src FROM p FOR n) || substring(src FROM p FOR n)');
+	my $out = $node->safe_psql('postgres', qq{
 DO \$\$
 DECLARE
-	src text := pg_read_file('$seed');
-	m text;
+	src $type := $read('$file');
+	m $type;
 	p int;
 	n int;
 BEGIN
+	PERFORM model_deploy.deploy('seed_$format', src);
 	PERFORM setseed(0.42);
 	FOR i IN 1..$mutations LOOP
 		p := 1 + floor(random() * length(src))::int;
 		n := 1 + floor(random() * 8)::int;
 		m := CASE i % 4
-			WHEN 0 THEN overlay(src PLACING substr(md5(i::text), 1, n) FROM p FOR n)
-			WHEN 1 THEN overlay(src PLACING '' FROM p FOR n)
-			WHEN 2 THEN overlay(src PLACING repeat(substr(src, p, n), 3) FROM p FOR n)
-			ELSE left(src, p)
+			WHEN 0 THEN overlay(src PLACING $garbage FROM p FOR n)
+			WHEN 1 THEN overlay(src PLACING ''::$type FROM p FOR n)
+			WHEN 2 THEN overlay(src PLACING $thrice FROM p FOR n)
+			ELSE $cut
 		END;
 		BEGIN
-			PERFORM model_deploy.deploy('m' || i, m);
-			INSERT INTO outcomes VALUES ('deploy', 'ok');
+			PERFORM model_deploy.deploy('m_$format' || i, m);
+			INSERT INTO outcomes VALUES ('deploy $format', 'ok');
 		EXCEPTION WHEN OTHERS THEN
-			INSERT INTO outcomes VALUES ('deploy', SQLSTATE);
+			INSERT INTO outcomes VALUES ('deploy $format', SQLSTATE);
 		END;
 	END LOOP;
 END
 \$\$;
-SELECT count(*) FROM outcomes});
-is($out, $mutations, "$mutations mutated models went through deploy()");
+SELECT count(*) FROM outcomes WHERE what = 'deploy $format'});
+	is($out, $mutations, "$mutations mutated $format models went through deploy()");
+	is($node->safe_psql('postgres', qq{SELECT count(*) FILTER (WHERE sqlstate = 'ok') > 0,
+			count(*) FILTER (WHERE sqlstate <> 'ok') > 0 FROM outcomes WHERE what = 'deploy $format'}),
+		't|t', "some mutated $format models are accepted, some refused");
+}
+$node->safe_psql('postgres', "SELECT model_deploy.deploy('seed', pg_read_file('$seed'))");
 
 # feature arrays: wrong lengths, empty, multi-dimensional, NULLs, NaN,
 # infinities, huge and tiny values, every element type
@@ -89,9 +110,6 @@ my $summary = $node->safe_psql('postgres', q{
 note $summary;
 is($node->safe_psql('postgres', q{SELECT count(*) FROM outcomes WHERE sqlstate = 'XX000'}),
 	'0', 'no statement failed with an internal error');
-is($node->safe_psql('postgres', q{SELECT count(*) FILTER (WHERE sqlstate = 'ok') > 0,
-		count(*) FILTER (WHERE sqlstate <> 'ok') > 0 FROM outcomes WHERE what = 'deploy'}),
-	't|t', 'some mutated models are accepted, some refused');
 is($node->safe_psql('postgres', q{SELECT count(*) FILTER (WHERE sqlstate = 'ok') > 0,
 		count(*) FILTER (WHERE sqlstate <> 'ok') > 0 FROM outcomes WHERE what = 'score'}),
 	't|t', 'some feature arrays are scored, some refused');
