@@ -229,6 +229,31 @@ for name in fixtures:
         tap.ok(False, "%s: scored without an exception" % name, repr(e))
 
 
+# --- UBJSON and LightGBM text: the same bits as the JSON / SQL ------------
+SEEDS = os.path.join(ROOT, "test", "fuzz", "seeds")
+rng = np.random.default_rng(7)
+for name in sorted(f[:-len(".ubj")]
+                   for f in os.listdir(os.path.join(SEEDS, "xgboost-ubj"))):
+    from_json = Model.load(os.path.join(SEEDS, "xgboost", name + ".json"))
+    ubj_path = os.path.join(SEEDS, "xgboost-ubj", name + ".ubj")
+    x = rng.normal(size=(50, from_json.info()["n_features"]))
+    with open(ubj_path, "rb") as f:
+        ubj = f.read()
+    for what, m in (("path", Model.load(ubj_path)), ("bytes", Model.load(ubj))):
+        check_same(m.predict_raw(x), from_json.predict_raw(x),
+                   "UBJSON %s (%s): the same margins as its JSON" % (name, what))
+lgb = os.path.join(SEEDS, "lightgbm", "categorical.txt")
+with open(lgb, "rb") as f:
+    lgb_text = f.read()
+sql("SELECT model_deploy.deploy('py_lgb', %s)", (lgb_text.decode(),))
+m = Model.load(lgb)
+x = rng.integers(0, 4, size=(50, m.info()["n_features"])).astype(float)
+x[::7, 0] = np.nan
+want = np.array([sql("SELECT model_deploy.predict_raw('py_lgb', %s::float8[])",
+                     (sql_array(row),))[0][0] for row in x])
+check_same(m.predict_raw(x), want,
+           "LightGBM text: predict_raw() equals SQL's on 50 rows with NaNs")
+
 # --- native fixtures, by column name: pandas and pyarrow = SQL's rows -----
 
 import pandas as pd  # noqa: E402
