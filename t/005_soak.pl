@@ -245,8 +245,7 @@ sub start_client
 		# client, so that on a small machine those still go round often
 		if ($name =~ /^scorer/)
 		{
-			my ($rows) = $s->query('SELECT pg_backend_pid()');
-			setpriority(0, $_, 10) foreach 0, $s->{pid}, $rows->[0][0];
+			setpriority(0, $_, 10) foreach 0, $s->{pid}, $s->backend_pid;
 		}
 		srand($$);
 		my $iterations = 0;
@@ -375,9 +374,9 @@ sub scorer
 		($model, @ids) = ('soak_d', pick(@ids_d));
 		$sql = "SELECT id, model_deploy.predict_raw('soak_d', x) FROM soak_in WHERE id = $ids[0]";
 	}
-	my $started = time;
+	my ($started, $waited) = (time, $s->cpu_wait);
 	my ($rows, $messages) = $s->query($sql);
-	note_duration($count, time - $started, $sql);
+	note_duration($count, time - $started, $s->cpu_wait - $waited, $sql);
 	$count->{statements}++;
 	$count->{"statements_$model"}++;
 	return if classify_errors($messages, $model, $count, $problems);
@@ -385,13 +384,22 @@ sub scorer
 }
 
 # Keep a client's slowest statement, and count those over the 1 s bound.
+# The bound is on a statement's time less what its backend, its psql and
+# this client spent ready to run but waiting for a CPU (PsqlPipe's
+# cpu_wait): lock waits, I/O and work all count, the scheduler's queue on
+# an oversubscribed machine (scorers run at nice 10) does not.  Statements
+# over the bound by the clock alone are counted apart.
 sub note_duration
 {
-	my ($count, $seconds, $sql) = @_;
-	$count->{slow_statements}++ if $seconds * 1000 > $max_statement_ms;
-	return if $seconds <= ($count->{slowest_ms} // 0) / 1000;
-	$count->{slowest_ms} = int($seconds * 1000);
+	my ($count, $seconds, $cpu_wait, $sql) = @_;
+	my $own = $seconds - $cpu_wait;
+	$count->{slow_statements}++ if $own * 1000 > $max_statement_ms;
+	$count->{slow_by_clock}++ if $seconds * 1000 > $max_statement_ms;
+	return if $own <= ($count->{slowest_ms} // 0) / 1000;
+	$count->{slowest_ms} = int($own * 1000);
 	($count->{slowest_sql} = $sql) =~ s/\s+/_/g;
+	$count->{slowest_sql} .= sprintf(' (%d ms by the clock, %d ms waiting for a CPU)',
+		$seconds * 1000, $cpu_wait * 1000);
 }
 
 # The sampler: what active backends wait on, every 10 ms, so that a stall
@@ -464,9 +472,9 @@ my $max_store_bytes = 0;
 sub admin
 {
 	my ($sql) = @_;
-	my $started = time;
+	my ($started, $waited) = (time, $admin->cpu_wait);
 	my ($rows, $messages) = $admin->query($sql);
-	note_duration(\%deployer, time - $started, $sql);
+	note_duration(\%deployer, time - $started, $admin->cpu_wait - $waited, $sql);
 	foreach my $m (@$messages)
 	{
 		next if $m->{severity} eq 'NOTICE'
@@ -571,7 +579,7 @@ my %total;
 my @problems = @deployer_problems;
 # the slowest statement of any client: milliseconds, which
 my @slowest = ($deployer{slowest_ms} // 0, "deployer: " . ($deployer{slowest_sql} // ''));
-$total{slow_statements} = $deployer{slow_statements} // 0;
+$total{$_} = $deployer{$_} // 0 foreach qw(slow_statements slow_by_clock);
 foreach my $client (@clients)
 {
 	my ($name, $pid) = @$client;
@@ -633,8 +641,11 @@ my @waits = sort { $total{$b} <=> $total{$a} } grep { /^wait\./ } keys %total;
 note sprintf('wait events of active client backends in %d samples (every 10 ms): %s',
 	$total{samples} // 0,
 	join(', ', map { substr($_, 5) . " $total{$_}" } @waits[ 0 .. ($#waits < 9 ? $#waits : 9) ]) || 'none');
-note "slowest statement: $slowest[0] ms ($slowest[1])";
-is($total{slow_statements}, 0, "no statement took over ${max_statement_ms} ms")
+note "slowest statement, less its wait for a CPU: $slowest[0] ms ($slowest[1])";
+note sprintf('%d statements over %d ms by the clock, %d of them only because they waited for a CPU',
+	$total{slow_by_clock} // 0, $max_statement_ms,
+	($total{slow_by_clock} // 0) - ($total{slow_statements} // 0));
+is($total{slow_statements}, 0, "no statement took over ${max_statement_ms} ms, less its wait for a CPU")
   or diag "slowest: $slowest[0] ms ($slowest[1]); $total{slow_statements} over the bound";
 cmp_ok($_, '>', 0, 'every client scored') foreach map { $total{"scorer$_.scores_checked"} // 0 } 1 .. $n_scorers;
 cmp_ok($total{'batch.jobs_checked'} // 0, '>', 0, 'score_table jobs ran and every stored score was checked');

@@ -9,6 +9,13 @@
 # '|'); $messages: one hash {severity, sqlstate, message} per ERROR,
 # WARNING, NOTICE... psql printed (verbose, so with the SQLSTATE).  Errors
 # do not stop the session.
+#
+#   my $before = $s->cpu_wait;  ...  my $waited = $s->cpu_wait - $before;
+#
+# cpu_wait: seconds that this process, its psql and psql's backend have
+# spent ready to run but waiting for a CPU (the second field of
+# /proc/PID/schedstat), so that a test can tell the scheduler's delays on
+# an oversubscribed machine from the server's own.
 package PsqlPipe;
 
 use strict;
@@ -28,7 +35,30 @@ sub new
 		'-d', $node->connstr($dbname // 'postgres'));
 	# stderr into the same pipe, so that messages come before the marker
 	my $pid = open2($out, $in, 'sh', '-c', 'exec "$@" 2>&1', 'sh', @psql);
-	return bless { pid => $pid, in => $in, out => $out }, $class;
+	my $self = bless { pid => $pid, in => $in, out => $out }, $class;
+	my ($rows) = $self->query('SELECT pg_backend_pid()');
+	$self->{backend_pid} = $rows->[0][0];
+	return $self;
+}
+
+sub backend_pid { return $_[0]->{backend_pid}; }
+
+# The run-queue wait of one process in nanoseconds; 0 where the kernel
+# does not keep schedstat (the wait is then not told apart).
+sub run_queue_wait_ns
+{
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/schedstat" or return 0;
+	my ($on_cpu, $waiting) = split ' ', scalar <$fh>;
+	return $waiting // 0;
+}
+
+sub cpu_wait
+{
+	my ($self) = @_;
+	my $ns = 0;
+	$ns += run_queue_wait_ns($_) foreach $$, $self->{pid}, $self->{backend_pid};
+	return $ns / 1e9;
 }
 
 sub query
