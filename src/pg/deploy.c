@@ -10,6 +10,7 @@
  *-------------------------------------------------------------------------
  */
 #include "md_pg.h"
+#include "md_limits.h"
 
 #include "access/detoast.h"
 #include "funcapi.h"

@@ -42,10 +42,6 @@
 /* Model names are 1 to 63 bytes (the registry's CHECK constraint). */
 #define MD_MAX_NAME_LEN (NAMEDATALEN - 1)
 
-/* model_deploy.c: GUCs */
-extern int	md_local_cache_kb;
-extern md_limits md_current_limits(void);
-
 /* citus.c */
 extern void md_citus_init(void);
 
@@ -100,6 +96,7 @@ typedef struct MdLoadedModel
 	md_info		info;
 } MdLoadedModel;
 
+extern void md_store_init(void);
 extern MdLoadedModel *md_store_acquire(const MdVersionRef *ref);
 extern void md_store_release(MdLoadedModel *loaded);
 
