@@ -7,7 +7,7 @@
  *	 stats.c        per backend: counting calls and rows into a pending
  *	                entry per version, flushing them at transaction end
  *	 stats_shmem.c  the shared table of versions (the model_deploy.stats_max
- *	                setting, the shared-memory hooks, entries, eviction)
+ *	                setting, its shared memory, entries, eviction)
  *	 stats_file.c   the file that keeps the table across a clean restart
  *	 stats_persist.c  setting up the table, filling it from the file at
  *	                start, writing the file at a clean shutdown
