@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
- * shmem.c
+ * store_shmem.c
  *	  The shared model store's memory: the model_deploy.shared_memory
- *	  setting, the shared-memory hooks, and attaching a backend.
+ *	  setting, reserving and laying out the memory, attaching a backend.
  *
  * Loaded through shared_preload_libraries, the postmaster reserves, in the
  * main shared memory segment:
@@ -27,14 +27,13 @@
  * thousands of versions loaded at once.
  *
  * Without shared_preload_libraries, or with model_deploy.shared_memory set
- * to 0, none of this is reserved and store.c keeps models per backend.  The
- * same hooks also reserve the serving statistics (stats_shmem.c), which
- * only need preloading.
+ * to 0, none of this is reserved and store.c keeps models per backend.
+ * _PG_init's shared-memory hooks (model_deploy.c) call this file's
+ * request and startup functions.
  *
  *-------------------------------------------------------------------------
  */
 #include "md_shmem.h"
-#include "md_stats.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -54,8 +53,6 @@ int			md_debug_sleep_in_lock_ms;
 
 static MdShmem *md_shmem = NULL;
 static bool preloaded = false;
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* This backend's attachment, set up on first use. */
 static MdSharedStore attached;
@@ -99,17 +96,15 @@ check_shared_memory(int *newval, void **extra, GucSource source)
 	return true;
 }
 
-static void
-request_shmem(void)
+/* The postmaster's shmem_request_hook, through _PG_init's. */
+void
+md_store_shmem_request(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
 	if (md_shared_memory_kb != 0)
 	{
 		RequestAddinShmemSpace(shmem_size());
 		RequestNamedLWLockTranche(MD_TRANCHE_NAME, 1);
 	}
-	md_stats_shmem_request();
 }
 
 /* Create the index area and the (empty) index in it; returns its handle. */
@@ -148,17 +143,15 @@ create_blob_area(void *place, Size size, int tranche_id)
 /*
  * Lay out the store in the main segment.  Runs in the postmaster at start
  * and after every crash restart (shared memory is then new and empty: it
- * is a cache, the registry tables are the truth).
+ * is a cache, the registry tables are the truth).  The postmaster's
+ * shmem_startup_hook, through _PG_init's.
  */
-static void
-startup_shmem(void)
+void
+md_store_shmem_startup(void)
 {
 	bool		found;
 	char	   *p;
 
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	md_stats_shmem_startup();
 	if (md_shared_memory_kb == 0)
 		return;
 
@@ -186,16 +179,14 @@ startup_shmem(void)
 }
 
 /*
- * Called from _PG_init.  A PGC_POSTMASTER setting can only be defined while
- * the postmaster preloads libraries: without preloading there is no
- * setting (and nothing it could set).
+ * Called from _PG_init while the postmaster preloads libraries (only then
+ * can a PGC_POSTMASTER setting be defined: without preloading there is no
+ * setting, and nothing it could set).
  */
 void
-md_shmem_init(void)
+md_store_shmem_init(void)
 {
-	preloaded = process_shared_preload_libraries_in_progress;
-	if (!preloaded)
-		return;
+	preloaded = true;
 	DefineCustomIntVariable("model_deploy.shared_memory",
 							"Shared memory for compiled models, shared by "
 							"all connections (0: each connection compiles "
@@ -212,13 +203,6 @@ md_shmem_init(void)
 							&md_debug_sleep_in_lock_ms, 0, 0, 3600 * 1000,
 							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
-	md_stats_define_gucs();
-
-	/* serving statistics (md_stats.h) are here even without the store */
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = request_shmem;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = startup_shmem;
 }
 
 /* Was the library loaded through shared_preload_libraries? */
