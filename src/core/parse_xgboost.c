@@ -5,7 +5,8 @@
  *
  * Handles XGBoost 1.0 to 3.4 as documented in doc/model.schema: gbtree,
  * dart (leaf x weight_drop, in the three layouts of 1.x-3.2, 3.3 and 3.4)
- * and gblinear boosters; numeric and categorical splits; default_left as
+ * and gblinear boosters; numeric and categorical splits, and the category
+ * names of 3.1+ (parse_xgb_cats.c); default_left as
  * booleans (<= 1.5) or integers; base_score as
  * "5E-1" or "[5E-1]".  Trees are renumbered into breadth-first order while
  * they are read, which is also what proves them to be trees: a child out of
@@ -37,6 +38,7 @@ typedef struct xgb_model_head
 	md_booster	booster;
 	uint32_t	n_features;
 	uint32_t	n_outputs;
+	bool		names_in_bytes; /* category names measured right: 3.4+ */
 	float		base_margin[FLEXIBLE_ARRAY_MEMBER];	/* n_outputs */
 } xgb_model_head;
 
@@ -627,6 +629,9 @@ parse_forest(const cJSON *booster, const xgb_model_head *mh, md_builder *b,
 
 	if (st == MD_OK)
 		st = write_forest(b, mh, &f);
+	if (st == MD_OK)
+		st = md_xgb_write_categories(tree_model(booster), mh->n_features,
+									 mh->names_in_bytes, b, err);
 	free(f.trees.data);
 	free(f.nodes.data);
 	free(f.cover.data);
@@ -917,6 +922,20 @@ write_feature_names(const cJSON *learner, const xgb_model_head *mh,
 	return st;
 }
 
+/* Was the file written by XGBoost major.minor or later ("version": [3, 4, 1])? */
+static bool
+written_since(const cJSON *root, int major, int minor)
+{
+	const cJSON *v = md_json_member(root, "version");
+	const cJSON *m = cJSON_IsArray(v) ? v->child : NULL;
+
+	if (m == NULL || m->next == NULL || !cJSON_IsNumber(m) ||
+		!cJSON_IsNumber(m->next))
+		return false;
+	return m->valuedouble > major ||
+		(m->valuedouble == major && m->next->valuedouble >= minor);
+}
+
 md_status
 md_parse_xgboost(const cJSON *root, const md_limits *limits, md_builder *b,
 				 md_error *err)
@@ -942,6 +961,7 @@ md_parse_xgboost(const cJSON *root, const md_limits *limits, md_builder *b,
 	if (mh == NULL)
 		return nomem(err);
 	*mh = head;
+	mh->names_in_bytes = written_since(root, 3, 4);
 	st = read_base_margin(lmp, mh, err);
 
 	meta.format = MD_FORMAT_XGBOOST;
