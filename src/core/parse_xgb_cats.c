@@ -66,16 +66,6 @@ nomem(md_error *err)
 	return md_fail(err, MD_ERR_NOMEM, "out of memory reading the model");
 }
 
-static uint64_t
-length_of(const cJSON *arr)
-{
-	uint64_t	n = 0;
-
-	for (const cJSON *e = arr->child; e != NULL; e = e->next)
-		n++;
-	return n;
-}
-
 /* A JSON array member 'key' of 'obj' as int64_t[n], or an error. */
 static md_status
 int_member(const cJSON *obj, const char *key, const char *where,
@@ -90,7 +80,7 @@ int_member(const cJSON *obj, const char *key, const char *where,
 	if (!cJSON_IsArray(a))
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: %s should be an array", path);
-	*n = length_of(a);
+	*n = (uint64_t) cJSON_GetArraySize(a);
 	*out = malloc(sizeof(int64_t) * (*n + 1));
 	if (*out == NULL)
 		return nomem(err);
@@ -416,10 +406,10 @@ md_xgb_write_categories(const cJSON *model, uint32_t n_features,
 	/* trained without a DataFrame's categories: all three empty */
 	if (enc->child == NULL)
 		return MD_OK;
-	if (length_of(enc) != n_features)
+	if ((uint64_t) cJSON_GetArraySize(enc) != n_features)
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: cats.enc has %llu entries for %u "
-					   "features", (unsigned long long) length_of(enc),
+					   "features", (unsigned long long) (uint64_t) cJSON_GetArraySize(enc),
 					   n_features);
 	st = read_segments(cats, n_features, &seg, err);
 	if (st == MD_OK)
