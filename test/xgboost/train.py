@@ -58,6 +58,8 @@ def label(kind, signal, rng):
         return np.where(rng.uniform(size=n) < 0.2, -t, t)
     if kind == "reg2":
         return np.column_stack([signal, signal ** 2 + rng.normal(size=n)])
+    if kind == "binary2":
+        return np.column_stack([signal > 0, signal ** 2 > 1]).astype(float)
     raise ValueError(kind)
 
 
@@ -96,11 +98,7 @@ CASES = {
     "aft": ("aft", {"objective": "survival:aft", "aft_loss_distribution":
                     "normal", "max_depth": 3}, 15, (1, 0)),
     "cox": ("cox", {"objective": "survival:cox", "max_depth": 3}, 15, (1, 0)),
-}
-
-# Models model_deploy refuses (SQLSTATE 0A000 naming the feature): the
-# oracle suite checks that they are refused, never scored.
-REFUSED = {
+    # several targets: one tree per target, vector leaves, two quantiles
     "multi_target": ("reg2", {"objective": "reg:squarederror",
                               "tree_method": "hist", "max_depth": 3}, 5, (2, 0)),
     "vector_leaf": ("reg2", {"objective": "reg:squarederror",
@@ -110,6 +108,20 @@ REFUSED = {
     "quantiles": ("reg", {"objective": "reg:quantileerror",
                           "quantile_alpha": [0.2, 0.8], "max_depth": 3}, 5,
                   (2, 0)),
+    "quantiles_vector": ("reg", {"objective": "reg:quantileerror",
+                                 "quantile_alpha": [0.1, 0.5, 0.9],
+                                 "tree_method": "hist",
+                                 "multi_strategy": "multi_output_tree",
+                                 "max_depth": 3}, 5, (2, 0)),
+}
+
+# Models model_deploy refuses (SQLSTATE 0A000 naming the feature): the
+# oracle suite checks that they are refused, never scored.
+REFUSED = {
+    # several targets where predictions are not the margins
+    "multi_label": ("binary2", {"objective": "binary:logistic",
+                                "tree_method": "hist", "max_depth": 3}, 5,
+                    (2, 0)),
 }
 
 
@@ -220,6 +232,8 @@ def train_categorical(name, kind, params, rounds, cats):
                    "margin": floats(bst.predict(d, output_margin=True)),
                    "predict": floats(bst.predict(d)),
                    "margin_codes": floats(bst.predict(dc, output_margin=True)),
+                   "margin_shape": list(np.shape(bst.predict(
+                       d, output_margin=True))),
                    "categorical": list(cats),
                    "text": [c for c, vs in cats.items()
                             if isinstance(vs[0], str)],
