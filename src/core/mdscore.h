@@ -109,7 +109,8 @@ typedef enum md_task
 /* Which of a model's outputs a scoring call produces. */
 typedef enum md_output
 {
-	MD_OUTPUT_PREDICT = 0,		/* 1 value: probability, value or class */
+	MD_OUTPUT_PREDICT = 0,		/* 1 value: probability, value or class;
+								 * XGBoost with several targets: one each */
 	MD_OUTPUT_PROBA,			/* n_classes class probabilities */
 	MD_OUTPUT_RAW,				/* n_outputs raw margins */
 	MD_OUTPUT_CLASS				/* 1 value: class index, or cluster */
