@@ -272,13 +272,17 @@ def train(name, kind, params, rounds):
     d = xgb.DMatrix(x, nthread=1, feature_names=NAMES)
     margin = bst.predict(d, output_margin=True)
     pred = bst.predict(d)
+    extra = {}
+    if name == "multi_target":
+        # TreeSHAP per target (XGBoost cannot explain vector leaves)
+        extra["contribs"] = bst.predict(d, pred_contribs=True)[:20].tolist()
     write_csv(path + ".csv", x)
     with open(path + ".expect.json", "w") as f:
         json.dump({"xgboost": xgb.__version__, "objective": params["objective"],
                    "rows": len(x), "margin": floats(margin),
                    "margin_shape": list(np.shape(margin)),
                    "predict": floats(pred),
-                   "predict_shape": list(np.shape(pred))}, f)
+                   "predict_shape": list(np.shape(pred)), **extra}, f)
 
 
 os.makedirs(OUT, exist_ok=True)
