@@ -122,6 +122,9 @@ def _category_codes(model, f, name, values):
         if t is None:
             out[i] = np.nan
             continue
+        # XGBoost names whole-number categories by their decimal text
+        if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+            t = str(int(t))
         if not isinstance(t, str):
             raise TypeError("column %r holds %r, not a category name"
                             % (name, t))
