@@ -196,6 +196,15 @@ md_check_output(MdCallSite *site, md_output kind)
 {
 	uint32		width = md_output_width(&site->loaded->model, kind);
 
+	if (kind == MD_OUTPUT_PREDICT && width > 1)
+		ereport(ERROR,
+				errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				errmsg("model \"%s\" (%s) predicts %u targets, and "
+					   "predict() returns one value", site->name,
+					   site->loaded->info.objective, width),
+				errhint("model_deploy.predict_raw() returns a float8[] of "
+						"one value per target: for this objective, the "
+						"values Booster.predict() gives."));
 	if (width == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -250,6 +259,11 @@ md_score_row(MdCallSite *site, md_output kind, const double *x,
 	instr_time	start;
 	md_status	st;
 
+	/* one value where the model has several targets: refused */
+	if (unlikely(kind == MD_OUTPUT_PREDICT &&
+				 site->loaded->info.n_classes == 0 &&
+				 site->loaded->info.n_outputs > 1))
+		md_check_output(site, kind);
 	if (timed)
 		INSTR_TIME_SET_CURRENT(start);
 	if (x32 != NULL)
