@@ -266,6 +266,7 @@ sub start_client
 	open my $fh, '>', "$tmp/$name" or POSIX::_exit(1);
 	print $fh "slowest $count{slowest_ms} " . (delete $count{slowest_sql}) . "\n"
 	  if defined $count{slowest_sql};
+	print $fh "slow @$_\n" foreach @{ delete $count{slow_list} // [] };
 	print $fh "count $_ $count{$_}\n" foreach sort keys %count;
 	print $fh "problem $_\n" foreach @problems;
 	close $fh;
@@ -376,7 +377,7 @@ sub scorer
 	}
 	my ($started, $waited) = (time, $s->cpu_wait);
 	my ($rows, $messages) = $s->query($sql);
-	note_duration($count, time - $started, $s->cpu_wait - $waited, $sql);
+	note_duration($count, $started, $s->cpu_wait - $waited, $sql, $s->backend_pid);
 	$count->{statements}++;
 	$count->{"statements_$model"}++;
 	return if classify_errors($messages, $model, $count, $problems);
@@ -391,10 +392,17 @@ sub scorer
 # over the bound by the clock alone are counted apart.
 sub note_duration
 {
-	my ($count, $seconds, $cpu_wait, $sql) = @_;
+	my ($count, $started, $cpu_wait, $sql, $backend) = @_;
+	my $ended = time;
+	my $seconds = $ended - $started;
 	my $own = $seconds - $cpu_wait;
 	$count->{slow_statements}++ if $own * 1000 > $max_statement_ms;
-	$count->{slow_by_clock}++ if $seconds * 1000 > $max_statement_ms;
+	if ($seconds * 1000 > $max_statement_ms)
+	{
+		$count->{slow_by_clock}++;
+		(my $what = $sql) =~ s/\s+/_/g;
+		push @{ $count->{slow_list} }, [ $started, $ended, $backend, $what ];
+	}
 	return if $own <= ($count->{slowest_ms} // 0) / 1000;
 	$count->{slowest_ms} = int($own * 1000);
 	($count->{slowest_sql} = $sql) =~ s/\s+/_/g;
@@ -405,18 +413,44 @@ sub note_duration
 # The sampler: what active backends wait on, every 10 ms, so that a stall
 # says where it was spent (heavyweight locks show in the server log too;
 # LWLocks, IO and the like only here).
+# Each sample is also kept by backend and time ($tmp/samples), so that a
+# slow statement's own waits can be told (see slow_statement_waits).
 sub sampler
 {
 	my ($s, $count) = @_;
+	my $at = time;
 	my ($rows) = $s->query(q{
-		SELECT wait_event_type || ':' || wait_event, count(*)
+		SELECT pid, coalesce(wait_event_type || ':' || wait_event, 'running')
 		  FROM pg_stat_activity
 		 WHERE state = 'active' AND pid <> pg_backend_pid()
-		   AND wait_event IS NOT NULL AND backend_type = 'client backend'
-		 GROUP BY 1});
+		   AND backend_type = 'client backend'});
 	$count->{samples}++;
-	$count->{"wait.$_->[0]"} += $_->[1] foreach @$rows;
+	open my $fh, '>>', "$tmp/samples" or die "samples: $!";
+	foreach (@$rows)
+	{
+		my ($pid, $wait) = @$_;
+		print $fh "$at $pid $wait\n";
+		$count->{"wait.$wait"}++ unless $wait eq 'running';
+	}
+	close $fh;
 	sleep 0.01;
+}
+
+# What the backends of statements over the bound by the clock were doing,
+# from the sampler's samples of them while they ran: "wait count, ...",
+# where "running" is on a CPU or waiting for one.
+sub slow_statement_waits
+{
+	my @slow = @_;
+	return () unless @slow && -e "$tmp/samples";
+	my @samples = map { [ split / /, $_, 3 ] } split /\n/, slurp_file("$tmp/samples");
+	return map {
+		my ($start, $end, $pid, $what) = @$_;
+		my %n;
+		$n{ $_->[2] }++ foreach grep { $_->[1] == $pid && $_->[0] >= $start && $_->[0] <= $end } @samples;
+		sprintf('%s: %.0f ms; samples of its backend: %s', $what, ($end - $start) * 1000,
+			join(', ', map { "$_ $n{$_}" } sort { $n{$b} <=> $n{$a} } keys %n) || 'none');
+	} @slow;
 }
 
 # The batch client: score the whole table, then check every stored score
@@ -474,7 +508,7 @@ sub admin
 	my ($sql) = @_;
 	my ($started, $waited) = (time, $admin->cpu_wait);
 	my ($rows, $messages) = $admin->query($sql);
-	note_duration(\%deployer, time - $started, $admin->cpu_wait - $waited, $sql);
+	note_duration(\%deployer, $started, $admin->cpu_wait - $waited, $sql, $admin->backend_pid);
 	foreach my $m (@$messages)
 	{
 		next if $m->{severity} eq 'NOTICE'
@@ -580,6 +614,7 @@ my @problems = @deployer_problems;
 # the slowest statement of any client: milliseconds, which
 my @slowest = ($deployer{slowest_ms} // 0, "deployer: " . ($deployer{slowest_sql} // ''));
 $total{$_} = $deployer{$_} // 0 foreach qw(slow_statements slow_by_clock);
+my @slow = map { [ @$_[0 .. 2], "deployer: $_->[3]" ] } @{ delete $deployer{slow_list} // [] };
 foreach my $client (@clients)
 {
 	my ($name, $pid) = @$client;
@@ -595,6 +630,10 @@ foreach my $client (@clients)
 		elsif (/^slowest (\d+) (.*)$/)
 		{
 			@slowest = ($1, "$name: $2") if $1 > $slowest[0];
+		}
+		elsif (/^slow (\S+) (\S+) (\d+) (.*)$/)
+		{
+			push @slow, [ $1, $2, $3, "$name: $4" ];
 		}
 		elsif (/^problem (.*)$/)
 		{
@@ -645,6 +684,8 @@ note "slowest statement, less its wait for a CPU: $slowest[0] ms ($slowest[1])";
 note sprintf('%d statements over %d ms by the clock, %d of them only because they waited for a CPU',
 	$total{slow_by_clock} // 0, $max_statement_ms,
 	($total{slow_by_clock} // 0) - ($total{slow_statements} // 0));
+@slow = sort { $b->[1] - $b->[0] <=> $a->[1] - $a->[0] } @slow;
+note "over the bound by the clock: $_" foreach slow_statement_waits(@slow[ 0 .. ($#slow < 19 ? $#slow : 19) ]);
 is($total{slow_statements}, 0, "no statement took over ${max_statement_ms} ms, less its wait for a CPU")
   or diag "slowest: $slowest[0] ms ($slowest[1]); $total{slow_statements} over the bound";
 cmp_ok($_, '>', 0, 'every client scored') foreach map { $total{"scorer$_.scores_checked"} // 0 } 1 .. $n_scorers;
