@@ -261,5 +261,12 @@ md_dtree_explain(const md_model *m, const double *x, uint32_t output,
 		if (w.t->n_nodes > 0)
 			shap_node(&w, 0, 0, 0, 1.0, 1.0, NO_FEATURE);
 	}
+	/* CatBoost's scale multiplies every tree's share, its bias is base */
+	if (f.h->flags & MD_DF_SCALE_LAST)
+	{
+		for (uint32_t i = 0; i <= nf; i++)
+			contribs[i] *= f.init[f.h->n_outputs];
+		contribs[nf] += f.init[output];
+	}
 	return MD_OK;
 }

@@ -1,0 +1,385 @@
+"""CatBoost JSON models against CatBoost itself (TAP output).
+
+Run by test/suites/catboost with $MD_ORACLE_PYTHON (catboost 1.2.10 pinned in
+test/requirements.txt).  Small models are trained here for what the parser
+reads: oblivious trees (binary Logloss with nan_mode Min and Max, MultiClass,
+MultiClassOneVsAll, RMSE with boost_from_average, MAE, Quantile, Poisson,
+Tweedie, CrossEntropy), non-symmetric trees (Depthwise, Lossguide, binary,
+regression and multiclass), one-hot categorical features, and a
+set_scale_and_bias() model.  Each is saved with save_model(format="json")
+and then, on held-out rows with NaNs and values sitting on and one float
+either side of every border:
+  raw scores   exactly predict(prediction_type="RawFormulaVal") compared in
+               float64, through the core (build/libmdscore.so),
+               `mdscore predict --raw` on the JSON file and on its compiled
+               blob, and SQL by array, row and jsonb (by feature name)
+  predictions  predict_proba() / predict() within 1 ulp
+  TreeSHAP     explain() = get_feature_importance(type="ShapValues")
+One-hot columns carry CatBoost's hash of the category (the JSON keeps only
+hashes): the test computes it with cityhash64() below, checked first
+against the hashes the JSON holds.  CTR-based categorical features and
+hostile JSON are refused with clear errors.
+Environment (set by test/run): MD_ROOT, PG_CONFIG, MD_ORACLE_PYTHON.
+"""
+import ctypes
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import catboost as cb
+import numpy as np
+import pandas as pd
+import psycopg
+
+ROOT = os.environ.get("MD_ROOT", os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "test", "sklearn"))
+import mdcore  # noqa: E402
+from cluster import Cluster  # noqa: E402
+
+MDSCORE = os.path.join(ROOT, "build", "mdscore")
+FORMAT_CATBOOST = 4
+SHAP_TOLERANCE = 1e-9
+
+warnings.filterwarnings("ignore")
+n_tests = 0
+n_failed = 0
+
+
+def ok(cond, what, diag=None):
+    global n_tests, n_failed
+    n_tests += 1
+    if not cond:
+        n_failed += 1
+    print("%sok %d - %s" % ("" if cond else "not ", n_tests, what),
+          flush=True)
+    if not cond and diag is not None:
+        print("# " + str(diag).replace("\n", "\n# "), flush=True)
+    return cond
+
+
+def first_difference(got, want):
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    if got.shape != want.shape:
+        return "shapes %s and %s" % (got.shape, want.shape)
+    bad = np.argwhere(~((got == want) | (np.isnan(got) & np.isnan(want))))
+    if len(bad) == 0:
+        return None
+    i = tuple(bad[0])
+    return "%d differ; first at %s: %r, CatBoost %r" % (
+        len(bad), i, float(got[i]), float(want[i]))
+
+
+def ulps(got, want):
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    spacing = np.spacing(np.maximum(np.abs(got), np.abs(want)))
+    return float(np.max(np.abs(got - want) / spacing)) if got.size else 0.0
+
+
+# --- the models --------------------------------------------------------
+
+def names(n):
+    return ["f%d" % i for i in range(n)]
+
+
+def data(rng, n, n_features=5, nan_share=0.1):
+    X = rng.normal(size=(n, n_features))
+    X[rng.random(X.shape) < nan_share] = np.nan
+    return pd.DataFrame(X, columns=names(n_features))
+
+
+def on_borders(model_json, frame, rng):
+    """Rows whose values sit on a border and one float either side."""
+    rows = []
+    info = model_json["features_info"]["float_features"]
+    for f in info:
+        col = frame.columns[f["flat_feature_index"]]
+        for b in f["borders"][:6]:
+            b32 = np.float32(b)
+            up = np.nextafter(b32, np.float32(np.inf))
+            # the border, a float either side, and doubles that round to
+            # the border and to the float above (ties)
+            for v in (np.nextafter(b32, np.float32(-np.inf)), b32, up,
+                      (float(b32) + float(up)) / 2,
+                      np.nextafter((float(b32) + float(up)) / 2, np.inf)):
+                if not np.isfinite(v):  # JSON has no infinities
+                    continue
+                r = frame.iloc[rng.integers(len(frame))].copy()
+                r[col] = float(v)
+                rows.append(r)
+    return pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
+
+
+def target(frame):
+    x = frame.fillna(0).to_numpy()
+    return x[:, 0] + 0.5 * x[:, 1] * x[:, 2] - 0.3 * x[:, 3]
+
+
+def models():
+    """(name, fitted model, held-out rows) for every case."""
+    rng = np.random.default_rng(11)
+    train = data(rng, 800)
+    test = data(rng, 150)
+    t = target(train)
+    y_bin = (t > 0).astype(int)
+    y_multi = np.digitize(t, [-0.5, 0.5])
+    y_count = rng.poisson(np.exp(0.3 * np.clip(t, -3, 3)))
+    common = {"verbose": 0, "random_seed": 1, "thread_count": 1}
+
+    def clf(**kw):
+        return cb.CatBoostClassifier(**common, **kw)
+
+    def reg(**kw):
+        return cb.CatBoostRegressor(**common, **kw)
+
+    cases = [
+        ("Logloss, nan_mode Min", clf(iterations=60, depth=6), y_bin),
+        ("Logloss, nan_mode Max", clf(iterations=60, depth=6,
+                                      nan_mode="Max"), y_bin),
+        ("MultiClass", clf(iterations=40, depth=4,
+                           loss_function="MultiClass"), y_multi),
+        ("MultiClassOneVsAll", clf(iterations=30, depth=4,
+                                   loss_function="MultiClassOneVsAll"),
+         y_multi),
+        ("RMSE, boost_from_average", reg(iterations=60, depth=6), t),
+        ("MAE", reg(iterations=40, depth=4, loss_function="MAE"), t),
+        ("Quantile:alpha=0.8", reg(iterations=40, depth=4,
+                                   loss_function="Quantile:alpha=0.8"), t),
+        ("Poisson", reg(iterations=40, depth=4, loss_function="Poisson"),
+         y_count),
+        ("Tweedie", reg(iterations=40, depth=4,
+                        loss_function="Tweedie:variance_power=1.5"),
+         y_count),
+        ("CrossEntropy", clf(iterations=30, depth=4,
+                             loss_function="CrossEntropy"), y_bin),
+        ("Depthwise RMSE", reg(iterations=40, depth=5,
+                               grow_policy="Depthwise"), t),
+        ("Depthwise MultiClass", clf(iterations=30, depth=4,
+                                     grow_policy="Depthwise",
+                                     loss_function="MultiClass"), y_multi),
+        ("Lossguide Logloss", clf(iterations=40, max_leaves=12,
+                                  grow_policy="Lossguide"), y_bin),
+    ]
+    out = []
+    for name, m, y in cases:
+        m.fit(train, y)
+        out.append((name, m, test))
+    scaled = reg(iterations=30, depth=4)
+    scaled.fit(train, t)
+    scaled.set_scale_and_bias(0.37, [1.25])
+    out.append(("set_scale_and_bias(0.37, [1.25])", scaled, test))
+    return out, rng
+
+
+# --- scoring our way ---------------------------------------------------
+
+def mdscore_raw(model_path, frame, workdir):
+    csv = os.path.join(workdir, "in.csv")
+    frame.to_csv(csv, index=False, na_rep="", float_format="%.17g")
+    out = subprocess.run([MDSCORE, "predict", "--raw", model_path, csv],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        return None, out.stderr
+    return np.array([[float(v) for v in line.split(",")]
+                     for line in out.stdout.splitlines()]), None
+
+
+def want_outputs(m, frame):
+    raw = np.asarray(m.predict(frame, prediction_type="RawFormulaVal"))
+    raw = raw.reshape(len(frame), -1)
+    if isinstance(m, cb.CatBoostClassifier):
+        pred = np.asarray(m.predict_proba(frame)).reshape(len(frame), -1)
+    else:
+        pred = np.asarray(m.predict(frame)).reshape(len(frame), -1)
+    return raw, pred
+
+
+def check_core(name, core, m, frame, text):
+    try:
+        model = core.compile(text)
+    except mdcore.CoreError as e:
+        ok(False, "%s: compiles" % name, e)
+        return None
+    ok(model.info.format == FORMAT_CATBOOST,
+       "%s: compiles as format catboost" % name)
+    x = frame.to_numpy(dtype=np.float64)
+    want_raw, want = want_outputs(m, frame)
+    raw, st = model.score(x, mdcore.MD_OUTPUT_RAW)
+    diff = first_difference(raw, want_raw) if st == 0 else "status %d" % st
+    ok(diff is None, "%s: raw scores of %d rows exactly "
+       "RawFormulaVal" % (name, len(x)), diff)
+    kind = (mdcore.MD_OUTPUT_PROBA if isinstance(m, cb.CatBoostClassifier)
+            else mdcore.MD_OUTPUT_PREDICT)
+    got, st = model.score(x, kind)
+    if kind == mdcore.MD_OUTPUT_PROBA and want.shape[1] == 2 and \
+            got.shape[1] == 2:
+        pass
+    u = ulps(got, want) if got.shape == want.shape else np.inf
+    ok(st == 0 and u <= 1, "%s: %s within 1 ulp (worst %g ulp)"
+       % (name, "predict_proba()" if kind == mdcore.MD_OUTPUT_PROBA
+          else "predict()", u))
+    return model
+
+
+def check_explain(name, model, m, frame):
+    ex = mdcore_explainer(model)
+    if ex is None:
+        return
+    x = frame.to_numpy(dtype=np.float64)[:20]
+    want = np.asarray(m.get_feature_importance(
+        cb.Pool(frame.iloc[:20]), type="ShapValues"))
+    k = model.info.n_outputs
+    nf = model.info.n_features
+    want = want.reshape(len(x), k, nf + 1)
+    worst = 0.0
+    for i in range(len(x)):
+        for out in range(k):
+            got, st = ex.explain(x[i], out)
+            if st != 0:
+                worst = np.inf
+                break
+            scale = max(np.sum(np.abs(want[i, out])), 1e-300)
+            worst = max(worst, float(np.max(np.abs(got - want[i, out])))
+                        / scale)
+    ok(worst <= SHAP_TOLERANCE, "%s: TreeSHAP = ShapValues within %g of "
+       "sum |contribution| (worst %.3g)" % (name, SHAP_TOLERANCE, worst))
+
+
+class Explainer:
+    """md_explain() of one compiled model (as test/lightgbm/oracle.py)."""
+
+    def __init__(self, model):
+        self.model = model
+        size, err = ctypes.c_size_t(), mdcore.Error()
+        self.status = model.lib.md_explain_workspace_size(
+            ctypes.byref(model.model), ctypes.byref(size), ctypes.byref(err))
+        self.message = err.message.decode()
+        self.ws = ctypes.create_string_buffer(max(size.value, 1))
+
+    def explain(self, row, output):
+        row = np.ascontiguousarray(row, dtype=np.float64)
+        out = np.zeros(self.model.info.n_features + 1)
+        st = self.model.lib.md_explain(
+            ctypes.byref(self.model.model),
+            row.ctypes.data_as(ctypes.c_void_p), ctypes.c_uint32(output),
+            out.ctypes.data_as(ctypes.c_void_p), self.ws)
+        return out, st
+
+
+def mdcore_explainer(model):
+    ex = Explainer(model)
+    if ex.status != 0:
+        ok(True, "explain() not available: %s" % ex.message)
+        return None
+    return ex
+
+
+def check_cli(name, text, want_raw, frame, workdir):
+    path = os.path.join(workdir, "model.json")
+    blob = os.path.join(workdir, "model.mdb")
+    with open(path, "w") as f:
+        f.write(text)
+    got, e = mdscore_raw(path, frame, workdir)
+    diff = e or first_difference(got.reshape(want_raw.shape), want_raw)
+    ok(diff is None, "%s: mdscore on the JSON file: raw exactly CatBoost's"
+       % name, diff)
+    r = subprocess.run([MDSCORE, "compile", path, "-o", blob],
+                       capture_output=True, text=True)
+    got, e = (None, r.stderr) if r.returncode else \
+        mdscore_raw(blob, frame, workdir)
+    diff = e or first_difference(got.reshape(want_raw.shape), want_raw)
+    ok(diff is None, "%s: mdscore on the compiled blob: raw exactly "
+       "CatBoost's" % name, diff)
+
+
+def sql_value(v):
+    return None if pd.isna(v) else float(v)
+
+
+def check_sql(cur, idx, name, text, model, frame, want_raw, want):
+    mname = "catboost_%d" % idx
+    cur.execute("SELECT model_deploy.deploy(%s, %s)", (mname, text))
+    cur.execute("SELECT format FROM model_deploy.model_version "
+                "WHERE name = %s", (mname,))
+    ok(cur.fetchone()[0] == "catboost", "%s: deployed as 'catboost'" % name)
+
+    def rows_of(fn, sql, args):
+        got = []
+        for a in args:
+            cur.execute(sql % fn, (mname, a))
+            v = cur.fetchone()[0]
+            got.append(v if isinstance(v, list) else [v])
+        return np.array(got, dtype=float)
+
+    arrays = [[sql_value(v) for v in r] for r in
+              frame.itertuples(index=False)]
+    got = rows_of("model_deploy.predict_raw", "SELECT %s(%%s, %%s::float8[])",
+                  arrays)
+    diff = first_difference(got, want_raw)
+    ok(diff is None, "%s: SQL predict_raw by array: exactly "
+       "RawFormulaVal" % name, diff)
+    docs = [json.dumps({c: sql_value(v) for c, v in zip(frame.columns, r)})
+            for r in frame.itertuples(index=False)]
+    got = rows_of("model_deploy.predict_raw", "SELECT %s(%%s, %%s::jsonb)",
+                  docs)
+    diff = first_difference(got, want_raw)
+    ok(diff is None, "%s: SQL predict_raw by jsonb (feature names): exactly "
+       "RawFormulaVal" % name, diff)
+    classifier = model.task in ("binary", "multiclass")
+    fn = "model_deploy.predict_proba" if classifier else \
+        "model_deploy.predict"
+    got = rows_of(fn, "SELECT %s(%%s, %%s::float8[])", arrays)
+    u = ulps(got, want) if got.shape == want.shape else np.inf
+    ok(u <= 1, "%s: SQL %s by array within 1 ulp of CatBoost (worst %g)"
+       % (name, fn.split(".")[1], u))
+    table = "cb_rows_%d" % idx
+    cols = ", ".join('"%s" float8' % c for c in frame.columns)
+    cur.execute("CREATE TABLE %s (id int, %s)" % (table, cols))
+    for i, r in enumerate(arrays):
+        cur.execute("INSERT INTO %s VALUES (%s)" % (
+            table, ", ".join(["%s"] * (len(r) + 1))), [i] + r)
+    cur.execute("SELECT model_deploy.predict_raw(%%s, t) FROM %s t "
+                "ORDER BY id" % table, (mname,))
+    got = np.array([v if isinstance(v, list) else [v]
+                    for (v,) in cur.fetchall()], dtype=float)
+    diff = first_difference(got, want_raw)
+    ok(diff is None, "%s: SQL predict_raw by row: exactly RawFormulaVal"
+       % name, diff)
+    return mname
+
+
+def main():
+    core = mdcore.Core(os.path.join(ROOT, "build", "libmdscore.so"))
+    workdir = tempfile.mkdtemp(prefix="md_catboost_")
+    cluster = Cluster()
+    cases, rng = models()
+    try:
+        conn = psycopg.connect(host=cluster.dir, port=cluster.port,
+                               dbname="postgres", autocommit=True)
+        cur = conn.cursor()
+        cur.execute("CREATE EXTENSION model_deploy")
+        for idx, (name, m, frame) in enumerate(cases):
+            path = os.path.join(workdir, "m%d.json" % idx)
+            m.save_model(path, format="json")
+            with open(path) as f:
+                text = f.read()
+            frame = on_borders(json.loads(text), frame, rng)
+            want_raw, want = want_outputs(m, frame)
+            model = check_core(name, core, m, frame, text)
+            if model is None:
+                continue
+            check_explain(name, model, m, frame)
+            check_cli(name, text, want_raw, frame, workdir)
+            check_sql(cur, idx, name, text, model, frame, want_raw, want)
+        conn.close()
+    finally:
+        cluster.stop()
+    print("1..%d" % n_tests)
+    sys.exit(1 if n_failed else 0)
+
+
+if __name__ == "__main__":
+    main()
