@@ -193,7 +193,7 @@ check_cover(const md_dforest *f, md_error *err)
 	if (f->node_cover == NULL)
 		return MD_OK;
 	for (uint64_t i = 0; i < f->h->n_nodes; i++)
-		if (!(f->node_cover[i] > 0.0) || !isfinite(f->node_cover[i]))
+		if (!(f->node_cover[i] >= 0.0) || !isfinite(f->node_cover[i]))
 			return md_corrupt(err, "bad node cover");
 	for (uint64_t i = 0; i < f->h->n_leaves; i++)
 		if (!(f->leaf_cover[i] >= 0.0) || !isfinite(f->leaf_cover[i]))

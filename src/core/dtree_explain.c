@@ -66,6 +66,17 @@ md_dtree_explain_workspace_size(const md_model *m, size_t *size, md_error *err)
 						 "linear_tree=True to explain the model.");
 			return MD_ERR_UNSUPPORTED;
 		}
+	if (f.node_cover == NULL &&
+		md_model_meta(m)->format == MD_FORMAT_CATBOOST)
+	{
+		md_fail(err, MD_ERR_UNSUPPORTED,
+				"explanations of CatBoost's non-symmetric trees (Depthwise, "
+				"Lossguide) are not supported");
+		md_hint(err, "TreeSHAP here matches CatBoost's ShapValues for "
+					 "oblivious trees only: train with grow_policy="
+					 "\"SymmetricTree\" (the default) to explain the model.");
+		return MD_ERR_UNSUPPORTED;
+	}
 	if (f.node_cover == NULL)
 	{
 		md_fail(err, MD_ERR_UNSUPPORTED,
@@ -169,6 +180,22 @@ cover(const shap_walk *w, int32_t ref)
 	return w->f->leaf_cover[w->t->first_leaf + ~ref];
 }
 
+/*
+ * The share of ref's training rows that reach its child; CatBoost's trees
+ * have nodes no row reached, whose children get none.
+ */
+static double
+share(const shap_walk *w, int32_t child, int32_t ref)
+{
+	double whole = cover(w, ref);
+
+	return whole > 0.0 ? cover(w, child) / whole : 0.0;
+}
+
+static void shap_child(const shap_walk *w, int32_t child, uint32_t level,
+					   uint32_t depth, double zero, double one,
+					   uint32_t feature);
+
 /* Visit 'ref' at tree level 'level'; its path extends its parent's. */
 static void
 shap_node(const shap_walk *w, int32_t ref, uint32_t level, uint32_t depth,
@@ -209,11 +236,24 @@ shap_node(const shap_walk *w, int32_t ref, uint32_t level, uint32_t depth,
 		unwind_path(path, depth, k);
 		depth--;
 	}
-	shap_node(w, hot, level + 1, depth + 1,
-			  cover(w, hot) / cover(w, ref) * incoming_zero, incoming_one,
-			  n->feature);
-	shap_node(w, cold, level + 1, depth + 1,
-			  cover(w, cold) / cover(w, ref) * incoming_zero, 0.0, n->feature);
+	shap_child(w, hot, level, depth, share(w, hot, ref) * incoming_zero,
+			   incoming_one, n->feature);
+	shap_child(w, cold, level, depth, share(w, cold, ref) * incoming_zero,
+			   0.0, n->feature);
+}
+
+/*
+ * A child that neither the row nor any training row reaches adds nothing
+ * (its share is a factor of every term) and would divide 0 by 0 in the
+ * unwinding: skip it, as CatBoost's ShapValues does.
+ */
+static void
+shap_child(const shap_walk *w, int32_t child, uint32_t level, uint32_t depth,
+		   double zero, double one, uint32_t feature)
+{
+	if (zero == 0.0 && one == 0.0)
+		return;
+	shap_node(w, child, level + 1, depth + 1, zero, one, feature);
 }
 
 /* Tree::ExpectedValue: the leaves weighted by their share of the rows. */
@@ -226,6 +266,8 @@ expected_value(const md_dforest *f, const md_dtree *t)
 	if (t->n_nodes == 0)
 		return f->leaves[t->first_leaf].value;
 	total = f->node_cover[t->first_node];
+	if (!(total > 0.0))
+		return 0.0;
 	for (uint32_t l = 0; l < t->n_leaves; l++)
 		v += (f->leaf_cover[t->first_leaf + l] / total) *
 			 f->leaves[t->first_leaf + l].value;

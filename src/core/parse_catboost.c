@@ -70,7 +70,7 @@ typedef struct cb_model
 	vec leaves;
 	vec node_cover;
 	vec leaf_cover;
-	bool cover; /* every node has a positive weight */
+	bool cover; /* every leaf has its training weight */
 	uint32_t max_depth;
 	uint32_t tree_no; /* the tree being read, as the file numbers them */
 } cb_model;
@@ -516,23 +516,29 @@ add_leaf(cb_tree *t, const cb_model *cb, int32_t parent, uint32_t depth,
 	return MD_OK;
 }
 
-/* An oblivious tree, as a complete tree: level j tests splits[j]. */
+/*
+ * An oblivious tree as a complete tree.  The last split is tested at the
+ * root, as CatBoost's ShapValues lays the tree out (path-dependent TreeSHAP
+ * depends on the order); so level j tests splits[depth - 1 - j], node q of
+ * level j is the one that the decisions in bits 0..j-1 of q lead to, and
+ * leaf q is CatBoost's leaf index with q's bits reversed.
+ */
 static md_status
 oblivious_nodes(cb_model *cb, cb_tree *t, const cJSON *splits, uint32_t depth,
 				md_error *err)
 {
 	md_status st;
-	uint32_t j = 0;
-	const cJSON *s;
 
 	if (!vec_reserve(&t->nodes, ((uint64_t) 1 << depth) - 1))
 		return nomem(err);
-	cJSON_ArrayForEach(s, splits)
+	for (uint32_t j = 0; j < depth; j++)
 	{
 		md_dnode split;
 		uint32_t width = 1u << j;
 
-		if ((st = read_split(cb, s, &split, err)) != MD_OK)
+		st = read_split(cb, cJSON_GetArrayItem(splits, (int) (depth - 1 - j)),
+						&split, err);
+		if (st != MD_OK)
 			return st;
 		for (uint32_t q = 0; q < width; q++)
 		{
@@ -540,7 +546,7 @@ oblivious_nodes(cb_model *cb, cb_tree *t, const cJSON *splits, uint32_t depth,
 
 			*n = split;
 			n->depth = j;
-			/* the parent tests the levels below j: q without bit j-1 */
+			/* the parent is at level j-1: q without bit j-1 */
 			n->parent =
 				j == 0 ? -1 : (int32_t) (width / 2 - 1 + (q & (width / 2 - 1)));
 			if (j + 1 == depth)
@@ -554,13 +560,23 @@ oblivious_nodes(cb_model *cb, cb_tree *t, const cJSON *splits, uint32_t depth,
 				n->yes = (int32_t) (2 * width - 1 + (q | width));
 			}
 		}
-		j++;
 	}
 	t->nodes.len = ((uint64_t) 1 << depth) - 1;
 	return MD_OK;
 }
 
-/* The leaves of an oblivious tree: leaf q is leaf index q. */
+/* CatBoost's leaf index of leaf q: q's 'depth' low bits reversed. */
+static uint32_t
+leaf_index(uint32_t q, uint32_t depth)
+{
+	uint32_t idx = 0;
+
+	for (uint32_t j = 0; j < depth; j++)
+		idx |= ((q >> j) & 1) << (depth - 1 - j);
+	return idx;
+}
+
+/* The leaves of an oblivious tree, in the order oblivious_nodes() says. */
 static md_status
 oblivious_leaves(cb_model *cb, cb_tree *t, const cJSON *tree, uint32_t depth,
 				 md_error *err)
@@ -568,41 +584,44 @@ oblivious_leaves(cb_model *cb, cb_tree *t, const cJSON *tree, uint32_t depth,
 	uint32_t n = 1u << depth;
 	const cJSON *values = md_json_member(tree, "leaf_values");
 	const cJSON *weights = md_json_member(tree, "leaf_weights");
+	double *v = malloc(sizeof(double) * ((size_t) n * cb->dim + n));
 	char where[64];
-	md_status st;
+	md_status st = MD_OK;
 
-	for (uint32_t q = 0; q < n; q++)
+	if (v == NULL)
+		return nomem(err);
+	snprintf(where, sizeof(where), "oblivious_trees[%u].leaf_values",
+			 cb->tree_no);
+	if (!cJSON_IsArray(values))
+		st = tree_error(err, cb, "no \"leaf_values\" array");
+	if (st == MD_OK &&
+		(st = md_json_expect_length(values, where, (uint64_t) n * cb->dim,
+									err)) == MD_OK)
+		st = md_json_double_array(values, where, false, v,
+								  (uint64_t) n * cb->dim, err);
+	if (!cJSON_IsArray(weights) || cJSON_GetArraySize(weights) != (int) n ||
+		md_json_double_array(weights, where, false, v + (size_t) n * cb->dim,
+							 n, NULL) != MD_OK)
+		cb->cover = false;
+	for (uint32_t q = 0; q < n && st == MD_OK; q++)
 	{
+		uint32_t idx = leaf_index(q, depth);
 		int32_t parent =
 			depth == 0 ? -1
 					   : (int32_t) ((1u << (depth - 1)) - 1 +
 									(q & ((1u << (depth - 1)) - 1)));
 
 		if ((st = add_leaf(t, cb, parent, depth, err)) != MD_OK)
-			return st;
+			break;
+		memcpy((double *) t->values.data + t->values.len,
+			   v + (size_t) idx * cb->dim, sizeof(double) * cb->dim);
+		t->values.len += cb->dim;
+		if (cb->cover)
+			((double *) t->leaf_weight.data)[t->leaf_weight.len++] =
+				v[(size_t) n * cb->dim + idx];
 	}
-	if (!vec_reserve(&t->values, (uint64_t) n * cb->dim) ||
-		!vec_reserve(&t->leaf_weight, n))
-		return nomem(err);
-	snprintf(where, sizeof(where), "oblivious_trees[%u].leaf_values",
-			 cb->tree_no);
-	if (!cJSON_IsArray(values))
-		return tree_error(err, cb, "no \"leaf_values\" array");
-	if ((st = md_json_expect_length(values, where, (uint64_t) n * cb->dim,
-									err)) != MD_OK ||
-		(st = md_json_double_array(values, where, false, t->values.data,
-								   (uint64_t) n * cb->dim, err)) != MD_OK)
-		return st;
-	t->values.len = (uint64_t) n * cb->dim;
-	snprintf(where, sizeof(where), "oblivious_trees[%u].leaf_weights",
-			 cb->tree_no);
-	if (cJSON_IsArray(weights) && cJSON_GetArraySize(weights) == (int) n &&
-		md_json_double_array(weights, where, false, t->leaf_weight.data, n,
-							 NULL) == MD_OK)
-		t->leaf_weight.len = n;
-	else
-		cb->cover = false;
-	return MD_OK;
+	free(v);
+	return st;
 }
 
 static md_status
@@ -640,7 +659,6 @@ nonsym_leaf(cb_model *cb, cb_tree *t, const cJSON *node, int32_t parent,
 			uint32_t depth, int32_t *ref, md_error *err)
 {
 	const cJSON *value = md_json_member(node, "value");
-	const cJSON *weight = md_json_member(node, "weight");
 	double *out;
 	md_status st;
 
@@ -661,12 +679,11 @@ nonsym_leaf(cb_model *cb, cb_tree *t, const cJSON *node, int32_t parent,
 	if (st != MD_OK)
 		return st;
 	t->values.len += cb->dim;
-	if (cJSON_IsNumber(weight) && isfinite(weight->valuedouble) &&
-		weight->valuedouble >= 0.0)
-		((double *) t->leaf_weight.data)[t->leaf_weight.len++] =
-			weight->valuedouble;
-	else
-		cb->cover = false;
+	/*
+	 * The leaves' weights are ignored: TreeSHAP of these trees does not
+	 * give CatBoost's ShapValues, so they are not explained.
+	 */
+	cb->cover = false;
 	return MD_OK;
 }
 
@@ -766,9 +783,6 @@ add_tree(cb_model *cb, const cb_tree *t, md_error *err)
 		if (cb->cover)
 		{
 			node_weights(t, ncover);
-			for (uint64_t i = 0; i < n_nodes; i++)
-				if (!(ncover[i] > 0.0))
-					cb->cover = false;
 			memcpy((double *) cb->leaf_cover.data + cb->leaf_cover.len,
 				   t->leaf_weight.data, sizeof(double) * n_leaves);
 		}

@@ -197,6 +197,15 @@ def want_outputs(m, frame):
     return raw, pred
 
 
+def tolerance(m):
+    """ulps allowed in predictions derived from the (exact) raw scores:
+    CatBoost's own exp (softmax, Poisson, Tweedie) differs from libm's by
+    a few ulp (measured: 6 for softmax, 2 for exp); the sigmoid agrees."""
+    loss = m.get_all_params()["loss_function"]
+    return 8 if loss in ("MultiClass", "Poisson") or \
+        loss.startswith("Tweedie") else 1
+
+
 def check_core(name, core, m, frame, text):
     try:
         model = core.compile(text)
@@ -218,20 +227,32 @@ def check_core(name, core, m, frame, text):
             got.shape[1] == 2:
         pass
     u = ulps(got, want) if got.shape == want.shape else np.inf
-    ok(st == 0 and u <= 1, "%s: %s within 1 ulp (worst %g ulp)"
+    tol = tolerance(m)
+    ok(st == 0 and u <= tol, "%s: %s within %d ulp (worst %g ulp)"
        % (name, "predict_proba()" if kind == mdcore.MD_OUTPUT_PROBA
-          else "predict()", u))
+          else "predict()", tol, u))
     return model
 
 
 def check_explain(name, model, m, frame):
-    ex = mdcore_explainer(model)
+    ex = mdcore_explainer(name, model, m)
     if ex is None:
         return
     x = frame.to_numpy(dtype=np.float64)[:20]
+    k = model.info.n_outputs
+    if m.get_scale_and_bias()[0] != 1:
+        # CatBoost refuses ShapValues of a scaled model: check that the
+        # contributions add up to the raw score instead
+        raw, _ = model.score(x, mdcore.MD_OUTPUT_RAW)
+        sums = np.array([ex.explain(r, 0)[0].sum() for r in x])
+        gap = np.abs(sums - raw[:, 0]) / np.maximum(np.abs(raw[:, 0]), 1.0)
+        worst = float(np.max(np.nan_to_num(gap, nan=np.inf)))
+        ok(worst <= SHAP_TOLERANCE, "%s: explain() adds up to the raw score "
+           "within %g (worst %.3g; CatBoost has no ShapValues for a scale "
+           "other than 1)" % (name, SHAP_TOLERANCE, worst))
+        return
     want = np.asarray(m.get_feature_importance(
         cb.Pool(frame.iloc[:20]), type="ShapValues"))
-    k = model.info.n_outputs
     nf = model.info.n_features
     want = want.reshape(len(x), k, nf + 1)
     worst = 0.0
@@ -242,10 +263,12 @@ def check_explain(name, model, m, frame):
                 worst = np.inf
                 break
             scale = max(np.sum(np.abs(want[i, out])), 1e-300)
-            worst = max(worst, float(np.max(np.abs(got - want[i, out])))
-                        / scale)
-    ok(worst <= SHAP_TOLERANCE, "%s: TreeSHAP = ShapValues within %g of "
-       "sum |contribution| (worst %.3g)" % (name, SHAP_TOLERANCE, worst))
+            d = float(np.max(np.abs(got - want[i, out]))) / scale
+            worst = max(worst, d if not np.isnan(d) else np.inf)
+    ok(worst <= SHAP_TOLERANCE and np.abs(want).max() > 0,
+       "%s: TreeSHAP = ShapValues within %g of sum |contribution| (worst "
+       "%.3g, largest |contribution| %.3g)"
+       % (name, SHAP_TOLERANCE, worst, np.abs(want).max()))
 
 
 class Explainer:
@@ -269,12 +292,14 @@ class Explainer:
         return out, st
 
 
-def mdcore_explainer(model):
+def mdcore_explainer(name, model, m):
     ex = Explainer(model)
-    if ex.status != 0:
-        ok(True, "explain() not available: %s" % ex.message)
+    if m.get_params().get("grow_policy", "SymmetricTree") != "SymmetricTree":
+        ok(ex.status == 4 and "non-symmetric" in ex.message,
+           "%s: explain() refused (unsupported): %s" % (name, ex.message))
         return None
-    return ex
+    ok(ex.status == 0, "%s: can be explained" % name, ex.message)
+    return ex if ex.status == 0 else None
 
 
 def check_cli(name, text, want_raw, frame, workdir):
@@ -299,7 +324,7 @@ def sql_value(v):
     return None if pd.isna(v) else float(v)
 
 
-def check_sql(cur, idx, name, text, model, frame, want_raw, want):
+def check_sql(cur, idx, name, text, m, model, frame, want_raw, want):
     mname = "catboost_%d" % idx
     cur.execute("SELECT model_deploy.deploy(%s, %s)", (mname, text))
     cur.execute("SELECT format FROM model_deploy.model_version "
@@ -333,8 +358,8 @@ def check_sql(cur, idx, name, text, model, frame, want_raw, want):
         "model_deploy.predict"
     got = rows_of(fn, "SELECT %s(%%s, %%s::float8[])", arrays)
     u = ulps(got, want) if got.shape == want.shape else np.inf
-    ok(u <= 1, "%s: SQL %s by array within 1 ulp of CatBoost (worst %g)"
-       % (name, fn.split(".")[1], u))
+    ok(u <= tolerance(m), "%s: SQL %s by array within %d ulp of CatBoost "
+       "(worst %g)" % (name, fn.split(".")[1], tolerance(m), u))
     table = "cb_rows_%d" % idx
     cols = ", ".join('"%s" float8' % c for c in frame.columns)
     cur.execute("CREATE TABLE %s (id int, %s)" % (table, cols))
@@ -373,7 +398,7 @@ def main():
                 continue
             check_explain(name, model, m, frame)
             check_cli(name, text, want_raw, frame, workdir)
-            check_sql(cur, idx, name, text, model, frame, want_raw, want)
+            check_sql(cur, idx, name, text, m, model, frame, want_raw, want)
         conn.close()
     finally:
         cluster.stop()
