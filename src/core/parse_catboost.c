@@ -19,8 +19,9 @@
  * (round-to-nearest-even sends the tie there).  NaN goes where
  * nan_value_treatment says (AsTrue: the split holds; AsIs, AsFalse: not).
  * A one-hot split holds when the value equals the category's hash; the
- * JSON keeps only hashes (CityHash of the category text), so those columns
- * read CatBoost's hash as a number.  The leaves are summed from 0 in tree
+ * JSON keeps only hashes (CityHash64 of the category's text, low 32 bits,
+ * signed), so those columns are categorical features whose text is hashed
+ * the same way (cityhash.c) and whose numbers are taken as hashes.  The leaves are summed from 0 in tree
  * order and scale and bias applied after (MD_DF_SCALE_LAST), as CatBoost
  * does.  CTR-based categorical features (OnlineCtr splits, "ctrs"), text
  * and embedding features are refused by name.
@@ -39,6 +40,7 @@
 
 #include "dtree.h"
 #include "json.h"
+#include "native.h"
 #include "parse.h"
 #include "strtab.h"
 #include "vec.h"
@@ -877,6 +879,37 @@ write_forest(md_builder *b, md_dforest_header *h, const cb_model *cb)
 	md_builder_end(b);
 }
 
+/*
+ * One-hot columns as categorical features whose text is hashed the way
+ * CatBoost hashes it (MD_UNKNOWN_HASH), so rows can name categories; a
+ * number in such a column is taken as the hash itself.
+ */
+static void
+write_feature_table(md_builder *b, const cb_model *cb)
+{
+	md_native_features head = {cb->n_features, 0, 0};
+	uint64_t feats_at;
+	md_native_feature *feats;
+
+	if (cb->n_cat == 0)
+		return;
+	md_builder_begin(b, MD_SEC_NATIVE_FEATURES);
+	md_builder_put(b, &head, sizeof(head));
+	feats_at = md_builder_reserve(b, sizeof(md_native_feature) * cb->n_features);
+	feats = md_builder_at(b, feats_at);
+	if (feats != NULL)
+	{
+		((md_native_features *) md_builder_at(b, 0))->features_offset =
+			feats_at;
+		for (uint32_t i = 0; i < cb->n_cat; i++)
+		{
+			feats[cb->cat_flat[i]].kind = MD_FEATURE_CATEGORICAL;
+			feats[cb->cat_flat[i]].unknown = MD_UNKNOWN_HASH;
+		}
+	}
+	md_builder_end(b);
+}
+
 /* Names only when every column has one (models trained on arrays have none). */
 static md_status
 write_names(md_builder *b, const cb_model *cb, md_error *err)
@@ -947,7 +980,10 @@ md_parse_catboost(const cJSON *root, const md_limits *limits, md_builder *b,
 		st = write_names(b, &cb, err);
 	}
 	if (st == MD_OK)
+	{
+		write_feature_table(b, &cb);
 		write_forest(b, &h, &cb);
+	}
 	model_free(&cb);
 	return st;
 }

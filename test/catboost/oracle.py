@@ -167,11 +167,49 @@ def models():
     for name, m, y in cases:
         m.fit(train, y)
         out.append((name, m, test))
+    out += onehot_cases(rng, common)
     scaled = reg(iterations=30, depth=4)
     scaled.fit(train, t)
     scaled.set_scale_and_bias(0.37, [1.25])
     out.append(("set_scale_and_bias(0.37, [1.25])", scaled, test))
     return out, rng
+
+
+# category names of every CityHash length class (0-16, 17-32, 33-64, >64)
+COLOURS = ["red", "green", "blue", "ultramarine-blue", "cadmium-yellow-light",
+           "a-rather-long-colour-name-of-forty-bytes!",
+           "x" * 70 + "-violet", "y" * 140 + "-indigo"]
+
+
+def colour_frame(rng, n):
+    df = data(rng, n, n_features=3)
+    df.insert(1, "colour", rng.choice(COLOURS, n))
+    return df
+
+
+def onehot_cases(rng, common):
+    """One-hot categorical features: one_hot_max_size above the count."""
+    train = colour_frame(rng, 900)
+    effect = train["colour"].map({c: (i % 4) - 1.5
+                                  for i, c in enumerate(COLOURS)})
+    t = train["f0"].fillna(0) + effect + 0.3 * train["f1"].fillna(0)
+    test = colour_frame(rng, 120)
+    test.loc[test.index[:3], "colour"] = "a colour never seen"
+    common = dict(common, one_hot_max_size=255, cat_features=["colour"])
+    out = []
+    for name, m, y in [
+            ("one-hot RMSE", cb.CatBoostRegressor(iterations=40, depth=4,
+                                                  **common), t),
+            ("one-hot Logloss", cb.CatBoostClassifier(iterations=40, depth=5,
+                                                      **common),
+             (t > 0).astype(int)),
+            ("one-hot Depthwise MultiClass", cb.CatBoostClassifier(
+                iterations=30, depth=4, grow_policy="Depthwise",
+                loss_function="MultiClass", **common),
+             np.digitize(t, [-1, 0.5]))]:
+        m.fit(train, y)
+        out.append((name, m, test))
+    return out
 
 
 # --- scoring our way ---------------------------------------------------
@@ -200,10 +238,37 @@ def want_outputs(m, frame):
 def tolerance(m):
     """ulps allowed in predictions derived from the (exact) raw scores:
     CatBoost's own exp (softmax, Poisson, Tweedie) differs from libm's by
-    a few ulp (measured: 6 for softmax, 2 for exp); the sigmoid agrees."""
+    a few ulp (measured: up to 9 for softmax probabilities, 2 for exp);
+    the sigmoid agrees exactly."""
     loss = m.get_all_params()["loss_function"]
-    return 8 if loss in ("MultiClass", "Poisson") or \
-        loss.startswith("Tweedie") else 1
+    if loss == "MultiClass":
+        return 16
+    return 4 if loss == "Poisson" or loss.startswith("Tweedie") else 1
+
+
+def codes(model, frame):
+    """The frame as the core scores it: category text -> CatBoost's hash
+    (md_category_code)."""
+    x = np.empty(frame.shape, dtype=np.float64)
+    for j, col in enumerate(frame.columns):
+        if model.categorical(j):
+            x[:, j] = [model.code(j, str(v)) for v in frame[col]]
+        else:
+            x[:, j] = frame[col].to_numpy(dtype=np.float64)
+    return x
+
+
+def check_hashes(name, model, text, frame):
+    """The hashes the JSON holds are our hashes of the categories."""
+    cats = json.loads(text)["features_info"].get("categorical_features", [])
+    for c in cats:
+        j = c["flat_feature_index"]
+        ours = {model.code(j, s) for s in COLOURS}
+        theirs = set(float(v) for v in c.get("values", []))
+        ok(theirs and theirs <= ours, "%s: CatBoost's %d one-hot hashes of "
+           "\"%s\" are our CityHash64 of its categories" %
+           (name, len(theirs), c["feature_id"]),
+           sorted(theirs - ours))
 
 
 def check_core(name, core, m, frame, text):
@@ -214,7 +279,8 @@ def check_core(name, core, m, frame, text):
         return None
     ok(model.info.format == FORMAT_CATBOOST,
        "%s: compiles as format catboost" % name)
-    x = frame.to_numpy(dtype=np.float64)
+    check_hashes(name, model, text, frame)
+    x = codes(model, frame)
     want_raw, want = want_outputs(m, frame)
     raw, st = model.score(x, mdcore.MD_OUTPUT_RAW)
     diff = first_difference(raw, want_raw) if st == 0 else "status %d" % st
@@ -238,7 +304,7 @@ def check_explain(name, model, m, frame):
     ex = mdcore_explainer(name, model, m)
     if ex is None:
         return
-    x = frame.to_numpy(dtype=np.float64)[:20]
+    x = codes(model, frame)[:20]
     k = model.info.n_outputs
     if m.get_scale_and_bias()[0] != 1:
         # CatBoost refuses ShapValues of a scaled model: check that the
@@ -252,7 +318,8 @@ def check_explain(name, model, m, frame):
            "other than 1)" % (name, SHAP_TOLERANCE, worst))
         return
     want = np.asarray(m.get_feature_importance(
-        cb.Pool(frame.iloc[:20]), type="ShapValues"))
+        cb.Pool(frame.iloc[:20], cat_features=m.get_cat_feature_indices()),
+        type="ShapValues"))
     nf = model.info.n_features
     want = want.reshape(len(x), k, nf + 1)
     worst = 0.0
@@ -320,7 +387,13 @@ def check_cli(name, text, want_raw, frame, workdir):
        "CatBoost's" % name, diff)
 
 
+def is_text(dtype):
+    return not pd.api.types.is_numeric_dtype(dtype)
+
+
 def sql_value(v):
+    if isinstance(v, str):
+        return v
     return None if pd.isna(v) else float(v)
 
 
@@ -339,8 +412,9 @@ def check_sql(cur, idx, name, text, m, model, frame, want_raw, want):
             got.append(v if isinstance(v, list) else [v])
         return np.array(got, dtype=float)
 
-    arrays = [[sql_value(v) for v in r] for r in
-              frame.itertuples(index=False)]
+    arrays = [[sql_value(v) for v in r] for r in codes(model, frame)]
+    texts = [[sql_value(v) for v in r] for r in
+             frame.itertuples(index=False)]
     got = rows_of("model_deploy.predict_raw", "SELECT %s(%%s, %%s::float8[])",
                   arrays)
     diff = first_difference(got, want_raw)
@@ -351,8 +425,10 @@ def check_sql(cur, idx, name, text, m, model, frame, want_raw, want):
     got = rows_of("model_deploy.predict_raw", "SELECT %s(%%s, %%s::jsonb)",
                   docs)
     diff = first_difference(got, want_raw)
-    ok(diff is None, "%s: SQL predict_raw by jsonb (feature names): exactly "
-       "RawFormulaVal" % name, diff)
+    ok(diff is None, "%s: SQL predict_raw by jsonb (feature names%s): "
+       "exactly RawFormulaVal" % (name, ", category text" if
+                                  any(map(is_text, frame.dtypes)) else ""),
+       diff)
     classifier = model.task in ("binary", "multiclass")
     fn = "model_deploy.predict_proba" if classifier else \
         "model_deploy.predict"
@@ -361,9 +437,10 @@ def check_sql(cur, idx, name, text, m, model, frame, want_raw, want):
     ok(u <= tolerance(m), "%s: SQL %s by array within %d ulp of CatBoost "
        "(worst %g)" % (name, fn.split(".")[1], tolerance(m), u))
     table = "cb_rows_%d" % idx
-    cols = ", ".join('"%s" float8' % c for c in frame.columns)
+    cols = ", ".join('"%s" %s' % (c, "text" if is_text(frame[c].dtype)
+                                  else "float8") for c in frame.columns)
     cur.execute("CREATE TABLE %s (id int, %s)" % (table, cols))
-    for i, r in enumerate(arrays):
+    for i, r in enumerate(texts):
         cur.execute("INSERT INTO %s VALUES (%s)" % (
             table, ", ".join(["%s"] * (len(r) + 1))), [i] + r)
     cur.execute("SELECT model_deploy.predict_raw(%%s, t) FROM %s t "
