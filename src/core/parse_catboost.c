@@ -184,31 +184,74 @@ read_cat_feature(cb_model *cb, const cJSON *feat, uint32_t i, md_error *err)
 	return read_flat(cb, feat, where, &cb->cat_flat[index], err);
 }
 
+/*
+ * The names of the categorical features that CTRs read ("colour", "city"),
+ * for the message refusing them; an unnamed one by its flat index.
+ */
+static void
+ctr_feature_names(const cJSON *info, char *buf, size_t len)
+{
+	const cJSON *cats = md_json_member(info, "categorical_features");
+	const cJSON *ctr, *e;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(ctr, md_json_member(info, "ctrs"))
+	{
+		cJSON_ArrayForEach(e, md_json_member(ctr, "elements"))
+		{
+			const cJSON *i = md_json_member(e, "cat_feature_index");
+			const cJSON *f = cJSON_IsNumber(i) && cJSON_IsArray(cats)
+								 ? cJSON_GetArrayItem(cats, i->valueint)
+								 : NULL;
+			const cJSON *id = md_json_member(f, "feature_id");
+			char name[80];
+
+			if (cJSON_IsString(id) && id->valuestring[0] != '\0')
+				snprintf(name, sizeof(name), "\"%.60s\"", id->valuestring);
+			else if (cJSON_IsNumber(i))
+				snprintf(name, sizeof(name), "categorical feature %d",
+						 i->valueint);
+			else
+				continue;
+			if (strstr(buf, name) == NULL && used + strlen(name) + 3 < len)
+				used += snprintf(buf + used, len - used, "%s%s",
+								 used ? ", " : "", name);
+		}
+	}
+}
+
 /* The kinds of feature the trees cannot read without CatBoost's code. */
 static md_status
 refuse_unsupported(const cJSON *info, md_error *err)
 {
-	static const char *const kinds[] = {"ctrs", "text_features",
+	static const char *const kinds[] = {"text_features",
 										"embedding_features"};
+	const cJSON *ctrs = md_json_member(info, "ctrs");
+	char names[200];
 
+	if (ctrs != NULL && cJSON_GetArraySize(ctrs) > 0)
+	{
+		ctr_feature_names(info, names, sizeof(names));
+		md_fail(err, MD_ERR_UNSUPPORTED,
+				"CatBoost model uses CTR-based categorical features (%s): "
+				"only float and one-hot categorical features are supported",
+				names[0] ? names : "features_info.ctrs");
+		md_hint(err, "Train with one_hot_max_size above each categorical "
+					 "feature's number of values: CatBoost then splits on "
+					 "the values themselves.");
+		return MD_ERR_UNSUPPORTED;
+	}
 	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 	{
 		const cJSON *v = md_json_member(info, kinds[k]);
 
 		if (v != NULL && cJSON_GetArraySize(v) > 0)
-		{
-			md_fail(err, MD_ERR_UNSUPPORTED,
-					"CatBoost model uses %s (features_info.%s): only float "
-					"and one-hot categorical features are supported",
-					strcmp(kinds[k], "ctrs") == 0
-						? "CTR-based categorical features"
-						: kinds[k],
-					kinds[k]);
-			md_hint(err, "Train with one_hot_max_size above every categorical "
-						 "feature's number of values, or without text and "
-						 "embedding features.");
-			return MD_ERR_UNSUPPORTED;
-		}
+			return md_fail(err, MD_ERR_UNSUPPORTED,
+						   "CatBoost model uses %s (features_info.%s): only "
+						   "float and one-hot categorical features are "
+						   "supported",
+						   kinds[k], kinds[k]);
 	}
 	return MD_OK;
 }
@@ -704,7 +747,8 @@ nonsym_node(cb_model *cb, cb_tree *t, const cJSON *node, int32_t parent,
 	md_status st;
 
 	if (!cJSON_IsObject(node))
-		return tree_error(err, cb, "a node is not an object");
+		return tree_error(err, cb, "a split node lacks \"left\" or "
+								   "\"right\", or a node is not an object");
 	if (depth > cb->limits->max_depth)
 		return md_fail_limit(err, "tree depth is", depth, "levels",
 							 cb->limits->max_depth, "max_depth");

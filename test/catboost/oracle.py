@@ -453,6 +453,143 @@ def check_sql(cur, idx, name, text, m, model, frame, want_raw, want):
     return mname
 
 
+def small_model():
+    rng = np.random.default_rng(3)
+    X = data(rng, 300, n_features=3)
+    m = cb.CatBoostRegressor(iterations=3, depth=2, verbose=0,
+                             random_seed=1, thread_count=1)
+    m.fit(X, target(pd.concat([X, X.iloc[:, :1]], axis=1)))
+    return json.loads(model_json(m))
+
+
+def model_json(m):
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        m.save_model(f.name, format="json")
+        return open(f.name).read()
+
+
+def hostile_models():
+    """(what, JSON text, words the error must contain)."""
+    good = small_model()
+
+    def variant(change):
+        j = json.loads(json.dumps(good))
+        change(j)
+        return json.dumps(j)
+
+    def tree0(j):
+        return j["oblivious_trees"][0]
+
+    def deep(j):
+        tree0(j)["splits"] = tree0(j)["splits"] * 20
+        tree0(j)["leaf_values"] = [0.0]
+
+    def nested(j):
+        node = {"value": 1.0}
+        for _ in range(80):
+            node = {"split": tree0(j)["splits"][0], "left": node,
+                    "right": {"value": 0.0}}
+        del j["oblivious_trees"]
+        j["trees"] = [node]
+
+    def one_sided(j):
+        del j["oblivious_trees"]
+        j["trees"] = [{"split": good["oblivious_trees"][0]["splits"][0],
+                       "left": {"value": 1.0}}]
+
+    text = json.dumps(good)
+    return [
+        ("a file cut short", text[:len(text) // 2], "JSON"),
+        ("leaf_values one short", variant(lambda j: tree0(j)["leaf_values"]
+                                          .pop()), "leaf_values"),
+        ("a float_feature_index out of range", variant(
+            lambda j: tree0(j)["splits"][0].update(float_feature_index=7)),
+         "float_feature_index"),
+        ("a border that is no number", variant(
+            lambda j: tree0(j)["splits"][0].update(border=None)), "border"),
+        ("a border beyond the float range", variant(
+            lambda j: tree0(j)["splits"][0].update(border=1e300)),
+         "float range"),
+        ("an unknown split type", variant(
+            lambda j: tree0(j)["splits"][0].update(split_type="Fancy")),
+         "Fancy"),
+        ("an unknown loss", variant(
+            lambda j: j["model_info"]["params"]["loss_function"].update(
+                type="SurvivalAft")), "SurvivalAft"),
+        ("a 40-level oblivious tree", variant(deep), "depth"),
+        ("no scale_and_bias", variant(lambda j: j.pop("scale_and_bias")),
+         "scale_and_bias"),
+        ("both tree lists", variant(lambda j: j.update(trees=[])),
+         "oblivious_trees"),
+        ("a node with one child", variant(one_sided), "lacks"),
+        ("a tree nested 80 deep", variant(nested), "deep"),
+        ("an unknown nan_value_treatment", variant(
+            lambda j: j["features_info"]["float_features"][0].update(
+                nan_value_treatment="AsMaybe")), "AsMaybe"),
+        ("a flat_feature_index past max_features", variant(
+            lambda j: j["features_info"]["float_features"][0].update(
+                flat_feature_index=10 ** 9)), "flat_feature_index"),
+    ]
+
+
+def ctr_model():
+    """A categorical feature with more values than one_hot_max_size."""
+    rng = np.random.default_rng(5)
+    df = colour_frame(rng, 400)
+    m = cb.CatBoostClassifier(iterations=5, depth=3, verbose=0,
+                              random_seed=1, thread_count=1,
+                              one_hot_max_size=2, cat_features=["colour"])
+    m.fit(df, (df["colour"].str.len() > 10).astype(int))
+    return model_json(m)
+
+
+def check_refusals(core, cur):
+    for what, text, words in hostile_models():
+        try:
+            core.compile(text)
+            ok(False, "refused: %s" % what)
+        except mdcore.CoreError as e:
+            ok(words in e.message, "refused: %s (%s)" % (what, e.message))
+    text = ctr_model()
+    try:
+        core.compile(text)
+        ok(False, "refused: CTR-based categorical features")
+    except mdcore.CoreError as e:
+        ok(e.status == 4 and "CTR" in e.message and '"colour"' in e.message,
+           "refused as unsupported: CTR-based categorical features (%s; "
+           "hint: %s)" % (e.message, e.hint))
+    try:
+        cur.execute("SELECT model_deploy.deploy('catboost_ctr', %s)",
+                    (text,))
+        ok(False, "SQL refuses CTR-based categorical features")
+    except psycopg.Error as e:
+        ok(e.sqlstate == "0A000", "SQL refuses CTR-based categorical "
+           "features with 0A000 (%s: %s)" % (e.sqlstate,
+                                             e.diag.message_primary))
+
+
+def check_sql_explain(cur, mname, name, m, model, frame):
+    """explain() in SQL, by array, against ShapValues."""
+    x = codes(model, frame)[:5]
+    want = np.asarray(m.get_feature_importance(
+        cb.Pool(frame.iloc[:5], cat_features=m.get_cat_feature_indices()),
+        type="ShapValues"))
+    nf = x.shape[1]
+    worst = 0.0
+    for i in range(5):
+        cur.execute("SELECT feature, contribution FROM model_deploy.explain("
+                    "%s, %s::float8[])", (mname, [sql_value(v)
+                                                  for v in x[i]]))
+        got = dict(cur.fetchall())
+        row = [got.get(c, 0.0) for c in frame.columns] + [
+            got.get("(bias)", got.get("bias", np.nan))]
+        scale = max(np.sum(np.abs(want[i, :nf + 1])), 1e-300)
+        d = float(np.max(np.abs(np.array(row) - want[i, :nf + 1]))) / scale
+        worst = max(worst, d if not np.isnan(d) else np.inf)
+    ok(worst <= SHAP_TOLERANCE, "%s: SQL explain() = ShapValues within %g "
+       "(worst %.3g)" % (name, SHAP_TOLERANCE, worst))
+
+
 def main():
     core = mdcore.Core(os.path.join(ROOT, "build", "libmdscore.so"))
     workdir = tempfile.mkdtemp(prefix="md_catboost_")
@@ -475,7 +612,11 @@ def main():
                 continue
             check_explain(name, model, m, frame)
             check_cli(name, text, want_raw, frame, workdir)
-            check_sql(cur, idx, name, text, m, model, frame, want_raw, want)
+            mname = check_sql(cur, idx, name, text, m, model, frame,
+                              want_raw, want)
+            if name in ("Logloss, nan_mode Min", "one-hot Logloss"):
+                check_sql_explain(cur, mname, name, m, model, frame)
+        check_refusals(core, cur)
         conn.close()
     finally:
         cluster.stop()
