@@ -70,10 +70,8 @@ detect_format(const cJSON *root, md_format *format, md_error *err)
 	}
 	md_fail(err, MD_ERR_MODEL,
 			"model JSON is not in a known format: it has no \"learner\" "
-			"object (XGBoost), no \"format\": \"model_deploy\" (native) and "
-			"no \"features_info\" with trees (CatBoost)");
-	md_hint(err, "Save XGBoost models with Booster.save_model(\"model.json\"), "
-			"CatBoost models with save_model(path, format=\"json\"); "
+			"object (XGBoost) and no \"format\": \"model_deploy\" (native)");
+	md_hint(err, "Save XGBoost models with Booster.save_model(\"model.json\"); "
 			"export scikit-learn models with tools/export_sklearn.py.");
 	return MD_ERR_MODEL;
 }
