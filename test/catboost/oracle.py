@@ -127,7 +127,8 @@ def models():
     y_bin = (t > 0).astype(int)
     y_multi = np.digitize(t, [-0.5, 0.5])
     y_count = rng.poisson(np.exp(0.3 * np.clip(t, -3, 3)))
-    common = {"verbose": 0, "random_seed": 1, "thread_count": 1}
+    common = {"verbose": 0, "random_seed": 1, "thread_count": 1,
+              "allow_writing_files": False}
 
     def clf(**kw):
         return cb.CatBoostClassifier(**common, **kw)
@@ -457,7 +458,8 @@ def small_model():
     rng = np.random.default_rng(3)
     X = data(rng, 300, n_features=3)
     m = cb.CatBoostRegressor(iterations=3, depth=2, verbose=0,
-                             random_seed=1, thread_count=1)
+                             random_seed=1, thread_count=1,
+                             allow_writing_files=False)
     m.fit(X, target(pd.concat([X, X.iloc[:, :1]], axis=1)))
     return json.loads(model_json(m))
 
@@ -538,7 +540,8 @@ def ctr_model():
     df = colour_frame(rng, 400)
     m = cb.CatBoostClassifier(iterations=5, depth=3, verbose=0,
                               random_seed=1, thread_count=1,
-                              one_hot_max_size=2, cat_features=["colour"])
+                              allow_writing_files=False, one_hot_max_size=2,
+                              cat_features=["colour"])
     m.fit(df, (df["colour"].str.len() > 10).astype(int))
     return model_json(m)
 
