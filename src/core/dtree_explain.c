@@ -66,17 +66,6 @@ md_dtree_explain_workspace_size(const md_model *m, size_t *size, md_error *err)
 						 "linear_tree=True to explain the model.");
 			return MD_ERR_UNSUPPORTED;
 		}
-	if (f.node_cover == NULL &&
-		md_model_meta(m)->format == MD_FORMAT_CATBOOST)
-	{
-		md_fail(err, MD_ERR_UNSUPPORTED,
-				"explanations of CatBoost's non-symmetric trees (Depthwise, "
-				"Lossguide) are not supported");
-		md_hint(err, "TreeSHAP here matches CatBoost's ShapValues for "
-					 "oblivious trees only: train with grow_policy="
-					 "\"SymmetricTree\" (the default) to explain the model.");
-		return MD_ERR_UNSUPPORTED;
-	}
 	if (f.node_cover == NULL)
 	{
 		md_fail(err, MD_ERR_UNSUPPORTED,

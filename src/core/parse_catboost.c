@@ -704,6 +704,7 @@ nonsym_leaf(cb_model *cb, cb_tree *t, const cJSON *node, int32_t parent,
 			uint32_t depth, int32_t *ref, md_error *err)
 {
 	const cJSON *value = md_json_member(node, "value");
+	const cJSON *weight = md_json_member(node, "weight");
 	double *out;
 	md_status st;
 
@@ -724,11 +725,12 @@ nonsym_leaf(cb_model *cb, cb_tree *t, const cJSON *node, int32_t parent,
 	if (st != MD_OK)
 		return st;
 	t->values.len += cb->dim;
-	/*
-	 * The leaves' weights are ignored: TreeSHAP of these trees does not
-	 * give CatBoost's ShapValues, so they are not explained.
-	 */
-	cb->cover = false;
+	if (cJSON_IsNumber(weight) && isfinite(weight->valuedouble) &&
+		weight->valuedouble >= 0.0)
+		((double *) t->leaf_weight.data)[t->leaf_weight.len++] =
+			weight->valuedouble;
+	else
+		cb->cover = false;
 	return MD_OK;
 }
 
