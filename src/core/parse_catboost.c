@@ -21,10 +21,13 @@
  * A one-hot split holds when the value equals the category's hash; the
  * JSON keeps only hashes (CityHash64 of the category's text, low 32 bits,
  * signed), so those columns are categorical features whose text is hashed
- * the same way (cityhash.c) and whose numbers are taken as hashes.  The leaves are summed from 0 in tree
- * order and scale and bias applied after (MD_DF_SCALE_LAST), as CatBoost
- * does.  CTR-based categorical features (OnlineCtr splits, "ctrs"), text
- * and embedding features are refused by name.
+ * the same way (cityhash.c) and whose numbers are taken as hashes.  The
+ * leaves are summed from 0 in tree order and scale and bias applied after
+ * (MD_DF_SCALE_LAST), as CatBoost does.  Oblivious trees become complete
+ * trees rooted at their last split, the layout CatBoost's ShapValues uses,
+ * and leaf weights are the covers explanations need.  CTR-based
+ * categorical features (OnlineCtr splits, "ctrs"), text and embedding
+ * features are refused by name.
  *
  * The JSON is untrusted: every index is checked against the features it
  * names, every array against its length, every number for finiteness, the
@@ -90,7 +93,8 @@ typedef struct cb_tree
 static md_status
 nomem(md_error *err)
 {
-	return md_fail(err, MD_ERR_NOMEM, "out of memory reading the CatBoost model");
+	return md_fail(err, MD_ERR_NOMEM,
+				   "out of memory reading the CatBoost model");
 }
 
 bool
@@ -127,20 +131,30 @@ read_flat(cb_model *cb, const cJSON *feat, const char *where, uint32_t *flat,
 	return MD_OK;
 }
 
-/* The features' names, once the column count is known. */
+/*
+ * The names of one kind's features, once the column count is known (their
+ * flat_feature_index was checked by read_flat()).
+ */
 static md_status
-read_name(cb_model *cb, const cJSON *feat, uint32_t flat, md_error *err)
+read_names(cb_model *cb, const cJSON *features, md_error *err)
 {
-	const cJSON *id = md_json_member(feat, "feature_id");
+	const cJSON *feat;
 
-	if (id == NULL || !cJSON_IsString(id) || id->valuestring[0] == '\0')
-		return MD_OK;
-	if (cb->names[flat] != NULL)
-		return md_fail(err, MD_ERR_MODEL,
-					   "CatBoost model: two features have flat_feature_index "
-					   "%u",
-					   flat);
-	cb->names[flat] = id->valuestring;
+	cJSON_ArrayForEach(feat, features)
+	{
+		const cJSON *id = md_json_member(feat, "feature_id");
+		uint32_t flat = (uint32_t) md_json_member(feat, "flat_feature_index")
+							->valuedouble;
+
+		if (!cJSON_IsString(id) || id->valuestring[0] == '\0')
+			continue;
+		if (cb->names[flat] != NULL)
+			return md_fail(err, MD_ERR_MODEL,
+						   "CatBoost model: two features have "
+						   "flat_feature_index %u",
+						   flat);
+		cb->names[flat] = id->valuestring;
+	}
 	return MD_OK;
 }
 
@@ -164,8 +178,8 @@ read_float_feature(cb_model *cb, const cJSON *feat, uint32_t i, md_error *err)
 		cb->floats[index].nan_holds = true;
 	else if (strcmp(nan, "AsFalse") != 0 && strcmp(nan, "AsIs") != 0)
 		return md_fail(err, MD_ERR_UNSUPPORTED,
-					   "CatBoost model: %s has nan_value_treatment \"%s\"", where,
-					   nan);
+					   "CatBoost model: %s has nan_value_treatment \"%s\"",
+					   where, nan);
 	return MD_OK;
 }
 
@@ -314,17 +328,9 @@ read_features(const cJSON *root, cb_model *cb, md_error *err)
 	cb->names = calloc(cb->n_features, sizeof(char *));
 	if (cb->names == NULL)
 		return nomem(err);
-	cJSON_ArrayForEach(f, floats)
-	{
-		if ((st = read_name(cb, f, md_json_member(f, "flat_feature_index")->valueint, err)) != MD_OK)
-			return st;
-	}
-	cJSON_ArrayForEach(f, cats)
-	{
-		if ((st = read_name(cb, f, md_json_member(f, "flat_feature_index")->valueint, err)) != MD_OK)
-			return st;
-	}
-	return MD_OK;
+	if ((st = read_names(cb, floats, err)) != MD_OK)
+		return st;
+	return read_names(cb, cats, err);
 }
 
 /* --- loss, scale and bias ------------------------------------------ */
@@ -941,7 +947,8 @@ write_feature_table(md_builder *b, const cb_model *cb)
 		return;
 	md_builder_begin(b, MD_SEC_NATIVE_FEATURES);
 	md_builder_put(b, &head, sizeof(head));
-	feats_at = md_builder_reserve(b, sizeof(md_native_feature) * cb->n_features);
+	feats_at =
+		md_builder_reserve(b, sizeof(md_native_feature) * cb->n_features);
 	feats = md_builder_at(b, feats_at);
 	if (feats != NULL)
 	{
