@@ -56,6 +56,7 @@ typedef struct cb_float
 {
 	uint32_t flat;
 	bool nan_holds; /* nan_value_treatment AsTrue */
+	bool seen;
 } cb_float;
 
 /* The model as read so far, and the forest being built. */
@@ -168,8 +169,15 @@ read_float_feature(cb_model *cb, const cJSON *feat, uint32_t i, md_error *err)
 
 	snprintf(where, sizeof(where), "features_info.float_features[%u]", i);
 	if ((st = md_json_uint(feat, "feature_index", where, cb->n_float - 1,
-						   &index, err)) != MD_OK ||
-		(st = read_flat(cb, feat, where, &cb->floats[index].flat, err)) !=
+						   &index, err)) != MD_OK)
+		return st;
+	if (cb->floats[index].seen)
+		return md_fail(err, MD_ERR_MODEL,
+					   "CatBoost model: two float features have "
+					   "feature_index %llu",
+					   (unsigned long long) index);
+	cb->floats[index].seen = true;
+	if ((st = read_flat(cb, feat, where, &cb->floats[index].flat, err)) !=
 			MD_OK ||
 		(st = md_json_string(feat, "nan_value_treatment", where, &nan,
 							 err)) != MD_OK)
@@ -195,6 +203,12 @@ read_cat_feature(cb_model *cb, const cJSON *feat, uint32_t i, md_error *err)
 	if ((st = md_json_uint(feat, "feature_index", where, cb->n_cat - 1, &index,
 						   err)) != MD_OK)
 		return st;
+	/* cat_flat[] starts at UINT32_MAX: a second feature_index i is seen */
+	if (cb->cat_flat[index] != UINT32_MAX)
+		return md_fail(err, MD_ERR_MODEL,
+					   "CatBoost model: two categorical features have "
+					   "feature_index %llu",
+					   (unsigned long long) index);
 	return read_flat(cb, feat, where, &cb->cat_flat[index], err);
 }
 
@@ -307,9 +321,10 @@ read_features(const cJSON *root, cb_model *cb, md_error *err)
 							&cb->n_cat, err)) != MD_OK)
 		return st;
 	cb->floats = calloc(cb->n_float + 1, sizeof(cb_float));
-	cb->cat_flat = calloc(cb->n_cat + 1, sizeof(uint32_t));
+	cb->cat_flat = malloc((cb->n_cat + 1) * sizeof(uint32_t));
 	if (cb->floats == NULL || cb->cat_flat == NULL)
 		return nomem(err);
+	memset(cb->cat_flat, 0xff, (cb->n_cat + 1) * sizeof(uint32_t));
 	i = 0;
 	cJSON_ArrayForEach(f, floats)
 	{
@@ -654,6 +669,9 @@ oblivious_leaves(cb_model *cb, cb_tree *t, const cJSON *tree, uint32_t depth,
 		md_json_double_array(weights, where, false, v + (size_t) n * cb->dim,
 							 n, NULL) != MD_OK)
 		cb->cover = false;
+	for (uint32_t q = 0; q < n && cb->cover; q++)
+		if (!(v[(size_t) n * cb->dim + q] >= 0.0))
+			cb->cover = false;
 	for (uint32_t q = 0; q < n && st == MD_OK; q++)
 	{
 		uint32_t idx = leaf_index(q, depth);
@@ -698,6 +716,11 @@ read_oblivious(cb_model *cb, cb_tree *t, const cJSON *tree, md_error *err)
 		return md_fail_limit(err, "tree has", (uint64_t) 1 << depth, "leaves",
 							 cb->limits->max_nodes_per_tree,
 							 "max_nodes_per_tree");
+	/* before 2^depth nodes are made: a short file cannot ask for many */
+	if (cJSON_GetArraySize(md_json_member(tree, "leaf_values")) !=
+		(int) (((uint64_t) 1 << depth) * cb->dim))
+		return tree_error(err, cb, "\"leaf_values\" does not hold 2^depth "
+								   "values per output");
 	tree_reset(t);
 	if ((st = oblivious_nodes(cb, t, splits, (uint32_t) depth, err)) != MD_OK)
 		return st;

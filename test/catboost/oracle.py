@@ -538,6 +538,12 @@ def hostile_models():
         ("an unknown nan_value_treatment", variant(
             lambda j: j["features_info"]["float_features"][0].update(
                 nan_value_treatment="AsMaybe")), "AsMaybe"),
+        ("a 20-level oblivious tree with 4 leaf values", variant(
+            lambda j: tree0(j).update(splits=tree0(j)["splits"] * 10)),
+         "2^depth"),
+        ("two float features with one feature_index", variant(
+            lambda j: j["features_info"]["float_features"][1].update(
+                feature_index=0)), "two float features"),
         ("a flat_feature_index past max_features", variant(
             lambda j: j["features_info"]["float_features"][0].update(
                 flat_feature_index=10 ** 9)), "flat_feature_index"),
