@@ -11,10 +11,12 @@ and then, on held-out rows with NaNs and values sitting on and one float
 either side of every border:
   raw scores   exactly predict(prediction_type="RawFormulaVal") compared in
                float64, through the core (build/libmdscore.so),
-               `mdscore predict --raw` on the JSON file and on its compiled
-               blob, and SQL by array, row and jsonb (by feature name)
+               `mdscore predict --raw` on the JSON file, on its compiled
+               blob and on export_compiled()'s, and SQL by array, row and
+               jsonb (by feature name, categories by text)
   predictions  predict_proba() / predict() within 1 ulp
-  TreeSHAP     explain() = get_feature_importance(type="ShapValues")
+  TreeSHAP     explain() = get_feature_importance(type="ShapValues") of the
+               JSON as CatBoost loads it, within 1e-9 of sum |contribution|
 One-hot columns carry CatBoost's hash of the category (the JSON keeps only
 hashes): the test computes it with cityhash64() below, checked first
 against the hashes the JSON holds.  CTR-based categorical features and
@@ -408,6 +410,18 @@ def sql_value(v):
     return None if pd.isna(v) else float(v)
 
 
+def check_export(cur, mname, name, frame, want_raw, workdir):
+    """export_compiled()'s blob, scored by mdscore."""
+    cur.execute("SELECT model_deploy.export_compiled(%s)", (mname,))
+    path = os.path.join(workdir, "exported.mdb")
+    with open(path, "wb") as f:
+        f.write(bytes(cur.fetchone()[0]))
+    got, e = mdscore_raw(path, frame, workdir)
+    diff = e or first_difference(got.reshape(want_raw.shape), want_raw)
+    ok(diff is None, "%s: mdscore on export_compiled()'s blob: raw exactly "
+       "CatBoost's" % name, diff)
+
+
 def check_sql(cur, idx, name, text, m, model, frame, want_raw, want):
     mname = "catboost_%d" % idx
     cur.execute("SELECT model_deploy.deploy(%s, %s)", (mname, text))
@@ -633,6 +647,7 @@ def main():
             check_cli(name, text, want_raw, frame, workdir)
             mname = check_sql(cur, idx, name, text, m, model, frame,
                               want_raw, want)
+            check_export(cur, mname, name, frame, want_raw, workdir)
             if name in ("Logloss, nan_mode Min", "one-hot Logloss",
                         "Lossguide Logloss"):
                 check_sql_explain(cur, mname, name, reloaded(m, text), model,
