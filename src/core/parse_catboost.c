@@ -981,6 +981,7 @@ write_feature_table(md_builder *b, const cb_model *cb)
 		{
 			feats[cb->cat_flat[i]].kind = MD_FEATURE_CATEGORICAL;
 			feats[cb->cat_flat[i]].unknown = MD_UNKNOWN_HASH;
+			feats[cb->cat_flat[i]].flags = MD_FEATURE_TAKES_CODES;
 		}
 	}
 	md_builder_end(b);
