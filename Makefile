@@ -212,7 +212,7 @@ uninstall-mdscore:
 # Model formats the fuzzers are seeded with: test/fuzz/seeds/<format>/,
 # the small fixtures in test/fixtures/<format>/, test/fuzz/<format>.dict.
 # The text formats (not JSON) get no JSON tree-editing target.
-FUZZ_FORMATS = xgboost lightgbm
+FUZZ_FORMATS = xgboost lightgbm catboost
 FUZZ_TEXT_FORMATS = lightgbm
 include test/sanitize.mk
 

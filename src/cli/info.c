@@ -51,6 +51,11 @@ print_categories(const md_model *model, uint32_t f)
 {
 	uint32_t	n = md_category_count(model, f);
 
+	if (n == 0)
+	{
+		printf("  categorical, by CatBoost's hash of the value");
+		return;
+	}
 	printf("  categorical, %u categor%s:", n, n == 1 ? "y" : "ies");
 	for (uint32_t k = 0; k < n; k++)
 		printf("%s \"%s\"", k ? "," : "", md_category_name(model, f, k));

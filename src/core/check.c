@@ -72,6 +72,11 @@ md_validate_feature_table(const md_model *m, md_error *err)
 		if (f->kind == MD_FEATURE_NUMERIC && f->n_categories == 0 &&
 			f->flags == 0)
 			continue;
+		if (f->kind == MD_FEATURE_CATEGORICAL &&
+			f->unknown == MD_UNKNOWN_HASH && f->n_categories == 0 &&
+			f->categories_offset == 0 && f->categories_size == 0 &&
+			(f->flags & ~MD_FEATURE_TAKES_CODES) == 0)
+			continue;
 		if (f->kind != MD_FEATURE_CATEGORICAL || f->n_categories == 0 ||
 			(f->flags & ~MD_FEATURE_TAKES_CODES) != 0 ||
 			(f->unknown != MD_UNKNOWN_ERROR &&

@@ -63,6 +63,11 @@ detect_format(const cJSON *root, md_format *format, md_error *err)
 		*format = MD_FORMAT_NATIVE;
 		return MD_OK;
 	}
+	if (md_catboost_detect(root))
+	{
+		*format = MD_FORMAT_CATBOOST;
+		return MD_OK;
+	}
 	md_fail(err, MD_ERR_MODEL,
 			"model JSON is not in a known format: it has no \"learner\" "
 			"object (XGBoost) and no \"format\": \"model_deploy\" (native)");
@@ -140,6 +145,9 @@ md_compile(const char *text, size_t len, md_format format,
 			break;
 		case MD_FORMAT_LIGHTGBM:
 			st = md_parse_lightgbm(text, len, limits, &b, err);
+			break;
+		case MD_FORMAT_CATBOOST:
+			st = md_parse_catboost(root, limits, &b, err);
 			break;
 		default:
 			st = md_fail(err, MD_ERR_ARGUMENT, "unknown model format");

@@ -23,7 +23,9 @@ md_dtree_check_meta(const md_model *m, md_error *err)
 {
 	const md_meta *meta = md_model_meta(m);
 
-	if (meta->format != MD_FORMAT_LIGHTGBM || meta->objective != 0 ||
+	if ((meta->format != MD_FORMAT_LIGHTGBM &&
+		 meta->format != MD_FORMAT_CATBOOST) ||
+		meta->objective != 0 ||
 		meta->booster != 0 || meta->n_features == 0 || meta->n_outputs == 0 ||
 		md_section_ptr(m, MD_SEC_DTREES) == NULL ||
 		m->section_size[MD_SEC_DTREES] < sizeof(md_dforest_header))
@@ -62,12 +64,14 @@ check_header(const md_dforest_header *h, uint64_t size, uint32_t n_outputs,
 			 md_error *err)
 {
 	bool cover = (h->flags & MD_DF_COVER) != 0;
+	uint32_t n_init = n_outputs + ((h->flags & MD_DF_SCALE_LAST) ? 1 : 0);
 
 	if (h->n_outputs != n_outputs || h->n_trees == 0 ||
-		(h->flags & ~(uint32_t) (MD_DF_COVER | MD_DF_TINY_IS_ZERO)) ||
+		(h->flags & ~(uint32_t) (MD_DF_COVER | MD_DF_TINY_IS_ZERO |
+								   MD_DF_SCALE_LAST)) ||
 		memchr(h->objective, '\0', sizeof(h->objective)) == NULL ||
 		!shape_ok(h) ||
-		!md_fits(h->init_offset, h->n_outputs, sizeof(double), size) ||
+		!md_fits(h->init_offset, n_init, sizeof(double), size) ||
 		!md_fits(h->trees_offset, h->n_trees, sizeof(md_dtree), size) ||
 		!md_fits(h->nodes_offset, h->n_nodes, sizeof(md_dnode), size) ||
 		!md_fits(h->leaves_offset, h->n_leaves, sizeof(md_dleaf), size) ||
@@ -189,7 +193,7 @@ check_cover(const md_dforest *f, md_error *err)
 	if (f->node_cover == NULL)
 		return MD_OK;
 	for (uint64_t i = 0; i < f->h->n_nodes; i++)
-		if (!(f->node_cover[i] > 0.0) || !isfinite(f->node_cover[i]))
+		if (!(f->node_cover[i] >= 0.0) || !isfinite(f->node_cover[i]))
 			return md_corrupt(err, "bad node cover");
 	for (uint64_t i = 0; i < f->h->n_leaves; i++)
 		if (!(f->leaf_cover[i] >= 0.0) || !isfinite(f->leaf_cover[i]))
@@ -213,7 +217,8 @@ md_dtree_validate(const md_model *m, md_error *err)
 	if (st != MD_OK)
 		return st;
 	f = md_dforest_of(m);
-	if (!md_all_finite(f.init, h->n_outputs))
+	if (!md_all_finite(f.init, h->n_outputs +
+						   ((h->flags & MD_DF_SCALE_LAST) ? 1 : 0)))
 		return md_corrupt(err, "non-finite initial score");
 	for (uint32_t i = 0; i < h->n_trees; i++)
 	{

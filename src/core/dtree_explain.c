@@ -169,6 +169,22 @@ cover(const shap_walk *w, int32_t ref)
 	return w->f->leaf_cover[w->t->first_leaf + ~ref];
 }
 
+/*
+ * The share of ref's training rows that reach its child; CatBoost's trees
+ * have nodes no row reached, whose children get none.
+ */
+static double
+share(const shap_walk *w, int32_t child, int32_t ref)
+{
+	double whole = cover(w, ref);
+
+	return whole > 0.0 ? cover(w, child) / whole : 0.0;
+}
+
+static void shap_child(const shap_walk *w, int32_t child, uint32_t level,
+					   uint32_t depth, double zero, double one,
+					   uint32_t feature);
+
 /* Visit 'ref' at tree level 'level'; its path extends its parent's. */
 static void
 shap_node(const shap_walk *w, int32_t ref, uint32_t level, uint32_t depth,
@@ -209,11 +225,24 @@ shap_node(const shap_walk *w, int32_t ref, uint32_t level, uint32_t depth,
 		unwind_path(path, depth, k);
 		depth--;
 	}
-	shap_node(w, hot, level + 1, depth + 1,
-			  cover(w, hot) / cover(w, ref) * incoming_zero, incoming_one,
-			  n->feature);
-	shap_node(w, cold, level + 1, depth + 1,
-			  cover(w, cold) / cover(w, ref) * incoming_zero, 0.0, n->feature);
+	shap_child(w, hot, level, depth, share(w, hot, ref) * incoming_zero,
+			   incoming_one, n->feature);
+	shap_child(w, cold, level, depth, share(w, cold, ref) * incoming_zero,
+			   0.0, n->feature);
+}
+
+/*
+ * A child that neither the row nor any training row reaches adds nothing
+ * (its share is a factor of every term) and would divide 0 by 0 in the
+ * unwinding: skip it, as CatBoost's ShapValues does.
+ */
+static void
+shap_child(const shap_walk *w, int32_t child, uint32_t level, uint32_t depth,
+		   double zero, double one, uint32_t feature)
+{
+	if (zero == 0.0 && one == 0.0)
+		return;
+	shap_node(w, child, level + 1, depth + 1, zero, one, feature);
 }
 
 /* Tree::ExpectedValue: the leaves weighted by their share of the rows. */
@@ -226,6 +255,8 @@ expected_value(const md_dforest *f, const md_dtree *t)
 	if (t->n_nodes == 0)
 		return f->leaves[t->first_leaf].value;
 	total = f->node_cover[t->first_node];
+	if (!(total > 0.0))
+		return 0.0;
 	for (uint32_t l = 0; l < t->n_leaves; l++)
 		v += (f->leaf_cover[t->first_leaf + l] / total) *
 			 f->leaves[t->first_leaf + l].value;
@@ -260,6 +291,13 @@ md_dtree_explain(const md_model *m, const double *x, uint32_t output,
 		contribs[nf] += expected_value(&f, w.t);
 		if (w.t->n_nodes > 0)
 			shap_node(&w, 0, 0, 0, 1.0, 1.0, NO_FEATURE);
+	}
+	/* CatBoost's scale multiplies every tree's share, its bias is base */
+	if (f.h->flags & MD_DF_SCALE_LAST)
+	{
+		for (uint32_t i = 0; i <= nf; i++)
+			contribs[i] *= f.init[f.h->n_outputs];
+		contribs[nf] += f.init[output];
 	}
 	return MD_OK;
 }

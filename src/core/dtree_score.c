@@ -134,14 +134,22 @@ void
 md_dtree_raw(const md_dforest *f, const double *row, double *raw)
 {
 	const md_dforest_header *h = f->h;
+	bool last = (h->flags & MD_DF_SCALE_LAST) != 0;
 
-	memcpy(raw, f->init, sizeof(double) * h->n_outputs);
+	if (last)
+		memset(raw, 0, sizeof(double) * h->n_outputs);
+	else
+		memcpy(raw, f->init, sizeof(double) * h->n_outputs);
 	for (uint32_t i = 0; i < h->n_trees; i++)
 	{
 		const md_dtree *t = &f->trees[i];
 
 		raw[t->output] += leaf_output(f, t, md_dtree_leaf(f, t, row), row);
 	}
+	/* CatBoost sums the trees from 0 and applies scale and bias after */
+	if (last)
+		for (uint32_t k = 0; k < h->n_outputs; k++)
+			raw[k] = f->init[h->n_outputs] * raw[k] + f->init[k];
 }
 
 static double

@@ -234,7 +234,8 @@ typedef struct md_linear_header
  * Tree ensemble compared and summed in double precision (LightGBM; made to
  * carry scikit-learn's HistGradientBoosting and ONNX tree ensembles too):
  *	raw[k] = init[k] + sum of the leaves of the trees of output k, in tree
- *	order; predictions are the link of raw[k] / divisor (1, or the
+ *	order (or, with MD_DF_SCALE_LAST, CatBoost's scale and bias after the
+ *	sum); predictions are the link of raw[k] / divisor (1, or the
  *	iteration count of an averaging forest).
  * After the header, each array 16-aligned:
  *	double		init[n_outputs]
@@ -270,6 +271,12 @@ typedef enum md_dlink
 
 #define MD_DF_COVER 0x1			/* node and leaf cover arrays present */
 #define MD_DF_TINY_IS_ZERO 0x2	/* |x| <= 1e-35f reads as 0 (LightGBM) */
+/*
+ * CatBoost's order: raw[k] = scale * (sum of the leaves of output k, from
+ * 0, in tree order) + init[k], with scale stored as init[n_outputs] (the
+ * init array then holds n_outputs + 1 doubles).
+ */
+#define MD_DF_SCALE_LAST 0x4
 
 typedef struct md_dforest_header
 {

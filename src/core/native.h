@@ -200,7 +200,9 @@ typedef struct md_native_kmeans
 typedef enum md_unknown
 {
 	MD_UNKNOWN_ERROR = 1,		/* an unknown category is an error */
-	MD_UNKNOWN_IGNORE			/* ... or encoded as the encoder says */
+	MD_UNKNOWN_IGNORE,			/* ... or encoded as the encoder says */
+	MD_UNKNOWN_HASH				/* no list: a value's code is CatBoost's
+								 * hash of its text (cityhash.h) */
 } md_unknown;
 
 typedef struct md_native_features
@@ -221,7 +223,8 @@ typedef struct md_native_feature
 {
 	uint32_t	kind;			/* md_feature_kind */
 	uint32_t	unknown;		/* md_unknown: categorical features */
-	uint32_t	n_categories;	/* categorical: > 0; numeric: 0 */
+	uint32_t	n_categories;	/* categorical: > 0 (MD_UNKNOWN_HASH: 0);
+								 * numeric: 0 */
 	uint32_t	flags;			/* MD_FEATURE_*: categorical features */
 	uint64_t	categories_offset;	/* an md_strtab of its categories */
 	uint64_t	categories_size;

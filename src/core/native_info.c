@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cityhash.h"
 #include "native.h"
 #include "strtab.h"
 
@@ -215,6 +216,11 @@ md_category_code(const md_model *m, uint32_t feature, const char *value,
 	if (f == NULL || f->kind != MD_FEATURE_CATEGORICAL)
 		return md_fail(err, MD_ERR_ARGUMENT,
 					   "feature %u of the model is not categorical", feature);
+	if (f->unknown == MD_UNKNOWN_HASH)
+	{
+		*code = md_catboost_hash(value, len);
+		return MD_OK;
+	}
 	i = md_strtab_find(categories(m, f), value, len);
 	if (i >= 0 || f->unknown == MD_UNKNOWN_IGNORE)
 	{

@@ -34,6 +34,15 @@ md_status	md_parse_native(const cJSON *root, const md_limits *limits,
 							md_builder *b, md_error *err);
 
 /*
+ * CatBoost's JSON model (save_model(format="json")): md_catboost_detect()
+ * says whether a JSON document looks like one (it has "features_info" and
+ * "oblivious_trees" or "trees").
+ */
+bool		md_catboost_detect(const cJSON *root);
+md_status	md_parse_catboost(const cJSON *root, const md_limits *limits,
+							  md_builder *b, md_error *err);
+
+/*
  * LightGBM's text model is not JSON: its parser takes the text itself.
  * md_lightgbm_detect() says whether text looks like one (its first line is
  * "tree").

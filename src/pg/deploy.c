@@ -41,7 +41,8 @@ parse_format(text *format_text)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("unknown model format \"%s\"", name),
-				errhint("Use 'auto', 'xgboost', 'native' or 'lightgbm'."));
+				errhint("Use 'auto', 'xgboost', 'native', 'lightgbm' or "
+						"'catboost'."));
 	return format;
 }
 
@@ -74,13 +75,16 @@ md_compile_sql(PG_FUNCTION_ARGS)
 	if (md_compile(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), format,
 				   &limits, &blob, &blob_len, &err) != MD_OK)
 		md_report_error(&err, NULL);
-	/* the blob is ours and valid: nothing below can fail before the free */
+	/*
+	 * The blob is ours and valid; info.objective points into it, so it is
+	 * freed only once copied (a large blob is unmapped when freed).
+	 */
 	md_open(&model, blob, blob_len, MD_OPEN_TRUSTED, &err);
 	md_get_info(&model, &info);
-	md_blob_free(blob);
 
 	values[0] = CStringGetTextDatum(md_format_name(info.format));
 	values[1] = CStringGetTextDatum(info.objective);
+	md_blob_free(blob);
 	values[2] = Int32GetDatum((int32) info.n_features);
 	values[3] = Int32GetDatum((int32) info.n_outputs);
 	values[4] = Int32GetDatum((int32) info.n_trees);
