@@ -15,6 +15,7 @@ static const char *const format_names[] = {
 	[MD_FORMAT_XGBOOST] = "xgboost",
 	[MD_FORMAT_NATIVE] = "native",
 	[MD_FORMAT_LIGHTGBM] = "lightgbm",
+	[MD_FORMAT_ONNX] = "onnx",
 };
 
 const char *

@@ -40,7 +40,7 @@ parse_format(text *format_text)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("unknown model format \"%s\"", name),
-				errhint("Use 'auto', 'xgboost', 'native' or 'lightgbm'."));
+				errhint("Use 'auto', 'xgboost', 'native', 'lightgbm' or 'onnx'."));
 	return format;
 }
 
