@@ -212,9 +212,10 @@ uninstall-mdscore:
 
 # Model formats the fuzzers are seeded with: test/fuzz/seeds/<format>/,
 # the small fixtures in test/fixtures/<format>/, test/fuzz/<format>.dict.
-# The text formats (not JSON) get no JSON tree-editing target.
-FUZZ_FORMATS = xgboost lightgbm
-FUZZ_TEXT_FORMATS = lightgbm
+# The formats that are not JSON (LightGBM text, ONNX protobuf) get no JSON
+# tree-editing target.
+FUZZ_FORMATS = xgboost lightgbm onnx
+FUZZ_TEXT_FORMATS = lightgbm onnx
 include test/sanitize.mk
 
 clean: clean-build

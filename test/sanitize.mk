@@ -27,9 +27,11 @@ FUZZ_BINS = build/fuzz/fuzz_compile build/fuzz/fuzz_compile_struct \
 	build/fuzz/fuzz_blob build/fuzz/fuzz_blob_fixed
 FUZZ_HDRS = test/fuzz/harness.h $(CORE_HDRS)
 
-# The seeds of a format: its small hand-made models (JSON, or text for
-# LightGBM) and the fixtures that are small enough to mutate quickly.
-fuzz_small_seeds = $(wildcard test/fuzz/seeds/$(1)/*.json test/fuzz/seeds/$(1)/*.txt)
+# The seeds of a format: its small hand-made models (JSON, text for
+# LightGBM, protobuf for ONNX) and the fixtures that are small enough to
+# mutate quickly.
+fuzz_small_seeds = $(wildcard test/fuzz/seeds/$(1)/*.json \
+	test/fuzz/seeds/$(1)/*.txt test/fuzz/seeds/$(1)/*.onnx)
 fuzz_json_seeds = $(call fuzz_small_seeds,$(1)) \
 	$(shell find test/fixtures/$(1) -name '*.json' -size -64k 2>/dev/null)
 FUZZ_JSON_SEEDS = $(foreach f,$(FUZZ_FORMATS),$(call fuzz_json_seeds,$(f)))

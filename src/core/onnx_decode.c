@@ -87,9 +87,15 @@ md_onnx_decode(const char *bytes, size_t len, md_onnx *o, md_error *err)
 	if (o->model != NULL)
 		return MD_OK;
 	if (o->over_budget)
-		return md_fail_limit(err, "decoding the ONNX model needs more than",
-							 o->budget, "bytes of memory", o->budget,
-							 "max_model_size");
+	{
+		md_fail(err, MD_ERR_LIMIT,
+				"decoding the ONNX model (%zu bytes) needs more than %zu "
+				"bytes of memory, %d times its size", len, o->budget,
+				MD_ONNX_MEMORY_FACTOR);
+		md_hint(err, "A genuine model needs far less: the file is corrupt "
+				"or made to exhaust memory.");
+		return MD_ERR_LIMIT;
+	}
 	md_fail(err, MD_ERR_MODEL,
 			"the ONNX model is not a valid protobuf ModelProto (%zu bytes): "
 			"truncated, or a length or field is wrong", len);
