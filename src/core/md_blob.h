@@ -410,6 +410,8 @@ typedef enum md_opost
 #define MD_OT_DOUBLE 0x1		/* double input: double thresholds and sums */
 #define MD_OT_BINARY_CASE 0x2	/* 2 classes, leaf weights for one of them */
 #define MD_OT_WEIGHTS_POSITIVE 0x4	/* no leaf weight is negative */
+#define MD_OT_DOUBLE_OUT 0x8	/* outputs in double, not rounded to float
+								 * (TreeEnsemble of opset 5, double input) */
 
 typedef struct md_otrees_header
 {

@@ -63,6 +63,17 @@ md_status	md_onnx_reals(const Onnx__NodeProto *node, const char *name,
 						  double **v, size_t *n, bool *is_double,
 						  md_error *err);
 
+/*
+ * A TENSOR attribute 'name' of reals (float or double; absent: 0 values)
+ * into a new array, and one of small integers (uint8, int32 or int64 data)
+ * into a new int64 array.  free() them.
+ */
+md_status	md_onnx_tensor_reals(const Onnx__NodeProto *node, const char *name,
+								 double **v, size_t *n, bool *is_double,
+								 md_error *err);
+md_status	md_onnx_tensor_ints(const Onnx__NodeProto *node, const char *name,
+								int64_t **v, size_t *n, md_error *err);
+
 /* Is the string exactly 's'? */
 bool		md_onnx_is(const ProtobufCBinaryData *b, const char *s);
 
@@ -74,6 +85,48 @@ typedef struct md_onnx_input
 	uint32_t	n_features;
 	bool		is_double;		/* X is a double tensor */
 } md_onnx_input;
+
+/*
+ * A tree ensemble as the parallel arrays of TreeEnsembleRegressor and
+ * TreeEnsembleClassifier (opsets 1 and 3): nodes by (tree id, node id),
+ * leaf weights by the same.  Lists point into the decoded model or into
+ * 'owned' (freed by md_onnx_attrs_free, as are modes and the reals).
+ */
+typedef struct md_tree_attrs
+{
+	const Onnx__NodeProto *node;
+	size_t		n;				/* nodes */
+	const int64_t *tree_id;
+	const int64_t *node_id;
+	const int64_t *feature;
+	const int64_t *yes;
+	const int64_t *no;
+	const int64_t *missing;
+	size_t		n_missing;
+	uint8_t    *modes;			/* md_dop, or MD_OMODE_LEAF */
+	double	   *value;
+	size_t		nw;				/* weights */
+	const int64_t *w_tree;
+	const int64_t *w_node;
+	const int64_t *w_out;
+	double	   *w_value;
+	double	   *base;
+	size_t		n_base;
+	bool		dbl;			/* any of them given as a double tensor */
+	void	   *owned[12];
+	int			n_owned;
+} md_tree_attrs;
+
+void		md_onnx_attrs_free(md_tree_attrs *a);
+
+/*
+ * onnx_trees_v5.c: TreeEnsemble (ai.onnx.ml opset 5) as the arrays of
+ * opset 3, the way ONNX Runtime converts it (convert_to_v3), with its
+ * output shape in 'h'.
+ */
+md_status	md_onnx_read_v5(const Onnx__NodeProto *node, bool is_double,
+							const md_limits *limits, md_tree_attrs *a,
+							md_otrees_header *h, md_error *err);
 
 /*
  * onnx_trees.c: the TreeEnsembleRegressor/Classifier 'node' as an

@@ -297,3 +297,83 @@ md_onnx_reals(const Onnx__NodeProto *node, const char *name, double **v,
 	*n = a->n_floats;
 	return MD_OK;
 }
+
+md_status
+md_onnx_tensor_reals(const Onnx__NodeProto *node, const char *name,
+					 double **v, size_t *n, bool *is_double, md_error *err)
+{
+	const Onnx__AttributeProto *a = md_onnx_attr(node, name);
+
+	*v = NULL;
+	*n = 0;
+	*is_double = false;
+	if (a == NULL)
+		return MD_OK;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR || a->t == NULL)
+		return wrong_type(node, name, "a tensor", err);
+	return tensor_reals(node, name, a->t, v, n, is_double, err);
+}
+
+/* Bytes per value in raw_data of an integer tensor type, or 0. */
+static size_t
+int_width(int32_t type)
+{
+	switch (type)
+	{
+		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+			return 1;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+			return 4;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+			return 8;
+	}
+	return 0;
+}
+
+md_status
+md_onnx_tensor_ints(const Onnx__NodeProto *node, const char *name,
+					int64_t **v, size_t *n, md_error *err)
+{
+	const Onnx__AttributeProto *a = md_onnx_attr(node, name);
+	const Onnx__TensorProto *t;
+	size_t		width;
+	size_t		count;
+
+	*v = NULL;
+	*n = 0;
+	if (a == NULL)
+		return MD_OK;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR ||
+		(t = a->t) == NULL || (width = int_width(t->data_type)) == 0 ||
+		t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+		return wrong_type(node, name, "a uint8, int32 or int64 tensor", err);
+	if (t->has_raw_data)
+	{
+		if (t->raw_data.len % width != 0)
+			return wrong_type(node, name, "a tensor of whole values", err);
+		count = t->raw_data.len / width;
+	}
+	else
+		count = width == 8 ? t->n_int64_data : t->n_int32_data;
+	if ((*v = malloc(sizeof(int64_t) * (count ? count : 1))) == NULL)
+		return md_fail(err, MD_ERR_NOMEM, "out of memory reading the ONNX model");
+	for (size_t i = 0; i < count; i++)
+	{
+		const uint8_t *p = t->has_raw_data ? t->raw_data.data + i * width : NULL;
+		int32_t		i32;
+
+		if (p && width == 1)
+			(*v)[i] = p[0];
+		else if (p && width == 4)
+		{
+			memcpy(&i32, p, 4);
+			(*v)[i] = i32;
+		}
+		else if (p)
+			memcpy(&(*v)[i], p, 8);
+		else
+			(*v)[i] = width == 8 ? t->int64_data[i] : t->int32_data[i];
+	}
+	*n = count;
+	return MD_OK;
+}

@@ -24,29 +24,7 @@
 
 #include "onnx.h"
 
-/* The node's arrays, as the file has them. */
-typedef struct tree_attrs
-{
-	const Onnx__NodeProto *node;
-	size_t		n;				/* nodes */
-	const int64_t *tree_id;
-	const int64_t *node_id;
-	const int64_t *feature;
-	const int64_t *yes;
-	const int64_t *no;
-	const int64_t *missing;
-	size_t		n_missing;
-	const ProtobufCBinaryData *mode;
-	double	   *value;
-	size_t		nw;				/* weights */
-	const int64_t *w_tree;
-	const int64_t *w_node;
-	const int64_t *w_out;
-	double	   *w_value;
-	double	   *base;
-	size_t		n_base;
-	bool		dbl;			/* any of them given as a double tensor */
-} tree_attrs;
+typedef md_tree_attrs tree_attrs;
 
 typedef struct node_key
 {
@@ -125,7 +103,8 @@ find_node(const tree_attrs *a, const tree_work *w, int64_t tree, int64_t id)
 }
 
 static md_status
-read_mode(const tree_attrs *a, size_t i, uint8_t *mode, md_error *err)
+read_mode(const tree_attrs *a, const ProtobufCBinaryData *strs, size_t i,
+		  uint8_t *mode, md_error *err)
 {
 	static const char *const names[] = {
 		[MD_OMODE_LEAF] = "LEAF", [MD_DOP_LEQ] = "BRANCH_LEQ",
@@ -134,7 +113,7 @@ read_mode(const tree_attrs *a, size_t i, uint8_t *mode, md_error *err)
 		[MD_DOP_NEQ] = "BRANCH_NEQ"};
 
 	for (uint8_t k = 0; k <= MD_DOP_NEQ; k++)
-		if (names[k] != NULL && md_onnx_is(&a->mode[i], names[k]))
+		if (names[k] != NULL && md_onnx_is(&strs[i], names[k]))
 		{
 			*mode = k;
 			return MD_OK;
@@ -144,8 +123,8 @@ read_mode(const tree_attrs *a, size_t i, uint8_t *mode, md_error *err)
 			"BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, "
 			"BRANCH_NEQ and LEAF are supported", a->node->op_type,
 			(long long) a->node_id[i], (long long) a->tree_id[i],
-			(int) (a->mode[i].len > 40 ? 40 : a->mode[i].len),
-			(const char *) a->mode[i].data);
+			(int) (strs[i].len > 40 ? 40 : strs[i].len),
+			(const char *) strs[i].data);
 	return MD_ERR_UNSUPPORTED;
 }
 
@@ -153,8 +132,6 @@ read_mode(const tree_attrs *a, size_t i, uint8_t *mode, md_error *err)
 static md_status
 index_nodes(const tree_attrs *a, tree_work *w, md_error *err)
 {
-	md_status	st = MD_OK;
-
 	for (size_t i = 0; i < a->n; i++)
 	{
 		w->order[i].tree = a->tree_id[i];
@@ -164,9 +141,7 @@ index_nodes(const tree_attrs *a, tree_work *w, md_error *err)
 			a->tree_id[i] < 0 || a->tree_id[i] > INT32_MAX)
 			return bad(a, err, "node id %lld of tree %lld is out of range",
 					   a->node_id[i], a->tree_id[i]);
-		st = read_mode(a, i, &w->mode[i], err);
-		if (st != MD_OK)
-			return st;
+		w->mode[i] = a->modes[i];
 		if (isnan(a->value[i]) && w->mode[i] != MD_OMODE_LEAF)
 			return bad(a, err, "node %lld of tree %lld has a NaN threshold",
 					   a->node_id[i], a->tree_id[i]);
@@ -508,6 +483,7 @@ read_nodes(const Onnx__NodeProto *node, tree_attrs *a, md_error *err)
 	size_t		n[6];
 	size_t		n_values;
 	size_t		n_modes;
+	const ProtobufCBinaryData *modes;
 	bool		dbl;
 	md_status	st;
 
@@ -524,7 +500,7 @@ read_nodes(const Onnx__NodeProto *node, tree_attrs *a, md_error *err)
 		st = md_onnx_ints(node, "nodes_missing_value_tracks_true",
 						  &a->missing, &a->n_missing, err);
 	if (st == MD_OK)
-		st = md_onnx_strings(node, "nodes_modes", &a->mode, &n_modes, err);
+		st = md_onnx_strings(node, "nodes_modes", &modes, &n_modes, err);
 	if (st == MD_OK)
 		st = md_onnx_reals(node, "nodes_values", &a->value, &n_values, &dbl,
 						   err);
@@ -547,10 +523,14 @@ read_nodes(const Onnx__NodeProto *node, tree_attrs *a, md_error *err)
 	if (a->n == 0)
 		return md_fail(err, MD_ERR_MODEL, "ONNX %s: the ensemble has no node",
 					   node->op_type);
+	if ((a->modes = malloc(a->n)) == NULL)
+		return nomem(err);
 	for (size_t i = 0; i < a->n; i++)
-		if (a->feature[i] < 0 || (a->feature[i] > INT32_MAX))
-			return bad(a, err, "node %lld of tree %lld reads a negative or "
-					   "huge feature id", a->node_id[i], a->tree_id[i]);
+	{
+		st = read_mode(a, modes, i, &a->modes[i], err);
+		if (st != MD_OK)
+			return st;
+	}
 	return MD_OK;
 }
 
@@ -686,28 +666,42 @@ md_onnx_build_trees(const Onnx__NodeProto *node, bool classifier,
 	memset(&a, 0, sizeof(a));
 	memset(&h, 0, sizeof(h));
 	a.node = node;
-	st = read_nodes(node, &a, err);
-	if (st == MD_OK)
-		st = read_weights(node, classifier, &a, err);
-	if (st == MD_OK)
-		st = read_shape(node, classifier, n_classes, &a, &h, err);
-	if (st == MD_OK && a.dbl && !in->is_double)
-		st = md_fail(err, MD_ERR_UNSUPPORTED,
-					 "ONNX %s: double-precision attributes (*_as_tensor) "
-					 "with a float input", node->op_type);
+	if (strcmp(node->op_type, "TreeEnsemble") == 0)
+		st = md_onnx_read_v5(node, in->is_double, limits, &a, &h, err);
+	else
+	{
+		st = read_nodes(node, &a, err);
+		if (st == MD_OK)
+			st = read_weights(node, classifier, &a, err);
+		if (st == MD_OK)
+			st = read_shape(node, classifier, n_classes, &a, &h, err);
+		if (st == MD_OK && a.dbl && !in->is_double)
+			st = md_fail(err, MD_ERR_UNSUPPORTED,
+						 "ONNX %s: double-precision attributes (*_as_tensor) "
+						 "with a float input", node->op_type);
+	}
 	for (size_t i = 0; st == MD_OK && i < a.n; i++)
-		if (a.feature[i] >= in->n_features)
+		if (a.feature[i] < 0 || a.feature[i] >= in->n_features)
 			st = bad(&a, err, "node %lld of tree %lld reads a feature beyond "
 					 "the input's", a.node_id[i], a.tree_id[i]);
 	if (st == MD_OK)
 	{
-		h.flags = in->is_double ? MD_OT_DOUBLE : 0;
+		h.flags |= in->is_double ? MD_OT_DOUBLE : 0;
 		binary_flags(&a, &h);
 		st = build(&a, &h, limits, b, err);
 	}
 	*n_outputs = h.n_outputs;
-	free(a.value);
-	free(a.w_value);
-	free(a.base);
+	md_onnx_attrs_free(&a);
 	return st;
+}
+
+void
+md_onnx_attrs_free(md_tree_attrs *a)
+{
+	free(a->modes);
+	free(a->value);
+	free(a->w_value);
+	free(a->base);
+	for (int k = 0; k < a->n_owned; k++)
+		free(a->owned[k]);
 }

@@ -58,7 +58,8 @@ static md_status
 check_header(const md_otrees_header *h, uint64_t size, uint32_t n_outputs,
 			 md_error *err)
 {
-	uint32_t	known = MD_OT_DOUBLE | MD_OT_BINARY_CASE | MD_OT_WEIGHTS_POSITIVE;
+	uint32_t	known = MD_OT_DOUBLE | MD_OT_BINARY_CASE | MD_OT_WEIGHTS_POSITIVE |
+		MD_OT_DOUBLE_OUT;
 
 	if (h->n_outputs != n_outputs || h->n_trees == 0 || h->n_nodes == 0 ||
 		h->n_weights == 0 || (h->flags & ~known) || !shape_ok(h) ||

@@ -291,8 +291,10 @@ finish_regression(const md_oforest *f, otree_ws *ws)
 			break;
 	}
 	ws->score[0] = s;
-	ws->z[0] = h->post_transform == MD_OPOST_PROBIT ?
-		probit((float) s) : (float) s;
+	if (h->post_transform == MD_OPOST_PROBIT)
+		ws->z[0] = probit((float) s);
+	else
+		ws->z[0] = (h->flags & MD_OT_DOUBLE_OUT) ? s : (float) s;
 }
 
 /* write_scores() for two or more scores: the transform over all of them */

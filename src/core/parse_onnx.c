@@ -30,6 +30,7 @@ typedef struct graph_view
 {
 	const Onnx__GraphProto *g;
 	const Onnx__NodeProto *trees;	/* the ensemble */
+	int64_t		ml_version;		/* ai.onnx.ml opset imported */
 	bool		classifier;
 	bool	   *used;			/* per node: accounted for */
 	const char **names;			/* feature names, or NULL */
@@ -57,8 +58,9 @@ unsupported_op(const Onnx__NodeProto *n, md_error *err)
 			n->domain && *n->domain ? "." : "", n->op_type ? n->op_type : "?",
 			n->name ? n->name : "");
 	md_hint(err, "model_deploy reads ai.onnx.ml TreeEnsembleRegressor and "
-			"TreeEnsembleClassifier (opsets 1 and 3) with ZipMap, Cast, "
-			"Identity, Concat, Reshape and ArgMax around them.");
+			"TreeEnsembleClassifier (opsets 1 and 3) and TreeEnsemble "
+			"(opset 5) with ZipMap, Cast, Identity, Concat, Reshape and "
+			"ArgMax around them.");
 	return MD_ERR_UNSUPPORTED;
 }
 
@@ -296,11 +298,17 @@ find_trees(graph_view *gv, md_error *err)
 	for (size_t i = 0; i < gv->g->n_node; i++)
 	{
 		const Onnx__NodeProto *n = gv->g->node[i];
-		bool		reg = is_op(n, "TreeEnsembleRegressor");
+		bool		v5 = is_op(n, "TreeEnsemble");
+		bool		reg = is_op(n, "TreeEnsembleRegressor") || v5;
 		bool		cls = is_op(n, "TreeEnsembleClassifier");
 
 		if (!(reg || cls) || !in_ml_domain(n))
 			continue;
+		/* opset 5 replaced the two by TreeEnsemble */
+		if (v5 != (gv->ml_version >= 5))
+			return md_fail(err, MD_ERR_UNSUPPORTED,
+						   "ONNX %s does not exist in ai.onnx.ml opset %lld",
+						   n->op_type, (long long) gv->ml_version);
 		if (gv->trees != NULL)
 			return md_fail(err, MD_ERR_UNSUPPORTED,
 						   "the ONNX graph has more than one tree ensemble");
@@ -319,20 +327,25 @@ find_trees(graph_view *gv, md_error *err)
 				   "TreeEnsembleClassifier");
 }
 
-/* ai.onnx.ml opset 1 to 4: TreeEnsemble* as opsets 1 and 3 define them */
+/*
+ * ai.onnx.ml opsets 1 to 4 (TreeEnsembleRegressor/Classifier as opsets 1
+ * and 3 define them) and 5 (TreeEnsemble).
+ */
 static md_status
-check_opset(const Onnx__ModelProto *m, md_error *err)
+check_opset(const Onnx__ModelProto *m, int64_t *ml_version, md_error *err)
 {
+	*ml_version = 1;
 	for (size_t i = 0; i < m->n_opset_import; i++)
 	{
 		const Onnx__OperatorSetIdProto *o = m->opset_import[i];
 
-		if (o->domain && strcmp(o->domain, ML_DOMAIN) == 0 &&
-			(o->version < 1 || o->version > 4))
+		if (!o->domain || strcmp(o->domain, ML_DOMAIN) != 0)
+			continue;
+		if (o->version < 1 || o->version > 5)
 			return md_fail(err, MD_ERR_UNSUPPORTED,
 						   "ONNX opset ai.onnx.ml version %lld: versions 1 "
-						   "to 4 are supported (TreeEnsemble of opset 5 is "
-						   "not yet)", (long long) o->version);
+						   "to 5 are supported", (long long) o->version);
+		*ml_version = o->version;
 	}
 	return MD_OK;
 }
@@ -439,7 +452,7 @@ md_parse_onnx(const char *bytes, size_t len, const md_limits *limits,
 	if (gv.g == NULL)
 		st = md_fail(err, MD_ERR_MODEL, "the ONNX model has no graph");
 	if (st == MD_OK)
-		st = check_opset(onnx.model, err);
+		st = check_opset(onnx.model, &gv.ml_version, err);
 	if (st == MD_OK &&
 		(gv.used = calloc(gv.g->n_node ? gv.g->n_node : 1, 1)) == NULL)
 		st = md_fail(err, MD_ERR_NOMEM, "out of memory reading ONNX");

@@ -56,9 +56,13 @@ def ok(cond, what, diag=None):
 
 
 def first_difference(got, want):
-    """None if got equals want as float32 values (NaN equal to NaN)."""
+    """None if got equals want as ONNX Runtime's values: float32, or float64
+    where its output is double (TreeEnsemble with a double input); NaN
+    equal to NaN."""
     got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float32).astype(np.float64)
+    want = np.asarray(want)
+    if want.dtype != np.float64:
+        want = want.astype(np.float32).astype(np.float64)
     if got.shape != want.shape:
         return "shapes %s and %s" % (got.shape, want.shape)
     bad = np.argwhere(~((got == want) | (np.isnan(got) & np.isnan(want))))
@@ -88,6 +92,8 @@ def tree_outputs(model_bytes, X, classifier, columns=None):
     import onnx
     m = onnx.load_from_string(model_bytes)
     te = [n for n in m.graph.node if n.op_type.startswith("TreeEnsemble")][0]
+    if te.op_type == "TreeEnsemble":
+        return None, ort_run(model_bytes, X, columns)[0].reshape(len(X), -1)
     del m.graph.output[:]
     for name in te.output:
         m.graph.output.append(helper.make_empty_tensor_value_info(name))
@@ -218,6 +224,69 @@ def ensemble(op, n_classes, attrs, n_features=3, double=False,
     return m.SerializeToString()
 
 
+def ensemble_v5(attrs, double=False, n_features=3):
+    """A graph of one TreeEnsemble (ai.onnx.ml opset 5)."""
+    elem = TensorProto.DOUBLE if double else TensorProto.FLOAT
+    node = helper.make_node("TreeEnsemble", ["X"], ["Y"],
+                            domain="ai.onnx.ml", **attrs)
+    g = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("X", elem,
+                                                    [None, n_features])],
+        [helper.make_tensor_value_info("Y", elem, [None, 1])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21),
+                                            helper.make_opsetid("ai.onnx.ml",
+                                                                5)])
+    m.ir_version = 10
+    return m.SerializeToString()
+
+
+def v5_trees(modes, tracks, agg, post, double):
+    """Tree 0: a split, then a MEMBER node; tree 1: two splits; tree 2: a
+    single leaf (a root whose two branches lead to leaf 0)."""
+    real = np.float64 if double else np.float32
+    return dict(
+        tree_roots=[0, 2, 4],
+        nodes_featureids=[0, 1, 2, 0, 0],
+        nodes_modes=numpy_helper.from_array(
+            np.array([modes[0], 6, modes[1], modes[2], 0], dtype=np.uint8)),
+        nodes_splits=numpy_helper.from_array(
+            np.array([0.25, 0, 1.0, -0.5, 0], dtype=real)),
+        nodes_truenodeids=[1, 1, 3, 4, 0],
+        nodes_trueleafs=[0, 1, 1, 1, 1],
+        nodes_falsenodeids=[0, 2, 3, 5, 0],
+        nodes_falseleafs=[1, 1, 0, 1, 1],
+        nodes_missing_value_tracks_true=[tracks[0], tracks[1], 0, tracks[2],
+                                         0],
+        membership_values=numpy_helper.from_array(
+            np.array([-1.0, 1.0, 2.0, np.nan], dtype=real)),
+        leaf_targetids=[0] * 6,
+        leaf_weights=numpy_helper.from_array(
+            np.array([0.5, -1.25, 2.0, 0.125, -0.75, 0.3], dtype=real)),
+        n_targets=1, aggregate_function=agg, post_transform=post)
+
+
+def v5_cases(X):
+    cases = []
+    for i in range(6):
+        for tracks in [(0, 0, 0), (1, 1, 1)]:
+            modes = [i, (i + 1) % 6, (i + 2) % 6]
+            cases.append(("hand-built TreeEnsemble (opset 5) modes %s, "
+                          "MEMBER, tracks_true %s" % (modes, tracks),
+                          ensemble_v5(v5_trees(modes, tracks, 1, 0, False)),
+                          X, False, None))
+    for agg in range(4):
+        for post in [0, 4]:
+            for double in [False, True]:
+                cases.append(("hand-built TreeEnsemble (opset 5) aggregate "
+                              "%d, post_transform %d, %s" %
+                              (agg, post, "double" if double else "float"),
+                              ensemble_v5(v5_trees([0, 3, 1], (1, 0, 1), agg,
+                                                   post, double), double),
+                              X.astype(np.float64) if double else X, False,
+                              None))
+    return cases
+
+
 def two_trees(modes, tracks=(0, 0, 0, 0)):
     """Tree 0: split f0 then f1; tree 1: split f2 (node ids out of order)."""
     return dict(
@@ -316,6 +385,7 @@ def hand_cases():
     # one input per column: feature names
     a = reg(["BRANCH_LEQ", "BRANCH_GT", "BRANCH_EQ"], (0, 0, 0, 0), "SUM",
             "NONE", [1.5])
+    cases += v5_cases(X)
     cases.append(("hand-built regressor, one input per column",
                   ensemble("TreeEnsembleRegressor", 1, a,
                            columns=["a", "b", "c"]), X, False,
@@ -442,6 +512,15 @@ def check_hostile(core, cur, data):
         if a.name == "nodes_truenodeids":
             a.ints[1] = 0
     cases.append(("a cycle", cyc.SerializeToString(), "cycle"))
+    a = v5_trees([0, 1, 2], (0, 0, 0), 1, 0, False)
+    a["membership_values"] = numpy_helper.from_array(
+        np.array([-0.5, 1.0, np.nan], dtype=np.float32))
+    cases.append(("TreeEnsemble with a non-integer BRANCH_MEMBER value",
+                  ensemble_v5(a), "not an integer"))
+    a = v5_trees([0, 1, 2], (0, 0, 0), 1, 0, False)
+    a["n_targets"] = 2
+    cases.append(("TreeEnsemble with two targets", ensemble_v5(a),
+                  "n_targets = 2"))
     for what, bad, needle in cases:
         try:
             core.compile(bad)
