@@ -74,6 +74,10 @@ def main():
             key = "hand_softmax_zero"
         elif "string labels" in name:
             key = "hand_string_labels"
+        elif "opset 5) modes [0, 1, 2], MEMBER, tracks_true (1, 1, 1)" in name:
+            key = "hand_v5_member"
+        elif "opset 5) aggregate 2, post_transform 4, double" in name:
+            key = "hand_v5_min_probit_double"
         if key:
             with open(os.path.join(OUT, key + ".onnx"), "wb") as f:
                 f.write(data)
