@@ -154,7 +154,8 @@ test-build: build/mdscore-asan build/example_score
 # Edge builds (make mdscore-edge): mdscore linked statically, optimised for
 # size, reading compiled models only -- without the JSON compiler it needs
 # no cJSON, of which Debian ships no static library.  CJSON_A=path/to/
-# libcjson.a builds the full command statically instead.  EDGE_DIR and
+# libcjson.a builds the full command statically instead (with Debian's
+# static libprotobuf-c, for the ONNX reader).  EDGE_DIR and
 # EDGE_OPT choose where and how (bench/edge_footprint compares -Os, -O2).
 EDGE_DIR ?= build/edge
 EDGE_OPT ?= -Os
@@ -171,7 +172,8 @@ $(EDGE_DIR)/libmdscore.a: $(CORE_SRCS:src/core/%.c=$(EDGE_DIR)/core/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 $(EDGE_DIR)/mdscore: $(CLI_SRCS:src/cli/%.c=$(EDGE_DIR)/cli/%.o) $(EDGE_DIR)/libmdscore.a
-	$(CC) $(EDGE_CFLAGS) -static -o $@ $^ $(CJSON_A) -lm
+	$(CC) $(EDGE_CFLAGS) -static -o $@ $^ $(CJSON_A) \
+	  $(if $(CJSON_A),-lprotobuf-c) -lm
 
 mdscore-edge: $(EDGE_DIR)/mdscore
 
