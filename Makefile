@@ -45,11 +45,17 @@ PG_CFLAGS = -ffp-contract=off
 SHLIB_LINK = -lcjson -lprotobuf-c -lm
 
 # For `make installcheck` run by hand; `make test` runs these through test/run
-REGRESS = $(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql))))
-REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=$(srcdir)/test/model_deploy.conf
-ISOLATION = $(sort $(basename $(notdir $(wildcard $(srcdir)/specs/*.spec))))
-ISOLATION_OPTS = --temp-instance=./tmp_check_iso --temp-config=$(srcdir)/test/model_deploy.conf
+# (the tests live under test/: sql, expected, specs, t, and perl for the
+# TAP tests' modules)
+REGRESS = $(sort $(basename $(notdir $(wildcard $(srcdir)/test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=$(srcdir)/test --temp-instance=./tmp_check \
+	--temp-config=$(srcdir)/test/model_deploy.conf
+ISOLATION = $(sort $(basename $(notdir $(wildcard $(srcdir)/test/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=$(srcdir)/test --temp-instance=./tmp_check_iso \
+	--temp-config=$(srcdir)/test/model_deploy.conf
 TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+PROVE_FLAGS = -I $(srcdir)/test/perl
 
 # JIT bitcode of our functions is of no use and would need clang to build.
 override with_llvm = no

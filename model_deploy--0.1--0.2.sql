@@ -236,7 +236,7 @@ REVOKE ALL ON FUNCTION @extschema@._compile(text, bytea, text) FROM PUBLIC;
 -- source and source_binary is given), store it as a new active version.
 -- The overloads are PL/pgSQL, not SQL: PostgreSQL 18's SQL functions
 -- detoast their arguments, so a 100 MB model would be read whole before
--- _compile() could refuse it by its stored size (t/010_memory.pl).
+-- _compile() could refuse it by its stored size (test/t/014_memory.pl).
 CREATE FUNCTION @extschema@._deploy(name text, source text,
 	source_binary bytea, format text, metadata jsonb)
 RETURNS integer

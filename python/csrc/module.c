@@ -292,6 +292,20 @@ model_category_code(MdModelObject *self, PyObject *args)
 }
 
 static PyObject *
+model_takes_codes(MdModelObject *self, PyObject *args)
+{
+	unsigned int feature;
+
+	if (!PyArg_ParseTuple(args, "I", &feature))
+		return NULL;
+	if (check_loaded(self) < 0)
+		return NULL;
+	if (feature >= self->info.n_features)
+		return PyErr_Format(PyExc_IndexError, "no feature %u", feature);
+	return PyBool_FromLong(md_category_takes_codes(&self->model, feature));
+}
+
+static PyObject *
 model_blob(MdModelObject *self, PyObject *unused)
 {
 	if (check_loaded(self) < 0)
@@ -460,6 +474,9 @@ static PyMethodDef model_methods[] = {
 	 "Values per row of an output kind (0: none)."},
 	{"category_code", (PyCFunction) model_category_code, METH_VARARGS,
 	 "category_code(feature, text): the code the model scores."},
+	{"takes_codes", (PyCFunction) model_takes_codes, METH_VARARGS,
+	 "takes_codes(feature): whether a categorical feature also takes numbers "
+	 "(codes): XGBoost's text categories."},
 	{"blob", (PyCFunction) model_blob, METH_NOARGS,
 	 "The compiled blob, as bytes."},
 	{"score", (PyCFunction) model_score, METH_VARARGS,

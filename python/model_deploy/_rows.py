@@ -6,8 +6,9 @@ no copy of the whole input is made).  Frames (pandas DataFrames, pyarrow
 Tables and RecordBatches) are matched to the model's features by column
 name, as the database matches a row's columns: a missing column is an
 error, other columns are ignored, text columns of categorical features
-become category codes with the model's own lookup (md_category_code), and
-nulls are missing values (NaN).
+become category codes with the model's own lookup (md_category_code) (an
+XGBoost feature's numeric column is its codes), and nulls are missing
+values (NaN).
 """
 import numpy as np
 
@@ -60,11 +61,22 @@ def _frame_rows(core, features, names, column, n_rows):
     out = np.empty((n_rows, len(features)), dtype=np.float64, order="F")
     for f, (name, kind, _) in enumerate(features):
         values = column(name)
-        if kind == "categorical":
+        if kind == "categorical" and not (_holds_numbers(values) and
+                                          core.takes_codes(f)):
             out[:, f] = _category_codes(core, f, name, values)
         else:
             out[:, f] = _numbers(name, values)
     return out
+
+
+def _holds_numbers(values):
+    """A numeric (not text, not category) column: codes, where taken."""
+    if type(values).__module__.startswith("pyarrow"):
+        import pyarrow as pa
+        t = values.type
+        return pa.types.is_integer(t) or pa.types.is_floating(t)
+    return getattr(getattr(values, "dtype", None), "kind", "") in "iuf" \
+        and str(values.dtype) != "category"
 
 
 def _numbers(name, values):
@@ -122,6 +134,9 @@ def _category_codes(model, f, name, values):
         if t is None:
             out[i] = np.nan
             continue
+        # XGBoost names whole-number categories by their decimal text
+        if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+            t = str(int(t))
         if not isinstance(t, str):
             raise TypeError("column %r holds %r, not a category name"
                             % (name, t))

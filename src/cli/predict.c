@@ -9,9 +9,11 @@
  * the record buffer and the buffer of passed-through text all have fixed
  * bounds, so memory does not grow with the input.
  *
- * A column of a categorical feature (native models) holds category names,
- * which the model turns into codes by its own rule for unknown names
- * (md_category_code), as the database does with a text column.  A row the
+ * A column of a categorical feature (native models, LightGBM and XGBoost
+ * 3.1+ models trained on pandas categories) holds category names, which the
+ * model turns into codes by its own rule for unknown names
+ * (md_category_code), as the database does with a text column; an XGBoost
+ * feature's column may hold codes too (md_category_takes_codes).  A row the
  * model refuses (an unknown name where its encoder said error, a missing
  * value it does not impute) stops the run with the line and the reason.
  *
@@ -183,7 +185,8 @@ input_error(const scorer *s, uint64_t line, const char *column,
 /*
  * Field c of record r as the value of feature f into *v; false, with a
  * message naming the line and column, if it is not one.  A categorical
- * feature's field is a category name, matched exactly; empty is missing.
+ * feature's field is a category name, matched exactly (or, where the model
+ * says so, a number: the category code); empty is missing.
  */
 static bool
 read_field(const scorer *s, const csv_record *r, size_t c, int64_t f,
@@ -208,6 +211,10 @@ read_field(const scorer *s, const csv_record *r, size_t c, int64_t f,
 		return true;
 	}
 	if (md_category_code(s->model, (uint32_t) f, text, len, v, &err) == MD_OK)
+		return true;
+	/* XGBoost's features took codes before their names were stored */
+	if (md_category_takes_codes(s->model, (uint32_t) f) &&
+		parse_value(text, len, v))
 		return true;
 	input_error(s, line, csv_field(header, c), "unknown category \"%.*s%s\"",
 				shown, text, len > MAX_SHOWN_VALUE ? "..." : "");

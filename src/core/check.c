@@ -69,9 +69,11 @@ md_validate_feature_table(const md_model *m, md_error *err)
 	{
 		md_status st;
 
-		if (f->kind == MD_FEATURE_NUMERIC && f->n_categories == 0)
+		if (f->kind == MD_FEATURE_NUMERIC && f->n_categories == 0 &&
+			f->flags == 0)
 			continue;
 		if (f->kind != MD_FEATURE_CATEGORICAL || f->n_categories == 0 ||
+			(f->flags & ~MD_FEATURE_TAKES_CODES) != 0 ||
 			(f->unknown != MD_UNKNOWN_ERROR &&
 			 f->unknown != MD_UNKNOWN_IGNORE) ||
 			!md_fits(f->categories_offset, f->categories_size, 1, size) ||

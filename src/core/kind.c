@@ -23,7 +23,8 @@
 
 static const md_kind_ops xgb_forest = {
 	.sections = COMMON_SECTIONS | SEC(MD_SEC_FOREST) |
-				SEC(MD_SEC_FOREST_COVER) | SEC(MD_SEC_FOREST_FAST),
+				SEC(MD_SEC_FOREST_COVER) | SEC(MD_SEC_FOREST_FAST) |
+				SEC(MD_SEC_NATIVE_FEATURES),
 	.check_meta = md_xgb_check_meta,
 	.validate = md_xgb_validate_forest,
 	.info = md_xgb_info,

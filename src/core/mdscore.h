@@ -110,7 +110,8 @@ typedef enum md_task
 /* Which of a model's outputs a scoring call produces. */
 typedef enum md_output
 {
-	MD_OUTPUT_PREDICT = 0,		/* 1 value: probability, value or class */
+	MD_OUTPUT_PREDICT = 0,		/* 1 value: probability, value or class;
+								 * XGBoost with several targets: one each */
 	MD_OUTPUT_PROBA,			/* n_classes class probabilities */
 	MD_OUTPUT_RAW,				/* n_outputs raw margins */
 	MD_OUTPUT_CLASS				/* 1 value: class index, or cluster */
@@ -250,8 +251,9 @@ const char *md_class_label(const md_model *model, uint32_t k);
  * fixed list of categories).  A categorical feature is passed to the scoring
  * calls as its category code: the category's index in that list, -1
  * (MD_UNKNOWN_CATEGORY) for a category the model does not know, NaN for a
- * missing value.  Every XGBoost feature is numeric (its categorical splits
- * take the category numbers directly).
+ * missing value.  An XGBoost feature is categorical when the model keeps
+ * its category names (XGBoost 3.1+, trained on a pandas DataFrame); its
+ * categorical splits test the codes, pandas' positions in that list.
  */
 typedef enum md_feature_kind
 {
@@ -274,12 +276,22 @@ const char *md_category_name(const md_model *model, uint32_t feature,
  * its category index, exact and case-sensitive match.  A value the model
  * does not know gives MD_UNKNOWN_CATEGORY if every encoder of the feature
  * was fitted with handle_unknown='ignore' (or 'use_encoded_value'), and
- * MD_ERR_INPUT naming the feature and the value otherwise.  MD_ERR_ARGUMENT
- * if the feature is not categorical.
+ * MD_ERR_INPUT naming the feature and the value otherwise (so does XGBoost
+ * 3.3+ for a category it was not trained with).  MD_ERR_ARGUMENT if the
+ * feature is not categorical.
  */
 md_status	md_category_code(const md_model *model, uint32_t feature,
 							 const char *value, size_t len, double *code,
 							 md_error *err);
+
+/*
+ * Nonzero if a categorical feature also takes a number, as its category code,
+ * where features are named (a numeric column, a JSON number, a CSV field
+ * that is no category name): XGBoost features with text categories, which
+ * took codes only before their names were stored.  Other categorical
+ * features take names only: their codes depend on the list's order.
+ */
+int			md_category_takes_codes(const md_model *model, uint32_t feature);
 
 /*
  * Bytes of scratch memory a scoring call needs.  Allocate it once (any

@@ -210,12 +210,19 @@ typedef struct md_native_features
 	uint64_t	features_offset;	/* md_native_feature[n_features] */
 } md_native_features;
 
+/*
+ * A number given for the feature by name (a numeric column, a JSON number)
+ * is taken as a category code.  XGBoost's categorical features took codes
+ * only until the names were stored; other models take text there.
+ */
+#define MD_FEATURE_TAKES_CODES 0x1
+
 typedef struct md_native_feature
 {
 	uint32_t	kind;			/* md_feature_kind */
 	uint32_t	unknown;		/* md_unknown: categorical features */
 	uint32_t	n_categories;	/* categorical: > 0; numeric: 0 */
-	uint32_t	reserved;
+	uint32_t	flags;			/* MD_FEATURE_*: categorical features */
 	uint64_t	categories_offset;	/* an md_strtab of its categories */
 	uint64_t	categories_size;
 } md_native_feature;

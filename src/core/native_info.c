@@ -135,6 +135,15 @@ md_feature_kind_of(const md_model *m, uint32_t feature)
 	return f ? (md_feature_kind) f->kind : MD_FEATURE_NUMERIC;
 }
 
+int
+md_category_takes_codes(const md_model *m, uint32_t feature)
+{
+	const md_native_feature *f = native_feature(m, feature);
+
+	return f != NULL && f->kind == MD_FEATURE_CATEGORICAL &&
+		(f->flags & MD_FEATURE_TAKES_CODES) != 0;
+}
+
 uint32_t
 md_category_count(const md_model *m, uint32_t feature)
 {
@@ -217,7 +226,11 @@ md_category_code(const md_model *m, uint32_t feature, const char *value,
 	md_fail(err, MD_ERR_INPUT, "feature \"%s\": unknown category \"%.*s%s\"",
 			md_feature_name(m, feature), shown, value,
 			(size_t) shown < len ? "..." : "");
-	md_hint(err, "The model knows the categories %s; its encoder was "
-			"fitted with handle_unknown='error'.", known);
+	if (md_model_meta(m)->format == MD_FORMAT_XGBOOST)
+		md_hint(err, "The model knows the categories %s; XGBoost refuses a "
+				"category it was not trained with.", known);
+	else
+		md_hint(err, "The model knows the categories %s; its encoder was "
+				"fitted with handle_unknown='error'.", known);
 	return MD_ERR_INPUT;
 }

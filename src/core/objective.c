@@ -195,7 +195,13 @@ md_objective_transform(md_objective objective, md_output kind,
 				out[i] = margin[i];
 			break;
 		case MD_OUTPUT_PREDICT:
-			out[0] = predict_value(objective, margin, n_outputs);
+			/* several targets: identity objectives only (the parser) */
+			if (md_objective_task(objective) != MD_TASK_MULTICLASS &&
+				n_outputs > 1)
+				md_objective_transform(objective, MD_OUTPUT_RAW, margin,
+									   n_outputs, out);
+			else
+				out[0] = predict_value(objective, margin, n_outputs);
 			break;
 		case MD_OUTPUT_PROBA:
 			predict_proba(objective, margin, n_outputs, out);

@@ -21,6 +21,15 @@
 md_status	md_parse_xgboost(const cJSON *root, const md_limits *limits,
 							 md_builder *b, md_error *err);
 
+/*
+ * The category names XGBoost 3.1+ keeps in a tree model ("cats"), as the
+ * MD_SEC_NATIVE_FEATURES section (none without them).  names_in_bytes:
+ * the writer measured names in bytes (3.4+), see parse_xgb_cats.c.
+ */
+md_status	md_xgb_write_categories(const cJSON *model, uint32_t n_features,
+									bool names_in_bytes, md_builder *b,
+									md_error *err);
+
 md_status	md_parse_native(const cJSON *root, const md_limits *limits,
 							md_builder *b, md_error *err);
 

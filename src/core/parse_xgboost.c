@@ -5,7 +5,8 @@
  *
  * Handles XGBoost 1.0 to 3.4 as documented in doc/model.schema: gbtree,
  * dart (leaf x weight_drop, in the three layouts of 1.x-3.2, 3.3 and 3.4)
- * and gblinear boosters; numeric and categorical splits; default_left as
+ * and gblinear boosters; numeric and categorical splits, and the category
+ * names of 3.1+ (parse_xgb_cats.c); default_left as
  * booleans (<= 1.5) or integers; base_score as
  * "5E-1" or "[5E-1]".  Trees are renumbered into breadth-first order while
  * they are read, which is also what proves them to be trees: a child out of
@@ -37,6 +38,7 @@ typedef struct xgb_model_head
 	md_booster	booster;
 	uint32_t	n_features;
 	uint32_t	n_outputs;
+	bool		names_in_bytes; /* category names measured right: 3.4+ */
 	float		base_margin[FLEXIBLE_ARRAY_MEMBER];	/* n_outputs */
 } xgb_model_head;
 
@@ -67,6 +69,9 @@ typedef struct raw_tree
 	int64_t    *cat_size;
 	int64_t    *categories;
 	uint64_t	n_categories;
+	/* vector leaves (size_leaf_vector > 1): node i's value for target k */
+	uint32_t	leaf_size;
+	float	   *leaf_values;	/* [i * leaf_size + k], leaves only */
 } raw_tree;
 
 static void
@@ -82,6 +87,7 @@ raw_tree_free(raw_tree *rt)
 	free(rt->cat_segment);
 	free(rt->cat_size);
 	free(rt->categories);
+	free(rt->leaf_values);
 	memset(rt, 0, sizeof(*rt));
 }
 
@@ -180,6 +186,67 @@ done:
 	return st;
 }
 
+/*
+ * The vector leaves of a multi_output_tree tree (size_leaf_vector K > 1).
+ * XGBoost 3.x writes leaf_weights, K per leaf, and reuses a leaf's right
+ * child as the leaf's index into them (multi_target_tree_model.cc); 2.x
+ * wrote only base_weights, K per node.
+ */
+static md_status
+read_leaf_vectors(const cJSON *jt, raw_tree *rt, const xgb_model_head *mh,
+				  const char *where, md_error *err)
+{
+	const cJSON *lw = md_json_member(jt, "leaf_weights");
+	uint64_t	k = rt->leaf_size;
+	uint64_t	n_leaves = 0;
+	float	   *w;
+	char		path[96];
+	md_status	st;
+
+	if (k != mh->n_outputs)
+		return md_fail(err, MD_ERR_MODEL,
+					   "model JSON: %s has leaves of %llu values for %u "
+					   "targets", where, (unsigned long long) k,
+					   mh->n_outputs);
+	for (uint64_t i = 0; i < rt->n; i++)
+		n_leaves += rt->left[i] == -1;
+	if (lw == NULL)
+	{
+		lw = md_json_member(jt, "base_weights");
+		n_leaves = rt->n;
+	}
+	snprintf(path, sizeof(path), "%s.%s", where,
+			 n_leaves == rt->n ? "base_weights" : "leaf_weights");
+	if (!cJSON_IsArray(lw))
+		return md_fail(err, MD_ERR_MODEL,
+					   "model JSON: %s has vector leaves but no %s array",
+					   where, path);
+	w = malloc(sizeof(float) * (n_leaves * k + 1));
+	rt->leaf_values = malloc(sizeof(float) * (rt->n * k + 1));
+	if (w == NULL || rt->leaf_values == NULL)
+	{
+		free(w);
+		return nomem(err);
+	}
+	st = md_json_float_array(lw, path, false, w, n_leaves * k, err);
+	for (uint64_t i = 0; st == MD_OK && i < rt->n; i++)
+	{
+		int64_t		leaf = n_leaves == rt->n ? (int64_t) i : rt->right[i];
+
+		if (rt->left[i] != -1)
+			continue;
+		if (leaf < 0 || (uint64_t) leaf >= n_leaves)
+			st = md_fail(err, MD_ERR_MODEL,
+						 "model JSON: %s leaf %llu has no leaf vector (%lld)",
+						 where, (unsigned long long) i, (long long) leaf);
+		else
+			memcpy(rt->leaf_values + i * k, w + leaf * k, sizeof(float) * k);
+		rt->right[i] = -1;
+	}
+	free(w);
+	return st;
+}
+
 /* Read one tree's parallel arrays, checking their types and lengths. */
 static md_status
 read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
@@ -265,6 +332,17 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 		for (uint64_t i = 0; i < n; i++)
 			any |= rt->categorical[i];
 		if (any && (st = read_tree_categories(jt, rt, where, err)) != MD_OK)
+			return st;
+	}
+
+	if (md_json_member(tp, "size_leaf_vector") != NULL)
+	{
+		uint64_t	k;
+
+		if ((st = md_json_uint(tp, "size_leaf_vector", where, UINT32_MAX, &k, err)) != MD_OK)
+			return st;
+		rt->leaf_size = (uint32_t) k;
+		if (k > 1 && (st = read_leaf_vectors(jt, rt, mh, where, err)) != MD_OK)
 			return st;
 	}
 
@@ -455,6 +533,31 @@ done:
 }
 
 /*
+ * A tree of vector leaves as one tree per target, of the same splits:
+ * XGBoost adds leaf value k to margin k tree after tree, and so do these
+ * trees in order, so every margin is summed exactly as XGBoost sums it.
+ */
+static md_status
+add_vector_tree(xgb_forest *f, raw_tree *rt, const xgb_model_head *mh,
+				uint32_t tree_no, float weight, md_error *err)
+{
+	md_status	st = MD_OK;
+
+	if (f->trees.len + rt->leaf_size > mh->limits->max_trees)
+		return md_fail_limit(err, "model has, one per target,",
+							 f->trees.len + rt->leaf_size, "trees",
+							 mh->limits->max_trees, "max_trees");
+	for (uint32_t k = 0; k < rt->leaf_size && st == MD_OK; k++)
+	{
+		for (uint64_t i = 0; i < rt->n; i++)
+			if (rt->left[i] == -1)
+				rt->condition[i] = rt->leaf_values[i * rt->leaf_size + k];
+		st = add_tree(f, rt, mh, tree_no, k, weight, err);
+	}
+	return st;
+}
+
+/*
  * The tree model of a tree booster.  XGBoost 1.x to 3.2 write DART as
  * {"name": "dart", "gbtree": {"model": ...}, "weight_drop": [...]}; 3.3 as
  * {"name": "gbtree", "model": ..., "weight_drop": [...]}; 3.4 as
@@ -564,7 +667,10 @@ read_forest(const cJSON *booster, const xgb_model_head *mh, xgb_forest *f,
 						 t, (unsigned long long) id);
 		if (st == MD_OK)
 			st = read_raw_tree(jt, t, mh, &rt, err);
-		if (st == MD_OK)
+		if (st == MD_OK && rt.leaf_values != NULL)
+			st = add_vector_tree(f, &rt, mh, t, weights ? weights[t] : 1.0f,
+								 err);
+		else if (st == MD_OK)
 			st = add_tree(f, &rt, mh, t, (uint32_t) tree_info[t],
 						  weights ? weights[t] : 1.0f, err);
 		raw_tree_free(&rt);
@@ -627,6 +733,9 @@ parse_forest(const cJSON *booster, const xgb_model_head *mh, md_builder *b,
 
 	if (st == MD_OK)
 		st = write_forest(b, mh, &f);
+	if (st == MD_OK)
+		st = md_xgb_write_categories(tree_model(booster), mh->n_features,
+									 mh->names_in_bytes, b, err);
 	free(f.trees.data);
 	free(f.nodes.data);
 	free(f.cover.data);
@@ -836,16 +945,28 @@ read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 	if (md_json_member(lmp, "num_target") != NULL &&
 		(st = md_json_uint(lmp, "num_target", "learner_model_param", UINT32_MAX, &num_target, err)) != MD_OK)
 		return st;
-	if (num_target != 1)
+	/*
+	 * Several targets (one tree per target, vector leaves, several
+	 * quantiles): predictions are the margins only where the objective's
+	 * transform is the identity, which is what predict_raw() gives.
+	 */
+	if (num_target != 1 &&
+		(md_objective_task(mh->objective) != MD_TASK_REGRESSION ||
+		 md_objective_base_link(mh->objective) != MD_BASE_IDENTITY))
 	{
 		md_fail(err, MD_ERR_UNSUPPORTED,
-				"multi-target XGBoost models (num_target %llu) are not "
-				"supported", (unsigned long long) num_target);
-		md_hint(err, "This includes one tree per target, vector leaves "
-				"(multi_strategy=\"multi_output_tree\") and "
-				"reg:quantileerror with several quantile_alpha values.");
+				"multi-target XGBoost models (num_target %llu) with "
+				"objective %s are not supported",
+				(unsigned long long) num_target,
+				md_objective_name(mh->objective));
+		md_hint(err, "Multi-target models are read for reg:squarederror, "
+				"reg:squaredlogerror, reg:pseudohubererror, "
+				"reg:absoluteerror and reg:quantileerror.");
 		return MD_ERR_UNSUPPORTED;
 	}
+	if (num_target > mh->limits->max_classes)
+		return md_fail_limit(err, "model has", num_target, "targets",
+							 mh->limits->max_classes, "max_classes");
 	if (num_class > mh->limits->max_classes)
 		return md_fail_limit(err, "model has", num_class, "classes",
 							 mh->limits->max_classes, "max_classes");
@@ -859,7 +980,7 @@ read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 					   "model JSON: %s model with num_class %llu",
 					   md_objective_name(mh->objective),
 					   (unsigned long long) num_class);
-	mh->n_outputs = multi ? (uint32_t) num_class : 1;
+	mh->n_outputs = multi ? (uint32_t) num_class : (uint32_t) num_target;
 	return MD_OK;
 }
 
@@ -917,6 +1038,20 @@ write_feature_names(const cJSON *learner, const xgb_model_head *mh,
 	return st;
 }
 
+/* Was the file written by XGBoost major.minor or later ("version": [3, 4, 1])? */
+static bool
+written_since(const cJSON *root, int major, int minor)
+{
+	const cJSON *v = md_json_member(root, "version");
+	const cJSON *m = cJSON_IsArray(v) ? v->child : NULL;
+
+	if (m == NULL || m->next == NULL || !cJSON_IsNumber(m) ||
+		!cJSON_IsNumber(m->next))
+		return false;
+	return m->valuedouble > major ||
+		(m->valuedouble == major && m->next->valuedouble >= minor);
+}
+
 md_status
 md_parse_xgboost(const cJSON *root, const md_limits *limits, md_builder *b,
 				 md_error *err)
@@ -942,6 +1077,7 @@ md_parse_xgboost(const cJSON *root, const md_limits *limits, md_builder *b,
 	if (mh == NULL)
 		return nomem(err);
 	*mh = head;
+	mh->names_in_bytes = written_since(root, 3, 4);
 	st = read_base_margin(lmp, mh, err);
 
 	meta.format = MD_FORMAT_XGBOOST;

@@ -49,7 +49,8 @@ md_xgb_output_width(const md_model *m, md_output kind)
 	switch (kind)
 	{
 		case MD_OUTPUT_PREDICT:
-			return 1;
+			/* several targets: a value each, as Booster.predict() */
+			return class_count(meta) > 0 ? 1 : meta->n_outputs;
 		case MD_OUTPUT_PROBA:
 			return class_count(meta);
 		case MD_OUTPUT_RAW:

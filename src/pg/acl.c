@@ -21,11 +21,11 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_catalog.h"
+#include "md_registry.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -35,9 +35,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
-
-#define MD_ACL_TABLE "model_acl"
-#define MD_ACL_PKEY "model_acl_pkey"
 
 typedef struct AclKey
 {
@@ -111,24 +108,18 @@ static bool
 acl_allows(const char *name, Oid role)
 {
 	AclRequest	req = {role, InvalidAttrNumber, false, false};
-	Oid			nsp = get_namespace_oid(MD_SCHEMA_NAME, true);
-	Oid			relid = InvalidOid,
-				pkey = InvalidOid;
+	Oid			relid = md_catalog_relid(MD_ACL_TABLE, false);
+	Oid			pkey = md_catalog_relid(MD_ACL_PKEY, false);
 
-	if (OidIsValid(nsp))
-	{
-		relid = get_relname_relid(MD_ACL_TABLE, nsp);
-		pkey = get_relname_relid(MD_ACL_PKEY, nsp);
-	}
-	if (OidIsValid(relid))
-		req.roles_attnum = get_attnum(relid, "roles");
-	if (!OidIsValid(pkey) || req.roles_attnum == InvalidAttrNumber)
+	req.roles_attnum = get_attnum(relid, "roles");
+	if (req.roles_attnum == InvalidAttrNumber)
 		ereport(ERROR,
-				errcode(ERRCODE_UNDEFINED_OBJECT),
-				errmsg("model_deploy.model_acl is missing"),
-				errhint("Reinstall the extension: DROP EXTENSION model_deploy; "
+				errcode(ERRCODE_UNDEFINED_COLUMN),
+				errmsg("%s.%s has no column \"roles\"", MD_SCHEMA_NAME,
+					   MD_ACL_TABLE),
+				errhint("Recreate the extension: DROP EXTENSION model_deploy; "
 						"CREATE EXTENSION model_deploy."));
-	md_registry_scan(relid, pkey, name, match_acl, &req);
+	md_catalog_scan(relid, pkey, name, match_acl, &req);
 	return !req.restricted || req.allowed;
 }
 

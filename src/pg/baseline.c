@@ -29,23 +29,17 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "metrics.h"
 
 PG_FUNCTION_INFO_V1(md_set_baseline);
 
-#define BASELINES_TABLE "baselines"
-#define FEATURES_TABLE "baseline_features"
-#define FEATURES_PKEY "baseline_features_pkey"
 #define PREDICTION_NAME "(prediction)"
 
 /* The values of one position (0: predictions, f + 1: feature f). */
@@ -196,10 +190,10 @@ static int64
 store_header(const MdCallSite *site, const char *query, int64 rows)
 {
 	static const char *delete =
-		"DELETE FROM " MD_SCHEMA_NAME "." BASELINES_TABLE
+		"DELETE FROM " MD_SCHEMA_NAME "." MD_BASELINES_TABLE
 		" WHERE name = $1 AND version = $2";
 	static const char *insert =
-		"INSERT INTO " MD_SCHEMA_NAME "." BASELINES_TABLE
+		"INSERT INTO " MD_SCHEMA_NAME "." MD_BASELINES_TABLE
 		" (name, version, baseline_id, rows, query, created_by)"
 		" VALUES ($1, $2, pg_catalog.nextval('" MD_SCHEMA_NAME
 		".baseline_id_seq'), $3, $4, $5) RETURNING baseline_id";
@@ -212,8 +206,8 @@ store_header(const MdCallSite *site, const char *query, int64 rows)
 	args[2] = Int64GetDatum(rows);
 	args[3] = CStringGetTextDatum(query);
 	args[4] = md_caller_name();
-	md_write_as_owner(BASELINES_TABLE, delete, 2, types, args, NULL);
-	md_write_as_owner(BASELINES_TABLE, insert, 5, types, args, NULL);
+	md_write_as_owner(MD_BASELINES_TABLE, delete, 2, types, args, NULL);
+	md_write_as_owner(MD_BASELINES_TABLE, insert, 5, types, args, NULL);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -223,7 +217,7 @@ store_summary(const MdCallSite *site, int64 id, int position,
 			  const char *feature, const Summary *s)
 {
 	static const char *insert =
-		"INSERT INTO " MD_SCHEMA_NAME "." FEATURES_TABLE
+		"INSERT INTO " MD_SCHEMA_NAME "." MD_BASELINE_FEATURES_TABLE
 		" (name, version, position, feature, baseline_id, missing_rate,"
 		" mean, stddev, edges, shares)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -247,7 +241,7 @@ store_summary(const MdCallSite *site, int64 id, int position,
 	nulls[7] = isnan(s->stddev) ? 'n' : ' ';
 	args[8] = md_float8_array(s->edges.e, s->n_edges);
 	args[9] = md_float8_array(s->shares, none ? 0 : s->n_edges + 1);
-	md_write_as_owner(FEATURES_TABLE, insert, 10, types, args, nulls);
+	md_write_as_owner(MD_BASELINE_FEATURES_TABLE, insert, 10, types, args, nulls);
 }
 
 /* The name of position p: the predictions, or a feature. */
@@ -335,134 +329,4 @@ md_set_baseline(PG_FUNCTION_ARGS)
 	/* releases the version's pin */
 	MemoryContextDelete(b.cxt);
 	return (Datum) 0;
-}
-
-/* --- the bins, for the serving statistics -------------------------------- */
-
-/* Reading a version's baseline: what md_registry_scan's visitor fills. */
-typedef struct EdgesRead
-{
-	MdStatsPending *p;
-	MdEdges    *features;		/* n_features, in the caller's context */
-	bool	   *seen;			/* positions 0..n_features */
-	int64		id;
-	const char *problem;		/* why the baseline cannot be used */
-} EdgesRead;
-
-/* An edges array as MdEdges: 0 to MD_STATS_EDGES increasing numbers. */
-static int
-read_edges(ArrayType *a, MdEdges *edges)
-{
-	int			n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
-	const double *v = (const double *) ARR_DATA_PTR(a);
-
-	if (ARR_ELEMTYPE(a) != FLOAT8OID || ARR_HASNULL(a) || ARR_NDIM(a) > 1 ||
-		n > MD_STATS_EDGES)
-		return -1;
-	for (int i = 0; i < n; i++)
-	{
-		if (isnan(v[i]) || (i > 0 && !(v[i] > v[i - 1])))
-			return -1;
-		edges->e[i] = v[i];
-	}
-	for (int i = n; i < MD_STATS_EDGES; i++)
-		edges->e[i] = INFINITY;
-	return n;
-}
-
-static Datum
-attribute(HeapTuple tuple, TupleDesc desc, const char *colname, bool *isnull)
-{
-	int			col = SPI_fnumber(desc, colname);
-
-	if (col <= 0)
-	{
-		*isnull = true;
-		return (Datum) 0;
-	}
-	return heap_getattr(tuple, col, desc, isnull);
-}
-
-static bool
-visit_edges(HeapTuple tuple, TupleDesc desc, void *arg)
-{
-	EdgesRead  *r = arg;
-	bool		n1,
-				n2,
-				n3,
-				n4;
-	int32		version = DatumGetInt32(attribute(tuple, desc, "version", &n1));
-	int32		position = DatumGetInt32(attribute(tuple, desc, "position", &n2));
-	int64		id = DatumGetInt64(attribute(tuple, desc, "baseline_id", &n3));
-	Datum		edges = attribute(tuple, desc, "edges", &n4);
-	MdEdges		e;
-	int			n;
-
-	if (n1 || version != r->p->version)
-		return false;
-	if (n2 || n3 || n4 || position < 0 || position > r->p->n_features ||
-		r->seen[position] || (r->id != 0 && id != r->id))
-	{
-		r->problem = "its rows do not match the model";
-		return true;
-	}
-	n = read_edges(DatumGetArrayTypeP(edges), &e);
-	if (n < 0)
-	{
-		r->problem = "its edges are not increasing numbers";
-		return true;
-	}
-	r->id = id;
-	r->seen[position] = true;
-	if (position == MD_STATS_PREDICTION)
-	{
-		r->p->n_prediction_edges = n;
-		r->p->prediction_edges = e;
-	}
-	else
-		r->features[position - 1] = e;
-	return false;
-}
-
-/*
- * Read the baseline of the pending entry's version, if it has one: set
- * its feature edges (allocated in 'mcxt') and prediction edges, and return
- * the baseline's id; 0 if it has none (nothing is changed then).  A
- * baseline that does not fit the model is reported and ignored: it must
- * never stop a model from serving.
- */
-int64
-md_baseline_edges(MdStatsPending *p, MemoryContext mcxt)
-{
-	Oid			nsp = get_namespace_oid(MD_SCHEMA_NAME, true);
-	Oid			relid = get_relname_relid(FEATURES_TABLE, nsp);
-	Oid			pkey = get_relname_relid(FEATURES_PKEY, nsp);
-	EdgesRead	r;
-	MdStatsPending copy = *p;
-
-	if (!OidIsValid(relid) || !OidIsValid(pkey))
-		return 0;
-	memset(&r, 0, sizeof(r));
-	r.p = &copy;
-	r.features = MemoryContextAlloc(mcxt, sizeof(MdEdges) * Max(p->n_features, 1));
-	r.seen = palloc0(sizeof(bool) * (p->n_features + 1));
-	md_registry_scan(relid, pkey, p->name, visit_edges, &r);
-	for (int i = 0; r.problem == NULL && r.id != 0 && i <= p->n_features; i++)
-		if (!r.seen[i])
-			r.problem = "it lacks features of the model";
-	pfree(r.seen);
-	if (r.problem != NULL)
-		ereport(WARNING,
-				errmsg("ignoring the baseline of version %d of model \"%s\": "
-					   "%s", p->version, p->name, r.problem),
-				errhint("Set it again with model_deploy.set_baseline()."));
-	if (r.problem != NULL || r.id == 0)
-	{
-		pfree(r.features);
-		return 0;
-	}
-	p->feature_edges = r.features;
-	p->n_prediction_edges = copy.n_prediction_edges;
-	p->prediction_edges = copy.prediction_edges;
-	return r.id;
 }

@@ -11,11 +11,39 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_score.h"
 #include "md_stats.h"
 
 #include "utils/inval.h"
 #include "utils/memutils.h"
+
+/*
+ * A serving call of the site's model begins: count it, and remember it
+ * until its row is scored, so that an error in between counts as a failed
+ * call.  Without tracking, the site keeps no statistics.
+ */
+static inline void
+begin_serving_call(MdCallSite *site)
+{
+	MdStatsPending *p = site->stats;
+
+	if (!md_track_stats || !md_stats_ready)
+	{
+		site->stats = NULL;
+		return;
+	}
+	if (unlikely(p == NULL || site->stats_generation != md_stats_generation ||
+				 p->deploy_id != site->loaded->deploy_id ||
+				 p->epoch != md_registry_epoch))
+	{
+		site->stats = p = md_stats_attach(site->loaded);
+		site->stats_generation = md_stats_generation;
+	}
+	if (unlikely(!p->dirty))
+		md_stats_mark_dirty(p);
+	p->counters.calls++;
+	md_stats_inflight = p;
+}
 
 static void
 release_pin(void *arg)
@@ -114,7 +142,7 @@ md_callsite_in(void **slot, MemoryContext mcxt, text *name, int32 version)
 /*
  * The call site of this function call, bound to the model 'name' (and
  * 'version', or 0 for the active one), for a serving call: one that counts
- * in the serving statistics (md_stats.h).  Call sites that score to
+ * in the serving statistics (begin_serving_call).  Call sites that score to
  * explain or evaluate use md_callsite_in().
  */
 MdCallSite *
@@ -123,6 +151,6 @@ md_callsite(FunctionCallInfo fcinfo, text *name, int32 version)
 	MdCallSite *site = md_callsite_in(&fcinfo->flinfo->fn_extra,
 									  fcinfo->flinfo->fn_mcxt, name, version);
 
-	md_stats_begin_call(site);
+	begin_serving_call(site);
 	return site;
 }

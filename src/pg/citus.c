@@ -19,7 +19,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_registry.h"
 
 #include "fmgr.h"
 #include "utils/builtins.h"

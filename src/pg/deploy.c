@@ -9,7 +9,8 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_registry.h"
+#include "md_limits.h"
 
 #include "access/detoast.h"
 #include "funcapi.h"

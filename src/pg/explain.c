@@ -94,6 +94,13 @@ choose_class(const Explanation *e, const double *margins, bool given,
 							info->n_outputs - 1));
 		return requested;
 	}
+	if (info->n_classes == 0)
+		ereport(ERROR,
+				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				errmsg("model \"%s\" predicts %u targets, so class must "
+					   "choose the one to explain", e->site->name,
+					   info->n_outputs),
+				errhint("Pass class => 0 to %u.", info->n_outputs - 1));
 	/* the predicted class: the first of the largest margins */
 	for (uint32 k = 1; k < info->n_outputs; k++)
 		if (margins[k] > margins[best])
@@ -159,7 +166,9 @@ explain_row(FunctionCallInfo fcinfo, MdCallSite *site, const double *x,
 							PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3));
 	output = e->class < 0 ? 0 : (uint32) e->class;
 	e->margin = margins[output];
-	e->prediction = score_one(site, x, MD_OUTPUT_PREDICT, 0);
+	/* several targets: their objectives predict the margins (the parser) */
+	e->prediction = info->n_classes == 0 && info->n_outputs > 1 ?
+		margins[output] : score_one(site, x, MD_OUTPUT_PREDICT, 0);
 	e->probability = info->n_classes == 0 ? NAN :
 		score_one(site, x, MD_OUTPUT_PROBA, e->class < 0 ? 1 : output);
 

@@ -11,7 +11,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_store.h"
 
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -63,7 +63,7 @@ Datum
 md_export_compiled(PG_FUNCTION_ARGS)
 {
 	text	   *name;
-	int32		version = 0;
+	int32		version;
 	MdVersionRef ref;
 
 	if (PG_ARGISNULL(0))
@@ -71,15 +71,7 @@ md_export_compiled(PG_FUNCTION_ARGS)
 				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				errmsg("model name must not be NULL"));
 	name = PG_GETARG_TEXT_PP(0);
-	if (!PG_ARGISNULL(1))
-	{
-		version = PG_GETARG_INT32(1);
-		if (version < 1)
-			ereport(ERROR,
-					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("model version must be positive, not %d", version),
-					errhint("Pass NULL for the active version."));
-	}
+	version = md_optional_version(fcinfo, 1);
 	md_check_model_name(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
 	md_resolve(text_to_cstring(name), version, &ref);
 	PG_RETURN_BYTEA_P(copy_blob(md_store_acquire(&ref)));

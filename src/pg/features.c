@@ -10,13 +10,16 @@
  * value by value: no lookups and no allocation, except inside PostgreSQL's
  * own numeric-to-double conversion.  NULL is a missing value, as in arrays.
  *
- * A categorical feature of a native model takes text (a text, varchar or
- * char(n) column; a JSON string), which the core turns into the category's
- * code by its own rule for unknown text (md_category_code).  The text is
- * read where it lies; only a compressed or out-of-line value is copied.  A
- * number is refused there, and text for a numeric feature: category codes
- * depend on the order of the model's category list, so they are accepted
- * in feature arrays only, where every value is positional anyway.
+ * A categorical feature (native, LightGBM and XGBoost 3.1+ models) takes
+ * text (a text, varchar or char(n) column; a JSON string), which the core
+ * turns into the category's code by its own rule for unknown text
+ * (md_category_code).  The text is read where it lies; only a compressed or
+ * out-of-line value is copied.  A number is refused there, and text for a
+ * numeric feature: category codes depend on the order of the model's
+ * category list, so they are accepted in feature arrays only, where every
+ * value is positional anyway.  The exception is an XGBoost feature with
+ * text categories, which took codes before XGBoost stored the names, and
+ * still does (md_category_takes_codes).
  *
  * Matching is exact and case-sensitive, like quoted SQL identifiers, and
  * strict: a feature without a column, or a jsonb key that is no feature, is
@@ -117,6 +120,14 @@ is_categorical(MdCallSite *site, uint32 feature)
 		MD_FEATURE_CATEGORICAL;
 }
 
+/* A categorical feature that takes names only, no codes. */
+static bool
+names_only(MdCallSite *site, uint32 feature)
+{
+	return is_categorical(site, feature) &&
+		!md_category_takes_codes(&site->loaded->model, feature);
+}
+
 /*
  * The code of category name text[0..len) of categorical feature 'feature';
  * an unknown name is an ERROR (22023, naming the feature and the text) if
@@ -187,8 +198,8 @@ map_column(MdCallSite *site, TupleDesc desc, int i, uint32 feature,
 					   NameStr(att->attname)),
 				errhint("Each feature of model \"%s\" must be given once.",
 						site->name));
-	if (categorical ? !text_value_kind(base, &f->kind) :
-		!md_value_kind(base, &f->kind))
+	if (!(categorical && text_value_kind(base, &f->kind)) &&
+		!(!names_only(site, feature) && md_value_kind(base, &f->kind)))
 		ereport(ERROR,
 				errcode(ERRCODE_DATATYPE_MISMATCH),
 				errmsg("column \"%s\" of type %s cannot be a feature of "
@@ -198,9 +209,12 @@ map_column(MdCallSite *site, TupleDesc desc, int i, uint32 feature,
 				errhint("Feature \"%s\" is categorical: its column must be "
 						"text, character varying or character, holding "
 						"category names such as \"%s\" (category codes "
-						"are taken in feature arrays only).",
+						"are taken %s).",
 						NameStr(att->attname),
-						md_category_name(&site->loaded->model, feature, 0)) :
+						md_category_name(&site->loaded->model, feature, 0),
+						names_only(site, feature) ?
+						"in feature arrays only" :
+						"from numeric columns and feature arrays") :
 				errhint("Feature \"%s\" is numeric: its column must be "
 						"smallint, integer, bigint, real, double precision, "
 						"numeric or boolean; cast the column in a view or "
@@ -286,7 +300,9 @@ json_feature_value(MdCallSite *site, uint32 f, const JsonbValue *v)
 
 	if (v->type == jbvNull)
 		return NAN;
-	if (is_categorical(site, f))
+	if (is_categorical(site, f) && v->type == jbvString)
+		return category_code(site, f, v->val.string.val, v->val.string.len);
+	if (names_only(site, f))
 	{
 		if (v->type != jbvString)
 			ereport(ERROR,
@@ -297,7 +313,6 @@ json_feature_value(MdCallSite *site, uint32 f, const JsonbValue *v)
 					errhint("Pass a category name such as \"%s\"; missing "
 							"values may be null or left out.",
 							md_category_name(model, f, 0)));
-		return category_code(site, f, v->val.string.val, v->val.string.len);
 	}
 	switch (v->type)
 	{

@@ -11,7 +11,8 @@
 #ifndef MD_FEATURES_H
 #define MD_FEATURES_H
 
-#include "md_pg.h"
+#include "md_catalog.h"
+#include "md_score.h"
 
 #include "access/htup.h"
 #include "access/tupdesc.h"
@@ -86,9 +87,6 @@ typedef struct MdQueryRows
 	ArrayType  *array;			/* by array: the row taken's */
 } MdQueryRows;
 
-extern char *md_required_text(FunctionCallInfo fcinfo, int arg,
-							  const char *what);
-extern int32 md_optional_version(FunctionCallInfo fcinfo, int arg);
 extern Portal md_rows_open(const char *query, const char *what,
 						   const char *hint);
 extern int	md_rows_column(TupleDesc desc, const char *name, const char *what,
@@ -145,5 +143,9 @@ extern Datum md_score_target(MdCallSite *site, MdTargetKind kind,
 							 int32 typmod);
 extern Datum md_score_into_column(MdCallSite *site, MdTarget *target,
 								  MemoryContext mcxt);
+
+/* explain.c: a number as a JSON member, for evaluate.c too */
+extern void md_append_json_member(StringInfo buf, const char *key,
+								  double v);
 
 #endif							/* MD_FEATURES_H */

@@ -4,7 +4,7 @@
  *	  The shared model store: one compiled copy of each model version in
  *	  shared memory, for every backend of the server.
  *
- *	 shmem.c         the memory: GUC, shmem hooks, the two DSA areas and
+ *	 store_shmem.c   the memory: GUC, reserving it, the two DSA areas and
  *	                 the index, attaching a backend to them
  *	 shared_store.c  the entries: find + pin, publish, evict, release
  *	 store.c         the facade predict() uses: shared copy if possible,
@@ -16,7 +16,7 @@
 #ifndef MD_SHMEM_H
 #define MD_SHMEM_H
 
-#include "md_pg.h"
+#include "md_store.h"
 
 #include "lib/dshash.h"
 #include "port/atomics.h"
@@ -84,7 +84,7 @@ typedef struct MdSharedStore
 	dshash_table *index;
 } MdSharedStore;
 
-/* shmem.c */
+/* store_shmem.c */
 extern int	md_shared_memory_kb;
 extern int	md_debug_sleep_in_lock_ms;
 extern bool md_shmem_preloaded(void);

@@ -7,10 +7,13 @@
  *	 stats.c        per backend: counting calls and rows into a pending
  *	                entry per version, flushing them at transaction end
  *	 stats_shmem.c  the shared table of versions (the model_deploy.stats_max
- *	                setting, the shared-memory hooks, entries, eviction)
- *	 stats_file.c   keeping the table across a clean restart
+ *	                setting, its shared memory, entries, eviction)
+ *	 stats_file.c   the file that keeps the table across a clean restart
+ *	 stats_persist.c  setting up the table, filling it from the file at
+ *	                start, writing the file at a clean shutdown
+ *	 stats_baseline.c  the bins of a version's baseline (set_baseline(),
+ *	                baseline.c, keeps them)
  *	 stats_sql.c    the SQL functions behind the stats views, stats_reset()
- *	 baseline.c     set_baseline(), and the bins of a version's baseline
  *
  * A scoring call of a version adds a few numbers to this backend's pending
  * entry of that version: no lock, no lookup.  The pending entries are
@@ -32,7 +35,7 @@
 #ifndef MD_STATS_H
 #define MD_STATS_H
 
-#include "md_pg.h"
+#include "md_store.h"
 
 #include "lib/ilist.h"
 #include "portability/instr_time.h"
@@ -190,7 +193,7 @@ extern bool md_stats_ready;
 extern bool md_track_stats;
 extern MdStatsPending *md_stats_inflight;
 extern void md_stats_init(void);
-extern MdStatsPending *md_stats_attach(MdCallSite *site);
+extern MdStatsPending *md_stats_attach(const MdLoadedModel *m);
 extern void md_stats_mark_dirty(MdStatsPending *p);
 extern void md_stats_count_row(MdStatsPending *p, md_output kind,
 							   const double *out, const double *x,
@@ -199,34 +202,6 @@ extern void md_stats_flush_all(void);
 
 /* Bumped when the pending entries are freed: call sites attach again. */
 extern uint64 md_stats_generation;
-
-/*
- * A serving call of the site's model begins: count it, and remember it
- * until its row is scored, so that an error in between counts as a failed
- * call.  Without tracking, the site keeps no statistics.
- */
-static inline void
-md_stats_begin_call(MdCallSite *site)
-{
-	MdStatsPending *p = site->stats;
-
-	if (!md_track_stats || !md_stats_ready)
-	{
-		site->stats = NULL;
-		return;
-	}
-	if (unlikely(p == NULL || site->stats_generation != md_stats_generation ||
-				 p->deploy_id != site->loaded->deploy_id ||
-				 p->epoch != md_registry_epoch))
-	{
-		site->stats = p = md_stats_attach(site);
-		site->stats_generation = md_stats_generation;
-	}
-	if (unlikely(!p->dirty))
-		md_stats_mark_dirty(p);
-	p->counters.calls++;
-	md_stats_inflight = p;
-}
 
 /* Whether this row of a tracked site is one whose scoring is timed. */
 static inline bool
@@ -237,9 +212,10 @@ md_stats_time_this_row(MdStatsPending *p)
 
 /* stats_shmem.c */
 extern int	md_stats_max;
-extern void md_stats_define_gucs(void);
+extern void md_stats_shmem_init(void);
 extern void md_stats_shmem_request(void);
-extern void md_stats_shmem_startup(void);
+extern bool md_stats_shmem_startup(void);
+extern void md_stats_shmem_startup_done(void);
 extern void md_stats_shmem_attach(void);
 extern void md_stats_merge(MdStatsPending *p, TimestampTz now);
 extern List *md_stats_snapshots(bool with_features);
@@ -252,11 +228,18 @@ typedef void (*MdStatsVisitor) (const MdStatsRecord *rec,
 								const char *names, void *arg);
 extern void md_stats_visit_all(MdStatsVisitor visit, void *arg);
 
-/* stats_file.c */
-extern void md_stats_file_load(void);
-extern void md_stats_file_save(int code, Datum arg);
+/* stats_file.c: the entries come from a walker and go to a restorer */
+typedef void (*MdStatsWalker) (MdStatsVisitor visit, void *arg);
+typedef bool (*MdStatsRestorer) (const MdStatsRecord *rec,
+								 const MdValueStats *features,
+								 const char *names);
+extern void md_stats_file_save(MdStatsWalker walk);
+extern void md_stats_file_load(MdStatsRestorer restore);
 
-/* baseline.c */
+/* stats_persist.c: the postmaster's shmem startup, through _PG_init's */
+extern void md_stats_startup(void);
+
+/* stats_baseline.c */
 extern int64 md_baseline_edges(MdStatsPending *p, MemoryContext mcxt);
 
 #endif							/* MD_STATS_H */

@@ -36,13 +36,7 @@ pinned_callsite(FunctionCallInfo fcinfo)
 {
 	int32		version = PG_GETARG_INT32(1);
 
-	if (version < 1)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("a pinned model version must be positive, not %d",
-					   version),
-				errhint("Versions are numbered from 1; see "
-						"model_deploy.model_version."));
+	md_check_version(version, false);
 	return md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), version);
 }
 

@@ -31,31 +31,6 @@
 
 #define FETCH_ROWS 1000
 
-/* A text argument that must not be NULL. */
-char *
-md_required_text(FunctionCallInfo fcinfo, int arg, const char *what)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				errmsg("%s must not be NULL", what));
-	return text_to_cstring(PG_GETARG_TEXT_PP(arg));
-}
-
-/* An optional version argument: positive, or NULL for the active one (0) */
-int32
-md_optional_version(FunctionCallInfo fcinfo, int arg)
-{
-	if (PG_ARGISNULL(arg))
-		return 0;
-	if (PG_GETARG_INT32(arg) <= 0)
-		ereport(ERROR,
-				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				errmsg("version must be positive"),
-				errhint("Pass NULL for the active version."));
-	return PG_GETARG_INT32(arg);
-}
-
 /* Whether a planned statement only reads: one SELECT, no DML in WITH. */
 static bool
 is_plain_select(SPIPlanPtr plan)

@@ -12,33 +12,26 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_catalog.h"
 
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 /* The owner of the extension's table 'relname'. */
 static Oid
 table_owner(const char *relname)
 {
-	Oid			relid = get_relname_relid(relname,
-										  get_namespace_oid(MD_SCHEMA_NAME,
-															false));
+	Oid			relid = md_catalog_relid(relname, false);
 	HeapTuple	tuple;
 	Oid			owner;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				errcode(ERRCODE_UNDEFINED_TABLE),
-				errmsg("table %s.%s does not exist", MD_SCHEMA_NAME, relname),
-				errhint("Run CREATE EXTENSION model_deploy."));
+		elog(ERROR, "cache lookup failed for relation %u", relid);
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;

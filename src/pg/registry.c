@@ -13,38 +13,28 @@
  * an older epoch are looked up again.
  *
  * Lookups read the table with a fresh snapshot taken after pending
- * invalidations were accepted, as catalog lookups do.  Since a committing
+ * invalidations were accepted (md_catalog_scan).  Since a committing
  * transaction becomes visible before it sends its invalidations, such a
  * snapshot sees every change whose invalidation we have processed, so an
  * answer cached under the current epoch cannot be older than the epoch.
  * (Inside a parallel operation no new snapshot may be taken; we use the
  * active one and do not cache the answer beyond the statement.)
  *
- * The table is read directly, without SPI and without permission checks:
- * scoring is open to roles that may not read model sources.
+ * The table is read directly (catalog.c), without SPI and without
+ * permission checks: scoring is open to roles that may not read model
+ * sources.
  *
  *-------------------------------------------------------------------------
  */
-#include "md_pg.h"
+#include "md_catalog.h"
+#include "md_registry.h"
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "commands/trigger.h"
-#include "storage/lmgr.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
-#include "utils/snapmgr.h"
-
-/* The registry's primary key is (name, version); name is its column 1. */
-#define Anum_mv_name 1
 
 uint64		md_registry_epoch = 1;
 
@@ -118,60 +108,16 @@ md_check_model_name(const char *name, int len)
 static void
 lookup_registry_relids(Oid *relid, Oid *pkey)
 {
-	Oid			nsp;
-
 	if (OidIsValid(registry_relid) && OidIsValid(registry_pkey))
 	{
 		*relid = registry_relid;
 		*pkey = registry_pkey;
 		return;
 	}
-	nsp = get_namespace_oid(MD_SCHEMA_NAME, true);
-	if (OidIsValid(nsp))
-	{
-		registry_relid = get_relname_relid(MD_REGISTRY_TABLE, nsp);
-		registry_pkey = get_relname_relid(MD_REGISTRY_PKEY, nsp);
-	}
-	if (!OidIsValid(registry_relid) || !OidIsValid(registry_pkey))
-		ereport(ERROR,
-				errcode(ERRCODE_UNDEFINED_OBJECT),
-				errmsg("extension \"model_deploy\" is not installed in this "
-					   "database"),
-				errhint("Run CREATE EXTENSION model_deploy."));
-	*relid = registry_relid;
-	*pkey = registry_pkey;
-}
-
-/*
- * Scan the rows of a registry table whose first column, the leading key of
- * index 'indexid', equals 'name', and call 'visit' on each until it
- * returns true; returns whether one did.  No permission checks.
- */
-bool
-md_registry_scan(Oid relid, Oid indexid, const char *name,
-				 MdRowVisitor visit, void *arg)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	Snapshot	snapshot;
-	HeapTuple	tuple;
-	bool		done = false;
-
-	/* taking the lock also accepts pending invalidations */
-	rel = table_open(relid, AccessShareLock);
-	snapshot = RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot()
-								: GetLatestSnapshot());
-	/* the name column is COLLATE "C", as ScanKeyInit assumes */
-	ScanKeyInit(&key, Anum_mv_name, BTEqualStrategyNumber, F_TEXTEQ,
-				CStringGetTextDatum(name));
-	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
-	while (!done && HeapTupleIsValid(tuple = systable_getnext(scan)))
-		done = visit(tuple, RelationGetDescr(rel), arg);
-	systable_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	table_close(rel, AccessShareLock);
-	return done;
+	*relid = md_catalog_relid(MD_REGISTRY_TABLE, false);
+	*pkey = md_catalog_relid(MD_REGISTRY_PKEY, false);
+	registry_relid = *relid;
+	registry_pkey = *pkey;
 }
 
 /* The versions of 'name', all of them, in version order. */
@@ -182,43 +128,14 @@ scan_versions(const char *name, MdRowVisitor visit, void *arg)
 				pkey;
 
 	lookup_registry_relids(&relid, &pkey);
-	return md_registry_scan(relid, pkey, name, visit, arg);
+	return md_catalog_scan(relid, pkey, name, visit, arg);
 }
 
-/*
- * A registry column by name: upgrade scripts may add columns, so their
- * numbers are not fixed.  (A dozen names compared per resolution.)
- */
-/* A column's value, or false if it is NULL or the table has no such column. */
-static bool
-column_if_any(HeapTuple tuple, TupleDesc desc, const char *colname,
-			  Datum *value)
-{
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		bool		isnull;
-
-		if (att->attisdropped || strcmp(NameStr(att->attname), colname) != 0)
-			continue;
-		*value = heap_getattr(tuple, i + 1, desc, &isnull);
-		return !isnull;
-	}
-	return false;
-}
-
+/* A registry column that has a value in every row. */
 static Datum
 column(HeapTuple tuple, TupleDesc desc, const char *colname)
 {
-	Datum		d;
-
-	if (column_if_any(tuple, desc, colname, &d))
-		return d;
-	ereport(ERROR,
-			errcode(ERRCODE_DATA_CORRUPTED),
-			errmsg("model_deploy.model_version has no value in column \"%s\"",
-				   colname));
-	return (Datum) 0;
+	return md_column(tuple, desc, MD_REGISTRY_TABLE, colname);
 }
 
 /* Visitor: does this row match the wanted version (0: the active one)? */
@@ -351,7 +268,7 @@ match_source(HeapTuple tuple, TupleDesc desc, void *arg)
 	if (DatumGetInt64(column(tuple, desc, "deploy_id")) != req->deploy_id)
 		return false;
 	/* model bytes (0.2's deploy(name, bytea)) have no source text */
-	if (!column_if_any(tuple, desc, "source", &source))
+	if (!md_column_if_any(tuple, desc, "source", &source))
 		source = column(tuple, desc, "source_binary");
 	req->source = (text *) PG_DETOAST_DATUM_COPY(source);
 	format = TextDatumGetCString(column(tuple, desc, "format"));

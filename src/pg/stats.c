@@ -13,7 +13,7 @@
  * distort the distributions drift is measured on.
  *
  * A call site keeps a pointer to the pending entry of its version
- * (md_stats_begin_call), so a call costs a counter and a pointer store, and
+ * (callsite.c), so a call costs a counter and a pointer store, and
  * a row (md_stats_count_row) a few arithmetic operations per feature, in
  * memory of this backend only.  Between the start of a call and its
  * scored row, the entry is "in flight": if the (sub)transaction aborts
@@ -318,13 +318,12 @@ refresh_baseline(MdStatsPending *p)
 }
 
 /*
- * The pending entry of the site's version, made ready: created on first
+ * The pending entry of a loaded version, made ready: created on first
  * use, its baseline read again if the registry changed since.
  */
 MdStatsPending *
-md_stats_attach(MdCallSite *site)
+md_stats_attach(const MdLoadedModel *m)
 {
-	const MdLoadedModel *m = site->loaded;
 	MdStatsPending *p;
 
 	if (pending == NULL)

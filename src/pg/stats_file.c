@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * stats_file.c
- *	  Serving statistics across a clean restart, as pg_stat_statements
- *	  keeps its own: written by the postmaster when it exits normally, read
- *	  back (and removed) when it starts.
+ *	  The file of the serving statistics kept across a clean restart, as
+ *	  pg_stat_statements keeps its own: writing it from the entries it is
+ *	  shown, reading it back (and removing it) into a restore callback.
  *
  * The file, pg_stat/model_deploy.stat, is a header (magic number, format
  * version, the sizes of the structures, the number of entries), the
@@ -13,7 +13,8 @@
  * and every entry before taking any: a file that fails is reported in the
  * log and ignored, and the statistics start empty.  So does a start after
  * a crash: the file was removed when it was read, and the postmaster only
- * writes it on a normal exit.
+ * writes it on a normal exit.  When that happens is stats_persist.c's
+ * decision; this file knows the format, not the shared table.
  *
  *-------------------------------------------------------------------------
  */
@@ -90,19 +91,13 @@ count_entry(const MdStatsRecord *rec, const MdValueStats *features,
 	(*(int64 *) arg)++;
 }
 
-/*
- * on_shmem_exit callback of the postmaster: write the file, unless the
- * postmaster is exiting because of a failure (code != 0) or the
- * reinitialisation after a crash (which also passes 1).
- */
+/* Write the file with the entries 'walk' visits (stats_persist.c). */
 void
-md_stats_file_save(int code, Datum arg)
+md_stats_file_save(MdStatsWalker walk)
 {
 	StatsFileHeader h;
 	Writer		w;
 
-	if (code != 0 || !md_stats_ready)
-		return;
 	memset(&w, 0, sizeof(w));
 	memset(&h, 0, sizeof(h));
 	h.magic = STATS_MAGIC;
@@ -110,7 +105,7 @@ md_stats_file_save(int code, Datum arg)
 	h.record_size = sizeof(MdStatsRecord);
 	h.value_size = sizeof(MdValueStats);
 	h.bins = MD_STATS_BINS;
-	md_stats_visit_all(count_entry, &h.entries);
+	walk(count_entry, &h.entries);
 
 	w.file = AllocateFile(STATS_FILE_TMP, PG_BINARY_W);
 	if (w.file == NULL)
@@ -122,7 +117,7 @@ md_stats_file_save(int code, Datum arg)
 	}
 	INIT_CRC32C(w.crc);
 	put(&w, &h, sizeof(h));
-	md_stats_visit_all(put_entry, &w);
+	walk(put_entry, &w);
 	FIN_CRC32C(w.crc);
 	if (!w.failed && fwrite(&w.crc, 1, sizeof(w.crc), w.file) != sizeof(w.crc))
 		w.failed = true;
@@ -185,7 +180,8 @@ record_ok(const MdStatsRecord *rec)
  * memory.  Returns NULL, or what is wrong with the file.
  */
 static const char *
-walk_entries(Reader r, int64 entries, bool restore, int64 *dropped)
+walk_entries(Reader r, int64 entries, MdStatsRestorer restore,
+			 int64 *dropped)
 {
 	for (int64 i = 0; i < entries; i++)
 	{
@@ -209,7 +205,7 @@ walk_entries(Reader r, int64 entries, bool restore, int64 *dropped)
 				!names_ok(names, rec->names_size, rec->n_features))
 				return "an invalid entry";
 		}
-		if (restore && !md_stats_restore(rec, features, names))
+		if (restore != NULL && !restore(rec, features, names))
 			(*dropped)++;
 	}
 	return r.p == r.end ? NULL : "trailing bytes";
@@ -217,7 +213,8 @@ walk_entries(Reader r, int64 entries, bool restore, int64 *dropped)
 
 /* What is wrong with the file's bytes, or NULL; restores if nothing is. */
 static const char *
-restore_from(const char *data, Size size, int64 *restored, int64 *dropped)
+restore_from(const char *data, Size size, MdStatsRestorer restore,
+			 int64 *restored, int64 *dropped)
 {
 	StatsFileHeader h;
 	pg_crc32c	crc;
@@ -245,20 +242,20 @@ restore_from(const char *data, Size size, int64 *restored, int64 *dropped)
 	r.p = data + sizeof(h);
 	r.end = data + size - sizeof(crc);
 	/* every entry is checked before any is taken */
-	problem = walk_entries(r, h.entries, false, dropped);
+	problem = walk_entries(r, h.entries, NULL, dropped);
 	if (problem != NULL)
 		return problem;
-	(void) walk_entries(r, h.entries, true, dropped);
+	(void) walk_entries(r, h.entries, restore, dropped);
 	*restored = h.entries - *dropped;
 	return NULL;
 }
 
 /*
- * In the postmaster, at start: take back the statistics of the last clean
- * shutdown, then remove the file so that a crash cannot bring it back.
+ * In the postmaster, at start: give each entry of the last clean shutdown
+ * to 'restore', then remove the file so that a crash cannot bring it back.
  */
 void
-md_stats_file_load(void)
+md_stats_file_load(MdStatsRestorer restore)
 {
 	FILE	   *file;
 	struct stat st;
@@ -287,7 +284,8 @@ md_stats_file_load(void)
 		else if (fread(data, 1, st.st_size, file) != (size_t) st.st_size)
 			problem = "it could not be read";
 		else
-			problem = restore_from(data, st.st_size, &restored, &dropped);
+			problem = restore_from(data, st.st_size, restore, &restored,
+								   &dropped);
 		if (data != NULL)
 			pfree(data);
 	}

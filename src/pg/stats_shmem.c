@@ -93,8 +93,9 @@ area_place(void)
 	return (char *) shared + MAXALIGN(sizeof(MdStatsShared));
 }
 
+/* Called from _PG_init while the postmaster preloads libraries. */
 void
-md_stats_define_gucs(void)
+md_stats_shmem_init(void)
 {
 	DefineCustomIntVariable("model_deploy.stats_max",
 							"Model versions whose serving statistics are "
@@ -103,6 +104,7 @@ md_stats_define_gucs(void)
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 }
 
+/* The postmaster's shmem_request_hook, through _PG_init's. */
 void
 md_stats_shmem_request(void)
 {
@@ -114,11 +116,12 @@ md_stats_shmem_request(void)
 
 /*
  * Set up the statistics in the postmaster, at start and after a crash
- * restart; at start they are read back from the file written at the last
- * clean shutdown, after a crash they start empty (the file was removed
- * when it was read).
+ * restart (shared memory is then new: stats_persist.c decides what goes
+ * in).  Returns whether the table was made just now; this process then
+ * stays attached to the feature area, so that md_stats_restore() can fill
+ * it, until md_stats_shmem_startup_done().
  */
-void
+bool
 md_stats_shmem_startup(void)
 {
 	HASHCTL		info;
@@ -143,14 +146,13 @@ md_stats_shmem_startup(void)
 	}
 	LWLockRelease(AddinShmemInitLock);
 	md_stats_ready = true;
+	return area != NULL;
+}
 
-	if (!IsUnderPostmaster)
-	{
-		if (area != NULL)
-			md_stats_file_load();
-		on_shmem_exit(md_stats_file_save, (Datum) 0);
-	}
-	/* backends attach on their own, when they first need the area */
+/* The end of md_stats_shmem_startup(): backends attach on their own. */
+void
+md_stats_shmem_startup_done(void)
+{
 	if (area != NULL)
 		dsa_detach(area);
 	area = NULL;

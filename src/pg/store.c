@@ -26,9 +26,16 @@
  *-------------------------------------------------------------------------
  */
 #include "md_shmem.h"
+#include "md_limits.h"
 
+#include <limits.h>
+
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+
+/* model_deploy.local_cache_size: budget of our own copies, in kB. */
+static int	local_cache_kb;
 
 static HTAB *loaded_models = NULL;
 static MemoryContext store_context = NULL;
@@ -39,6 +46,18 @@ static HTAB *warned = NULL;
 
 /* This backend's counters (md_shmem.h). */
 static MdStoreCounters counters;
+
+/* Called from _PG_init. */
+void
+md_store_init(void)
+{
+	DefineCustomIntVariable("model_deploy.local_cache_size",
+							"Memory for compiled models a backend keeps for "
+							"itself.",
+							NULL, &local_cache_kb, 256 * 1024, 1024,
+							INT_MAX, PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
 
 static void
 store_init(void)
@@ -170,7 +189,7 @@ open_blob(MdLoadedModel *entry, const void *blob, Size blob_size)
 static void
 evict_for(Size incoming)
 {
-	Size		budget = (Size) md_local_cache_kb * 1024;
+	Size		budget = (Size) local_cache_kb * 1024;
 
 	for (;;)
 	{

@@ -5,7 +5,8 @@
 The reference fixtures (test/fixtures/xgboost) are tens to hundreds of kB each,
 which makes every fuzzing iteration slow.  These models cover the same code
 paths (each booster, objective family, categorical splits, feature names or
-none, the 1.5 and 3.1 spellings) with two or three shallow trees, so that one
+none, the 1.5 and 3.1 spellings, 3.1+ category names, several targets) with
+two or three shallow trees, so that one
 input is a few kB and the fuzzer mutates real structure quickly.
 
 Run with Debian's python3 (xgboost 1.7): /usr/bin/python3 test/fuzz/make_seeds.py
@@ -98,6 +99,35 @@ def main():
         f.write(re.sub(r'"base_score":"([^"\[\]]*)"', r'"base_score":"[\1]"',
                        open(os.path.join(OUT, "softprob.json")).read()))
     json.loads(text.replace("NaN", "null"))     # stays JSON after the edits
+    write_newer_spellings(text)
+
+
+def write_newer_spellings(categorical):
+    """What 1.7 cannot write, derived from its models: the category names of
+    XGBoost 3.1+ ("cats", the categorical model's feature 1 named c00..c39)
+    and a model of two targets, one tree each (num_target, tree_info)."""
+    names = [("c%02d" % i).encode() for i in range(40)]
+    offsets = [0]
+    for n in names:
+        offsets.append(offsets[-1] + len(n))
+    cats = {"enc": [{"offsets": [], "values": []},
+                    {"offsets": offsets, "values": list(b"".join(names))},
+                    {"offsets": [], "values": []}],
+            "feature_segments": [0, 0, 40, 40],
+            "sorted_idx": list(range(40))}
+    m = json.loads(categorical.replace("NaN", "null"))
+    m["version"] = [3, 4, 1]
+    m["learner"]["gradient_booster"]["model"]["cats"] = cats
+    with open(os.path.join(OUT, "cats.json"), "w") as f:
+        json.dump(m, f, separators=(",", ":"))
+    m = json.load(open(os.path.join(OUT, "reg.json")))
+    lmp = m["learner"]["learner_model_param"]
+    lmp["num_target"] = "2"
+    lmp["base_score"] = "[%s,%s]" % (lmp["base_score"], lmp["base_score"])
+    model = m["learner"]["gradient_booster"]["model"]
+    model["tree_info"] = [t % 2 for t in range(len(model["trees"]))]
+    with open(os.path.join(OUT, "multi_target.json"), "w") as f:
+        json.dump(m, f, separators=(",", ":"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+/*-------------------------------------------------------------------------
+ *
+ * md_registry.h
+ *	  Which version of a model scores, and who may score it.
+ *
+ *	 registry.c  resolving a name (and optional version) to an immutable
+ *	             version, cached per backend until the registry's
+ *	             invalidation epoch moves; the version's source
+ *	 acl.c       per-model scoring rights
+ *	 citus.c     registry changes sent to every Citus node
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MD_REGISTRY_H
+#define MD_REGISTRY_H
+
+#include "md_pg.h"
+
+#include "nodes/pg_list.h"
+
+/* One immutable version of a model, as the registry describes it. */
+typedef struct MdVersionRef
+{
+	char		name[NAMEDATALEN];
+	int32		version;
+	int64		deploy_id;
+} MdVersionRef;
+
+/* registry.c */
+
+/* Bumped by every invalidation of the registry table in this backend. */
+extern uint64 md_registry_epoch;
+
+extern void md_registry_init(void);
+extern void md_check_model_name(const char *name, int len);
+extern void md_resolve(const char *name, int32 version, MdVersionRef *ref);
+extern text *md_registry_source(const MdVersionRef *ref, md_format *format);
+extern List *md_registry_versions(const char *name);
+
+/* acl.c */
+extern void md_check_model_access(const char *name);
+
+/* citus.c */
+extern void md_citus_init(void);
+
+#endif							/* MD_REGISTRY_H */
