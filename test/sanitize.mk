@@ -15,7 +15,7 @@
 
 SAN_CC := $(shell command -v clang-14 2>/dev/null)
 SAN_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -ffp-contract=off \
-	-Wall -Wextra -Wno-unused-parameter -Isrc/core \
+	-Wall -Wextra -Wno-unused-parameter -Isrc/core -Ibuild/onnx \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = $(SAN_CFLAGS) -fsanitize=fuzzer-no-link
 FUZZ_SECONDS ?= 60
@@ -27,9 +27,11 @@ FUZZ_BINS = build/fuzz/fuzz_compile build/fuzz/fuzz_compile_struct \
 	build/fuzz/fuzz_blob build/fuzz/fuzz_blob_fixed
 FUZZ_HDRS = test/fuzz/harness.h $(CORE_HDRS)
 
-# The seeds of a format: its small hand-made models (JSON, or text for
-# LightGBM) and the fixtures that are small enough to mutate quickly.
-fuzz_small_seeds = $(wildcard test/fuzz/seeds/$(1)/*.json test/fuzz/seeds/$(1)/*.txt)
+# The seeds of a format: its small hand-made models (JSON, text for
+# LightGBM, protobuf for ONNX) and the fixtures that are small enough to
+# mutate quickly.
+fuzz_small_seeds = $(wildcard test/fuzz/seeds/$(1)/*.json \
+	test/fuzz/seeds/$(1)/*.txt test/fuzz/seeds/$(1)/*.onnx)
 fuzz_json_seeds = $(call fuzz_small_seeds,$(1)) \
 	$(shell find test/fixtures/$(1) -name '*.json' -size -64k 2>/dev/null)
 FUZZ_JSON_SEEDS = $(foreach f,$(FUZZ_FORMATS),$(call fuzz_json_seeds,$(f)))
@@ -49,7 +51,7 @@ build/asan/core/%.o: src/core/%.c $(CORE_HDRS)
 	$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
 
 build/asan/test_%: test/unit/test_%.c $(wildcard test/unit/*.h) $(FUZZ_HDRS) $(ASAN_CORE_OBJS)
-	$(SAN_CC) $(SAN_CFLAGS) $< $(ASAN_CORE_OBJS) $(TEST_LIBS) -lcjson -lm -o $@
+	$(SAN_CC) $(SAN_CFLAGS) $< $(ASAN_CORE_OBJS) $(TEST_LIBS) -lcjson -lprotobuf-c -lm -o $@
 
 # the API test's threads and allocator counting (see the Makefile)
 build/asan/test_api: TEST_LIBS = $(TEST_API_LIBS)
@@ -63,14 +65,14 @@ build/fuzz/core/%.o: src/core/%.c $(CORE_HDRS)
 
 build/fuzz/fuzz_blob_fixed: test/fuzz/fuzz_blob.c $(FUZZ_HDRS) $(FUZZ_CORE_OBJS)
 	$(SAN_CC) $(FUZZ_CFLAGS) -DFUZZ_FIX_HEADER=true -fsanitize=fuzzer $< \
-		$(FUZZ_CORE_OBJS) -lcjson -lm -o $@
+		$(FUZZ_CORE_OBJS) -lcjson -lprotobuf-c -lm -o $@
 
 build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_CORE_OBJS)
 	$(SAN_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_CORE_OBJS) \
-		-lcjson -lm -o $@
+		-lcjson -lprotobuf-c -lm -o $@
 
 build/blob_seeds: test/fuzz/blob_seeds.c test/fuzz/harness.h build/libmdscore.a
-	$(CC) $(CORE_CFLAGS) -Isrc/core $< build/libmdscore.a -lcjson -lm -o $@
+	$(CC) $(CORE_CFLAGS) -Isrc/core $< build/libmdscore.a -lcjson -lprotobuf-c -lm -o $@
 
 # Seeds and dictionaries in build/fuzz/seeds/, and the list of targets:
 # "name binary seed-dir regression-dir dictionary" per line.  The

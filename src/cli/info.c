@@ -96,7 +96,8 @@ cmd_info(int argc, char **argv)
 	md_get_info(&mf.model, &info);
 	printf("file:           %s (%s, %zu bytes)\n", mf.path,
 		   !mf.compiled_here ? "compiled model"
-		   : info.format == MD_FORMAT_LIGHTGBM ? "model text" : "model JSON",
+		   : info.format == MD_FORMAT_LIGHTGBM ? "model text"
+		   : info.format == MD_FORMAT_ONNX ? "ONNX model" : "model JSON",
 		   mf.file_size);
 	printf("format:         %s\n", md_format_name(info.format));
 	printf("objective:      %s (%s)\n", info.objective, task_name(info.task));

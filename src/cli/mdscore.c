@@ -37,14 +37,14 @@ static const char usage_text[] =
 "        --keep    copy the columns that are not features to the output\n"
 "                  (otherwise they are an error), before the predictions\n"
 "        --header  write a header line (implied by --keep)\n"
-"  mdscore compile [--format auto|xgboost|native|lightgbm|catboost] MODEL\n"
+"  mdscore compile [--format auto|xgboost|native|lightgbm|catboost|onnx] MODEL\n"
 "                  -o MODEL.mdb\n"
 "      Compile model text into the blob that model_deploy scores with.\n"
 "  mdscore info MODEL\n"
 "      Describe a model: format, objective, trees, features, size.\n"
 "\n"
 "MODEL is model JSON (XGBoost's Booster.save_model), a LightGBM text model\n"
-"(Booster.save_model) or a compiled model\n"
+"(Booster.save_model), an ONNX model (tree ensembles) or a compiled model\n"
 "(mdscore compile, or model_deploy.export_compiled() in the database).\n";
 
 static void

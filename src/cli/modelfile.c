@@ -77,12 +77,18 @@ read_whole_file(const char *path, void **data, size_t *len)
 	return true;
 }
 
-/* Model JSON (an object), or LightGBM's text model (first line "tree"). */
+/*
+ * Model JSON (an object), LightGBM's text model (first line "tree"), or an
+ * ONNX model (protobuf whose first field is ModelProto.ir_version, tag
+ * byte 0x08; a compiled blob starts with "mdscore").
+ */
 static bool
 is_model_text(const unsigned char *p, size_t len)
 {
 	size_t		i = 0;
 
+	if (len >= 1 && p[0] == 0x08)
+		return true;
 	if ((len >= 5 && memcmp(p, "tree\n", 5) == 0) ||
 		(len >= 6 && memcmp(p, "tree\r\n", 6) == 0))
 		return true;

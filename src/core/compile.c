@@ -4,7 +4,8 @@
  *	  md_compile(): model text in, validated blob out.
  *
  * Parse the JSON (bounded; LightGBM's text model, recognised by its first
- * line, is not JSON and goes to its parser as text), find out which format
+ * line, is not JSON and goes to its parser as text, and an ONNX model,
+ * recognised by its first protobuf field, goes to its parser as bytes), find out which format
  * it is, let that format's parser describe the model to a builder, finish the blob, and open it with
  * full validation, so that a blob this function returns has passed exactly
  * the checks a blob read from an untrusted file must pass.
@@ -122,7 +123,9 @@ md_compile(const char *text, size_t len, md_format format,
 		return st;
 	if (format == MD_FORMAT_AUTO && md_lightgbm_detect(text, len))
 		format = MD_FORMAT_LIGHTGBM;
-	if (format != MD_FORMAT_LIGHTGBM)
+	if (format == MD_FORMAT_AUTO && md_onnx_detect(text, len))
+		format = MD_FORMAT_ONNX;
+	if (format != MD_FORMAT_LIGHTGBM && format != MD_FORMAT_ONNX)
 		st = md_json_parse(text, len, limits, &root, err);
 	if (st == MD_OK)
 		st = md_poll_interrupt(limits, err);
@@ -148,6 +151,9 @@ md_compile(const char *text, size_t len, md_format format,
 			break;
 		case MD_FORMAT_CATBOOST:
 			st = md_parse_catboost(root, limits, &b, err);
+			break;
+		case MD_FORMAT_ONNX:
+			st = md_parse_onnx(text, len, limits, &b, err);
 			break;
 		default:
 			st = md_fail(err, MD_ERR_ARGUMENT, "unknown model format");

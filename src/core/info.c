@@ -16,6 +16,7 @@ static const char *const format_names[] = {
 	[MD_FORMAT_NATIVE] = "native",
 	[MD_FORMAT_LIGHTGBM] = "lightgbm",
 	[MD_FORMAT_CATBOOST] = "catboost",
+	[MD_FORMAT_ONNX] = "onnx",
 };
 
 const char *

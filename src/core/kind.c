@@ -6,7 +6,7 @@
  *
  * A blob's md_meta.estimator names its kind: XGBoost trees, XGBoost
  * gblinear, a native (scikit-learn) model, double-precision trees
- * (LightGBM).  Each kind validates, describes
+ * (LightGBM), ONNX tree ensembles.  Each kind validates, describes
  * and scores itself in its own files; this is the only place that chooses
  * between them, so a new format plugs in by adding its entry here.
  *
@@ -14,6 +14,7 @@
  */
 #include "dtree.h"
 #include "native.h"
+#include "otree.h"
 
 #define SEC(kind) (1u << (kind))
 
@@ -74,6 +75,19 @@ static const md_kind_ops dtrees = {
 	.explain = md_dtree_explain,
 };
 
+static const md_kind_ops otrees = {
+	.sections =
+		COMMON_SECTIONS | SEC(MD_SEC_OTREES) | SEC(MD_SEC_CLASS_LABELS),
+	.check_meta = md_otree_check_meta,
+	.validate = md_otree_validate,
+	.info = md_otree_info,
+	.output_width = md_otree_output_width,
+	.workspace_size = md_otree_workspace_size,
+	.score = md_otree_score,
+	.explain_workspace_size = md_otree_explain_workspace_size,
+	.explain = md_otree_explain,
+};
+
 const md_kind_ops *
 md_kind_of(const md_model *m)
 {
@@ -87,6 +101,8 @@ md_kind_of(const md_model *m)
 			return &native;
 		case MD_EST_DTREES:
 			return &dtrees;
+		case MD_EST_OTREES:
+			return &otrees;
 	}
 	return NULL;
 }

@@ -33,7 +33,9 @@
 #include <stdint.h>
 
 #define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 6	/* 6: XGBoost forests with category names */
+#define MD_BLOB_LAYOUT_VERSION 7	/* 7: ONNX tree ensembles (MD_SEC_OTREES);
+										 * 6: XGBoost forests with category
+										 * names */
 #define MD_BLOB_BYTE_ORDER_MARK 0x01020304u
 #define MD_BLOB_ALIGN 16
 
@@ -52,6 +54,7 @@ typedef enum md_section_kind
 	MD_SEC_PREPROCESS = 8,		/* md_prep_header: preprocessing program */
 	MD_SEC_CLASS_LABELS = 9,	/* md_strtab: optional */
 	MD_SEC_DTREES = 10,			/* md_dforest_header: double-precision trees */
+	MD_SEC_OTREES = 11,			/* md_otrees_header: ONNX tree ensembles */
 	MD_SEC__COUNT
 } md_section_kind;
 
@@ -81,7 +84,8 @@ typedef enum md_estimator
 	MD_EST_FOREST = 1,			/* XGBoost gbtree / dart */
 	MD_EST_LINEAR = 2,			/* XGBoost gblinear */
 	MD_EST_NATIVE = 3,			/* native format: see md_native_header */
-	MD_EST_DTREES = 4			/* double-precision trees: MD_SEC_DTREES */
+	MD_EST_DTREES = 4,			/* double-precision trees: MD_SEC_DTREES */
+	MD_EST_OTREES = 5			/* ONNX tree ensembles: MD_SEC_OTREES */
 } md_estimator;
 
 typedef struct md_meta
@@ -377,5 +381,93 @@ typedef struct md_dterm
 	uint32_t	feature;
 	uint32_t	reserved;
 } md_dterm;
+
+/*
+ * An ONNX-ML tree ensemble (TreeEnsembleRegressor / TreeEnsembleClassifier)
+ * with ONNX Runtime's arithmetic: thresholds, leaf weights and sums in the
+ * "threshold type" -- float, or double when MD_OT_DOUBLE (a double input
+ * tensor) -- and outputs rounded to float.  Layout after the header, each
+ * array 16-aligned:
+ *	double		base[n_base]		base_values (0, 1 or n_outputs of them)
+ *	md_otree	trees[n_trees]		in ONNX Runtime's order of trees
+ *	md_onode	nodes[n_nodes]		tree after tree
+ *	md_oweight	weights[n_weights]	leaf weights, leaf after leaf
+ * Every value is stored as a double; without MD_OT_DOUBLE each one is a
+ * float exactly (the validator checks), so the scorer rounds nothing.
+ * Within a tree, node 0 is the root and every child index is greater than
+ * its parent's, so a walk ends after at most n_nodes steps.
+ */
+typedef enum md_oagg
+{
+	MD_OAGG_SUM = 1,
+	MD_OAGG_AVERAGE,
+	MD_OAGG_MIN,
+	MD_OAGG_MAX,
+	MD_OAGG__END
+} md_oagg;
+
+typedef enum md_opost
+{
+	MD_OPOST_NONE = 1,
+	MD_OPOST_LOGISTIC,
+	MD_OPOST_SOFTMAX,
+	MD_OPOST_SOFTMAX_ZERO,
+	MD_OPOST_PROBIT,
+	MD_OPOST__END
+} md_opost;
+
+#define MD_OT_DOUBLE 0x1		/* double input: double thresholds and sums */
+#define MD_OT_BINARY_CASE 0x2	/* 2 classes, leaf weights for one of them */
+#define MD_OT_WEIGHTS_POSITIVE 0x4	/* no leaf weight is negative */
+#define MD_OT_DOUBLE_OUT 0x8	/* outputs in double, not rounded to float
+								 * (TreeEnsemble of opset 5, double input) */
+
+typedef struct md_otrees_header
+{
+	uint32_t	n_trees;
+	uint32_t	n_outputs;		/* targets (1) or classes */
+	uint64_t	n_nodes;
+	uint64_t	n_weights;
+	uint32_t	task;			/* md_task: regression, binary, multiclass */
+	uint32_t	flags;			/* MD_OT_* */
+	uint32_t	aggregate;		/* md_oagg */
+	uint32_t	post_transform; /* md_opost */
+	uint32_t	n_base;
+	uint32_t	max_depth;
+	uint64_t	base_offset;	/* offsets relative to the section */
+	uint64_t	trees_offset;
+	uint64_t	nodes_offset;
+	uint64_t	weights_offset;
+} md_otrees_header;
+
+typedef struct md_otree
+{
+	uint64_t	first_node;		/* into nodes[] */
+	uint32_t	n_nodes;
+	uint32_t	reserved;
+} md_otree;
+
+/* md_onode.mode: a comparison (md_dop, MD_DOP_LEQ..MD_DOP_NEQ) or a leaf */
+#define MD_OMODE_LEAF 0
+#define MD_ONODE_MISSING_TRUE 0x1	/* NaN takes the true branch */
+
+typedef struct md_onode
+{
+	double		value;			/* threshold; unused by a leaf */
+	uint32_t	feature;
+	uint8_t		mode;
+	uint8_t		flags;			/* MD_ONODE_* */
+	uint16_t	reserved;
+	uint32_t	yes;			/* split: true child's index in the tree;
+								 * leaf: first weight, into weights[] */
+	uint32_t	no;				/* split: false child; leaf: weight count */
+} md_onode;
+
+typedef struct md_oweight
+{
+	double		value;
+	uint32_t	output;
+	uint32_t	reserved;
+} md_oweight;
 
 #endif							/* MD_BLOB_H */

@@ -94,7 +94,8 @@ typedef enum md_format
 	MD_FORMAT_XGBOOST,			/* XGBoost Booster.save_model JSON */
 	MD_FORMAT_NATIVE,			/* model_deploy's documented native JSON */
 	MD_FORMAT_LIGHTGBM,			/* LightGBM's text model (save_model) */
-	MD_FORMAT_CATBOOST			/* CatBoost's JSON model (format="json") */
+	MD_FORMAT_CATBOOST,			/* CatBoost's JSON model (format="json") */
+	MD_FORMAT_ONNX				/* ONNX-ML tree ensembles (protobuf bytes) */
 } md_format;
 
 /* What a model predicts. */

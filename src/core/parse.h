@@ -52,4 +52,13 @@ md_status	md_parse_lightgbm(const char *text, size_t len,
 							  const md_limits *limits, md_builder *b,
 							  md_error *err);
 
+/*
+ * ONNX models are protobuf bytes: md_onnx_detect() (onnx.h) recognises
+ * them, md_parse_onnx() reads them (parse_onnx.c).
+ */
+bool		md_onnx_detect(const char *bytes, size_t len);
+md_status	md_parse_onnx(const char *bytes, size_t len,
+						  const md_limits *limits, md_builder *b,
+						  md_error *err);
+
 #endif							/* MD_PARSE_H */

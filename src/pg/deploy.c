@@ -41,8 +41,8 @@ parse_format(text *format_text)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("unknown model format \"%s\"", name),
-				errhint("Use 'auto', 'xgboost', 'native', 'lightgbm' or "
-						"'catboost'."));
+				errhint("Use 'auto', 'xgboost', 'native', 'lightgbm', "
+						"'catboost' or 'onnx'."));
 	return format;
 }
 

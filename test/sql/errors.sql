@@ -38,7 +38,7 @@ SELECT pg_temp.error_of(format('SELECT model_deploy.deploy(%L, %L)', 'bad', repe
 -- deployment: not a model, or not one we support
 SELECT pg_temp.error_of($$SELECT model_deploy.deploy('bad', '{"a": 1}')$$);
 SELECT pg_temp.error_of($$SELECT model_deploy.deploy('bad', '[1, 2, 3]')$$);
-SELECT pg_temp.error_of(format('SELECT model_deploy.deploy(%L, %L, %L)', 'bad', :'iris', 'onnx'));
+SELECT pg_temp.error_of(format('SELECT model_deploy.deploy(%L, %L, %L)', 'bad', :'iris', 'pmml'));
 SELECT pg_temp.error_of(format('SELECT model_deploy.deploy(%L, %L)', 'bad', replace(:'iris', 'multi:softprob', 'reg:linear')));
 SELECT pg_temp.error_of(format('SELECT model_deploy.deploy(%L, %L)', 'bad', replace(:'iris', '"gbtree"', '"gbforest"')));
 -- deployment: inconsistent models
