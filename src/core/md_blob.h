@@ -33,9 +33,10 @@
 #include <stdint.h>
 
 #define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 7	/* 7: ONNX tree ensembles (MD_SEC_OTREES);
-										 * 6: XGBoost forests with category
-										 * names */
+#define MD_BLOB_LAYOUT_VERSION 7	/* 7: ONNX tree ensembles (MD_SEC_OTREES),
+										 * CatBoost's scale applied last and
+										 * hashed categories; 6: XGBoost
+										 * forests with category names */
 #define MD_BLOB_BYTE_ORDER_MARK 0x01020304u
 #define MD_BLOB_ALIGN 16
 
