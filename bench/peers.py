@@ -34,6 +34,9 @@ LAT_ROWS = int(os.environ["BENCH_LAT_ROWS"])
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 CHECK_ROWS = 2000
 WARM = 20
+# shapes on which the compiling peers (TL2cgen, lleaves) run; all if unset
+COMPILED = os.environ.get("BENCH_COMPILED_SHAPES", "").split()
+COMPILING = ("Treelite + TL2cgen, gcc -O3", "lleaves (LLVM)")
 
 
 def log(msg):
@@ -105,11 +108,13 @@ def tl2cgen_peer(load):
         import tl2cgen
         model = load(path)
         lib = f"{DIR}/{os.path.basename(path)}.tl2cgen.so"
-        t0 = time.perf_counter()
-        tl2cgen.export_lib(model, toolchain="gcc", libpath=lib,
-                           params={"parallel_comp": 8}, nthread=2)
-        log(f"  tl2cgen compiled {os.path.basename(path)} with gcc -O3 in "
-            f"{time.perf_counter() - t0:.0f} s")
+        # a library compiled from the same file by an earlier run is kept
+        if not os.path.exists(lib):
+            t0 = time.perf_counter()
+            tl2cgen.export_lib(model, toolchain="gcc", libpath=lib,
+                               params={"parallel_comp": 8}, nthread=2)
+            log(f"  tl2cgen compiled {os.path.basename(path)} with gcc -O3 "
+                f"in {time.perf_counter() - t0:.0f} s")
         pred = tl2cgen.Predictor(lib, nthread=1)
         return lambda x: pred.predict(tl2cgen.DMatrix(x, dtype="float32"))
     return peer
@@ -217,6 +222,12 @@ def main():
                 r = {"shape": shape["shape"], "model": model["name"],
                      "peer": label, "rows": min(PEER_ROWS, len(x)),
                      "lat_rows": LAT_ROWS}
+                if COMPILED and label in COMPILING and \
+                        shape["shape"] not in COMPILED:
+                    r["error"] = ("not run: compiling takes minutes per "
+                                  "model here (BENCH_COMPILED_SHAPES)")
+                    results.append(r)
+                    continue
                 try:
                     r.update(measure(make(f"{DIR}/{model['file']}", shape),
                                      x, shape, oracle))
