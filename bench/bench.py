@@ -8,6 +8,7 @@ time, best of BENCH_REPS runs (one run when a run takes over 10 s); the
 (the backend, or the C program), which other load on a shared machine
 disturbs less.  Ratios compare figures of this one run.
 """
+import json
 import os
 import platform
 import re
@@ -17,12 +18,18 @@ import time
 
 import psycopg2
 
+from side_by_side import SideBySide
+
 ROWS = int(os.environ["BENCH_ROWS"])
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 DIR = os.environ["DIR"]
 ROOT = os.environ["ROOT"]
 BINDIR = os.environ["BINDIR"]
+BENCH_PY = os.environ["BENCH_PY"]
+PEER_ROWS = int(os.environ["BENCH_PEER_ROWS"])
+LAT_ROWS = int(os.environ["BENCH_LAT_ROWS"])
+LAT_SECONDS = int(os.environ.get("BENCH_LAT_SECONDS", "3"))
 N_FEATURES = 30
 PY_ROWS = min(20000, ROWS)
 MODELS = [
@@ -109,7 +116,7 @@ def setup(db):
     db.run(f"CREATE TABLE tc AS SELECT id, {cols} FROM t")
     db.run(f"CREATE TABLE t_py AS SELECT * FROM t WHERE id <= {PY_ROWS}")
     db.run("CREATE TABLE expected (model text, id int, output int, "
-           "margin float4)")
+           "margin float8)")
     db.run(f"COPY expected FROM '{DIR}/expected.tsv'")
     # PL/Python the way its users write it: the booster loaded once per
     # backend (GD), one row per call, one thread
@@ -137,7 +144,8 @@ SELECT e.model, count(*),
        count(*) FILTER (WHERE (model_deploy.predict_raw(e.model, t.f))[e.output]
                               IS DISTINCT FROM e.margin::float8)
   FROM expected e JOIN t USING (id)
- GROUP BY e.model ORDER BY e.model""")
+ WHERE e.model IN (%s)
+ GROUP BY e.model ORDER BY e.model""" % ", ".join(f"'{m}'" for m, _ in MODELS))
     return db.cur.fetchall()
 
 
@@ -278,7 +286,7 @@ def percentile(sorted_values, p):
                              int(p / 100 * len(sorted_values)))]
 
 
-def pgbench(db, clients, label, sql, literal):
+def pgbench(db, clients, label, sql, literal, seconds=SECONDS):
     """pgbench's TPS, and from the per-transaction log: the TPS once every
     connection has made its first call (which compiles the model in that
     backend), the slowest first call (ms) and p50/p99 latency (ms)."""
@@ -289,7 +297,7 @@ def pgbench(db, clients, label, sql, literal):
     prefix = f"{DIR}/pgb_{label}_{clients}"
     out = subprocess.run(
         [f"{BINDIR}/pgbench", "-n", "-M", "prepared", "-c", str(clients),
-         "-j", str(clients), "-T", str(SECONDS), "-f", script,
+         "-j", str(clients), "-T", str(seconds), "-f", script,
          "-D", f"f={literal}", "--log", f"--log-prefix={prefix}"],
         check=True, capture_output=True, text=True).stdout
     tps = float(re.search(r"tps = ([0-9.]+)", out).group(1))
@@ -339,15 +347,50 @@ def realtime(db):
     return out
 
 
+def peers():
+    """The peers' figures, measured by peers.py in the bench venv."""
+    log("peers (bench/peers.py)")
+    out = f"{DIR}/peers.json"
+    subprocess.run([BENCH_PY, f"{ROOT}/bench/peers.py", DIR, out],
+                   check=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    with open(out) as f:
+        return json.load(f)
+
+
+def side_by_side(db):
+    """(report lines, peer versions) of model_deploy beside every peer."""
+    sbs = SideBySide(db, {"DIR": DIR, "ROOT": ROOT, "PEER_ROWS": PEER_ROWS,
+                          "LAT_ROWS": LAT_ROWS, "REPS": REPS,
+                          "LAT_SECONDS": LAT_SECONDS},
+                     lambda *a: pgbench(db, *a))
+    sbs.setup({name for name, _ in MODELS})
+    p = peers()
+    log("model_deploy on every model of the side-by-side table")
+    return sbs.report(sbs.measure(p["results"])), p["versions"]
+
+
 def first_call():
+    """bench/first_call's report with huge_pages = off, then = on when
+    bench/run could reserve huge pages (BENCH_HUGE_PAGES=1)."""
     exe = f"{ROOT}/bench/first_call"
     if not os.access(exe, os.X_OK):
         return None
-    p = subprocess.run([exe, "--model", f"{DIR}/m1000x8.json"],
-                       capture_output=True, text=True)
-    lines = p.stdout.strip().splitlines()
-    if p.returncode != 0:
-        lines.append(f"(bench/first_call failed: {p.stderr.strip()[:200]})")
+    lines = []
+    settings = ["off"]
+    if os.environ.get("BENCH_HUGE_PAGES") == "1":
+        settings.append("on")
+    else:
+        lines.append("(huge_pages = on not measured: bench/run could not "
+                     "reserve huge pages, it is not run as root)")
+    for setting in settings:
+        log(f"first call, huge_pages = {setting}")
+        p = subprocess.run([exe, "--model", f"{DIR}/m1000x8.json",
+                            "--huge-pages", setting],
+                           capture_output=True, text=True)
+        lines += p.stdout.strip().splitlines()
+        if p.returncode != 0:
+            lines.append(f"(bench/first_call --huge-pages {setting} failed: "
+                         f"{p.stderr.strip()[:200]})")
     return lines
 
 
@@ -380,9 +423,10 @@ def fmt(v, digits=0):
     return f"{v:,.{digits}f}"
 
 
-def report(info, checks, tput, floor, ovh, upd, rt, fc, load0, elapsed):
+def report(info, checks, tput, floor, ovh, upd, rt, fc, sbs, load0, elapsed):
     print(f"\n## model_deploy benchmark ({ROWS:,} rows, 30 features)\n")
-    print(f"Machine: {info}.  Load average at start {load0[0]:.2f}, "
+    print(f"Machine: {info}.  Peers (bench venv): {sbs[1]}.  "
+          f"Load average at start {load0[0]:.2f}, "
           f"at end {os.getloadavg()[0]:.2f} (a shared machine: compare "
           f"ratios).  Total time {elapsed / 60:.1f} min.\n")
     print("Speed never changes an answer: raw margins from SQL "
@@ -390,6 +434,12 @@ def report(info, checks, tput, floor, ovh, upd, rt, fc, load0, elapsed):
     for model, n, bad in checks:
         print(f"- {model}: {n} margins, {bad} differ"
               f"{' (bit-identical)' if bad == 0 else ' -- MISMATCH'}")
+    print("\nThe models are trained by XGBoost 3.2 (bench venv).  The xgboost C "
+          "API and PL/Python rows use Debian's XGBoost 1.7, which reads "
+          "XGBoost 3's base_score, written as a list (\"[3.342E-1]\"), as "
+          "the default 0.5 without a word: their "
+          "predictions can be off by that intercept, so they compare speed "
+          "only (the side-by-side table below checks XGBoost 3.2 itself).")
     print()
     print("| model | scorer | rows | rows/s | rows/s per CPU-second | "
           "x xgboost C API |")
@@ -477,6 +527,20 @@ def report(info, checks, tput, floor, ovh, upd, rt, fc, load0, elapsed):
     print(f"- margins bit-identical to xgboost: "
           f"{'yes' if ok else 'NO'}")
 
+    print_side_by_side(sbs)
+
+
+def print_side_by_side(sbs):
+    print(f"\n## Side by side with every peer (one thread each; batch: "
+          f"{PEER_ROWS:,} rows in one call, SQL: every row of the table; "
+          f"single row: {LAT_ROWS:,} calls, one row each, after a warm-up)")
+    print("\nRatios above 1 are better than the fastest peer.  Peers are "
+          "called from Python: their single-row figures include the "
+          "interpreter's call; the SQL single-row figure "
+          "includes pgbench's round trip through the socket.")
+    for line in sbs[0]:
+        print(line)
+
 
 def main():
     start = time.perf_counter()
@@ -484,13 +548,22 @@ def main():
     db = Sql()
     setup(db)
     info = machine(db)
+    if os.environ.get("BENCH_SIDE_ONLY") == "1":
+        sbs = side_by_side(db)
+        print(f"Machine: {info}.  Peers (bench venv): {sbs[1]}.  Load "
+              f"average at start {load0[0]:.2f}, at end "
+              f"{os.getloadavg()[0]:.2f}.  Total time "
+              f"{(time.perf_counter() - start) / 60:.1f} min.")
+        print_side_by_side(sbs)
+        return
     checks = verify(db)
     tput, floor = throughput(db)
     ovh = overhead(db)
     upd = update(db)
     rt = realtime(db)
     fc = first_call()
-    report(info, checks, tput, floor, ovh, upd, rt, fc, load0,
+    sbs = side_by_side(db)
+    report(info, checks, tput, floor, ovh, upd, rt, fc, sbs, load0,
            time.perf_counter() - start)
 
 
