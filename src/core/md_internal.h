@@ -18,10 +18,16 @@
 
 #define FLEXIBLE_ARRAY_MEMBER	/* empty */
 
+/*
+ * md_unused marks a parameter that a table of operations' signature has
+ * and one kind has no use for (-Wextra's unused-parameter).
+ */
 #if defined(__GNUC__)
 #define md_printf_like(f, a) __attribute__((format(printf, f, a)))
+#define md_unused __attribute__((unused))
 #else
 #define md_printf_like(f, a)
+#define md_unused
 #endif
 
 /* error.c: set err (which may be NULL) and return its status. */

@@ -101,7 +101,8 @@ md_otree_info(const md_model *m, md_info *info)
 }
 
 md_status
-md_otree_explain_workspace_size(const md_model *m, size_t *size,
+md_otree_explain_workspace_size(const md_model *m md_unused,
+								size_t *size md_unused,
 								md_error *err)
 {
 	return md_fail(err, MD_ERR_UNSUPPORTED,
@@ -110,8 +111,9 @@ md_otree_explain_workspace_size(const md_model *m, size_t *size,
 }
 
 md_status
-md_otree_explain(const md_model *m, const double *x, uint32_t output,
-				 double *contribs, void *workspace)
+md_otree_explain(const md_model *m md_unused, const double *x md_unused,
+				 uint32_t output md_unused,
+				 double *contribs md_unused, void *workspace md_unused)
 {
 	return MD_ERR_UNSUPPORTED;
 }

@@ -56,7 +56,9 @@ static HTAB *decisions = NULL;
 static uint64 auth_epoch = 1;
 
 static void
-auth_changed(Datum arg, int cacheid, uint32 hashvalue)
+auth_changed(Datum arg pg_attribute_unused(),
+			 int cacheid pg_attribute_unused(),
+			 uint32 hashvalue pg_attribute_unused())
 {
 	auth_epoch++;
 }

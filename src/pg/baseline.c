@@ -97,7 +97,7 @@ add(Baseline *b, int position, double v)
 
 /* One reference row: its features, and the model's prediction of it. */
 static bool
-take_row(HeapTuple tuple, TupleDesc desc, void *arg)
+take_row(HeapTuple tuple, TupleDesc desc pg_attribute_unused(), void *arg)
 {
 	Baseline   *b = arg;
 	MdCallSite *site = b->site;

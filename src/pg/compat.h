@@ -52,7 +52,7 @@
  * key; left unset it is a wild pointer (the first insert crashes).
  */
 static inline void
-md_dshash_set_copy_memcpy(dshash_parameters *params)
+md_dshash_set_copy_memcpy(dshash_parameters *params pg_attribute_unused())
 {
 #if PG_VERSION_NUM >= 170000
 	params->copy_function = dshash_memcpy;
@@ -66,7 +66,7 @@ md_dshash_set_copy_memcpy(dshash_parameters *params)
  * cluster, in shared memory.
  */
 static inline uint32
-md_wait_event(const char *name)
+md_wait_event(const char *name pg_attribute_unused())
 {
 #if PG_VERSION_NUM >= 170000
 	return WaitEventExtensionNew(name);

@@ -60,7 +60,7 @@ typedef struct Resolution
 static HTAB *resolutions = NULL;
 
 static void
-registry_invalidated(Datum arg, Oid relid)
+registry_invalidated(Datum arg pg_attribute_unused(), Oid relid)
 {
 	if (relid == InvalidOid || relid == registry_relid)
 	{

@@ -170,7 +170,7 @@ end_in_flight(MdSharedStore *s)
 }
 
 static void
-release_all(int code, Datum arg)
+release_all(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
 	MdSharedStore *s = md_shmem_attach();
 

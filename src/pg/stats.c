@@ -156,7 +156,7 @@ count_failed_call(void)
  * merge takes locks and reads memory, nothing else.
  */
 static void
-xact_callback(XactEvent event, void *arg)
+xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
 	switch (event)
 	{
@@ -181,8 +181,10 @@ xact_callback(XactEvent event, void *arg)
 
 /* An exception block or on_error=null caught the failure of a call. */
 static void
-subxact_callback(SubXactEvent event, SubTransactionId sub,
-				 SubTransactionId parent, void *arg)
+subxact_callback(SubXactEvent event,
+				 SubTransactionId sub pg_attribute_unused(),
+				 SubTransactionId parent pg_attribute_unused(),
+				 void *arg pg_attribute_unused())
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 		count_failed_call();

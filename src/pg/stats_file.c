@@ -85,8 +85,9 @@ put_entry(const MdStatsRecord *rec, const MdValueStats *features,
 }
 
 static void
-count_entry(const MdStatsRecord *rec, const MdValueStats *features,
-			const char *names, void *arg)
+count_entry(const MdStatsRecord *rec pg_attribute_unused(),
+			const MdValueStats *features pg_attribute_unused(),
+			const char *names pg_attribute_unused(), void *arg)
 {
 	(*(int64 *) arg)++;
 }

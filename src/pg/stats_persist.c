@@ -23,7 +23,7 @@
  * reinitialisation after a crash (which also passes 1).
  */
 static void
-save_at_exit(int code, Datum arg)
+save_at_exit(int code, Datum arg pg_attribute_unused())
 {
 	if (code != 0 || !md_stats_ready)
 		return;

@@ -85,7 +85,8 @@ index_parameters(int tranche_id)
 }
 
 static bool
-check_shared_memory(int *newval, void **extra, GucSource source)
+check_shared_memory(int *newval, void **extra pg_attribute_unused(),
+					GucSource source pg_attribute_unused())
 {
 	if (*newval != 0 && *newval < MD_MIN_SHARED_MEMORY_KB)
 	{
