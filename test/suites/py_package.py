@@ -551,17 +551,22 @@ def log_sklearn():
 
 
 def log_onnx():
-    from skl2onnx import to_onnx
-    from sklearn.linear_model import LogisticRegression
-    m = LogisticRegression(max_iter=1000).fit(ml_x, ml_y)
-    onx = to_onnx(m, ml_x.to_numpy(np.float32)[:1],
-                  options={"zipmap": False})
+    # a forest converted by skl2onnx (a TreeEnsembleClassifier with one
+    # float tensor input: scored by array, in the frame's column order);
+    # ONNX Runtime with one thread is the reference, bit for bit
     import onnxruntime
-    sess = onnxruntime.InferenceSession(onx.SerializeToString())
-    proba = sess.run(None, {sess.get_inputs()[0].name:
-                            ml_x.to_numpy(np.float32)})[1]
+    from skl2onnx import to_onnx
+    from sklearn.ensemble import RandomForestClassifier
+    x32 = ml_x.to_numpy(np.float32)
+    m = RandomForestClassifier(n_estimators=10, max_depth=5,
+                               random_state=0).fit(x32, ml_y)
+    onx = to_onnx(m, x32[:1], options={"zipmap": False})
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+    sess = onnxruntime.InferenceSession(onx.SerializeToString(), opts)
+    proba = sess.run(None, {sess.get_inputs()[0].name: x32})[1]
     info = mlflow.onnx.log_model(onx, name="model")
-    return info, "predict_proba", proba.astype(np.float64), 1e-6
+    return info, "predict_proba", proba.astype(np.float64), 0.0
 
 
 def log_catboost():
@@ -574,9 +579,10 @@ def log_catboost():
     return info, "predict_raw", m.predict(ml_x, prediction_type="RawFormulaVal"), 1e-12
 
 
-def sql_output(name, fn):
-    rows = sql("SELECT model_deploy.%s(%%s, r) FROM ml_rows r ORDER BY id"
-               % fn, (name,))
+def sql_output(name, fn, by_array=False):
+    features = "ARRAY[age, fee, tenure]::float4[]" if by_array else "r"
+    rows = sql("SELECT model_deploy.%s(%%s, %s) FROM ml_rows r ORDER BY id"
+               % (fn, features), (name,))
     return np.array([r[0] for r in rows], dtype=np.float64)
 
 
@@ -613,7 +619,8 @@ for flavour, log in (("xgboost", log_xgboost), ("lightgbm", log_lightgbm),
     if rc != 0:
         continue
     print("# " + out.strip().replace("\n", "\n# "))
-    good, diag = close_enough(sql_output(reg, fn), want, tol)
+    good, diag = close_enough(sql_output(reg, fn, flavour == "onnx"), want,
+                              tol)
     tap.ok(good, "%s: SQL's %s over %d rows equals the flavour's own "
            "predictions (%s)" % (flavour, fn, len(ml_x),
                                  "bit for bit" if tol == 0 else
