@@ -151,13 +151,16 @@ md_status
 md_otree_validate(const md_model *m, md_error *err)
 {
 	const md_meta *meta = md_model_meta(m);
-	md_oforest	f = md_oforest_of(m);
+	md_oforest	f;
 	md_status	st;
 
-	st = check_header(f.h, m->section_size[MD_SEC_OTREES], meta->n_outputs,
-					  err);
-	if (st == MD_OK)
-		st = check_trees(&f, meta->n_features, err);
+	/* the offsets first: a pointer past the section is not even formed */
+	st = check_header(md_section_ptr(m, MD_SEC_OTREES),
+					  m->section_size[MD_SEC_OTREES], meta->n_outputs, err);
+	if (st != MD_OK)
+		return st;
+	f = md_oforest_of(m);
+	st = check_trees(&f, meta->n_features, err);
 	if (st == MD_OK)
 		st = check_values(&f, err);
 	if (st == MD_OK)
