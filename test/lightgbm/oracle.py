@@ -45,43 +45,16 @@ sys.path.insert(0, os.path.join(ROOT, "test", "sklearn"))
 
 import mdcore  # noqa: E402
 from cluster import Cluster  # noqa: E402
+import oracle_tap  # noqa: E402
+from oracle_tap import ok, ulps  # noqa: E402
 
 MDSCORE = os.path.join(ROOT, "build", "mdscore")
 SHAP_TOLERANCE = 1e-9
 warnings.filterwarnings("ignore")
 
-n_tests = 0
-n_failed = 0
-
-
-def ok(cond, what, diag=None):
-    global n_tests, n_failed
-    n_tests += 1
-    if not cond:
-        n_failed += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n_tests, what),
-          flush=True)
-    if not cond and diag is not None:
-        print("# " + str(diag).replace("\n", "\n# "), flush=True)
-    return cond
-
 
 def first_difference(got, want):
-    got, want = np.asarray(got, float), np.asarray(want, float)
-    if got.shape != want.shape:
-        return "shapes %s and %s" % (got.shape, want.shape)
-    bad = np.argwhere(~((got == want) | (np.isnan(got) & np.isnan(want))))
-    if len(bad) == 0:
-        return None
-    i = tuple(bad[0])
-    return "%d differ; first at %s: %r, LightGBM %r" % (
-        len(bad), i, float(got[i]), float(want[i]))
-
-
-def ulps(got, want):
-    got, want = np.asarray(got, float), np.asarray(want, float)
-    spacing = np.spacing(np.maximum(np.abs(got), np.abs(want)))
-    return float(np.max(np.abs(got - want) / spacing)) if got.size else 0.0
+    return oracle_tap.first_difference(got, want, "LightGBM")
 
 
 # --- the models --------------------------------------------------------
@@ -472,8 +445,7 @@ def main():
         conn.close()
     finally:
         cluster.stop()
-    print("1..%d" % n_tests)
-    sys.exit(1 if n_failed else 0)
+    sys.exit(oracle_tap.plan())
 
 
 if __name__ == "__main__":

@@ -34,25 +34,12 @@ sys.path.insert(0, os.path.join(ROOT, "test", "sklearn"))
 
 import mdcore  # noqa: E402
 from cluster import Cluster  # noqa: E402
+import oracle_tap  # noqa: E402
+from oracle_tap import ok  # noqa: E402
 
 MDSCORE = os.path.join(ROOT, "build", "mdscore")
 PREDICT, PROBA, RAW, CLASS = 0, 1, 2, 3
 warnings.filterwarnings("ignore")
-
-n_tests = 0
-n_failed = 0
-
-
-def ok(cond, what, diag=None):
-    global n_tests, n_failed
-    n_tests += 1
-    if not cond:
-        n_failed += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n_tests, what),
-          flush=True)
-    if not cond and diag is not None:
-        print("# " + str(diag).replace("\n", "\n# "), flush=True)
-    return cond
 
 
 def first_difference(got, want):
@@ -554,9 +541,10 @@ def main():
         check_hostile(core, cur, cases[-1][1])
     finally:
         cluster.stop()
-    print("1..%d" % n_tests)
-    print("# %d passed, %d failed" % (n_tests - n_failed, n_failed))
-    return 1 if n_failed else 0
+    status = oracle_tap.plan()
+    print("# %d passed, %d failed" % (oracle_tap.n_tests - oracle_tap.n_failed,
+                                       oracle_tap.n_failed))
+    return status
 
 
 if __name__ == "__main__":
