@@ -30,6 +30,28 @@
 #define md_unused
 #endif
 
+/*
+ * The width of each output of a tree model with n_classes classes (0 for a
+ * regression) and n_outputs raw values: one prediction, a probability per
+ * class, the raw values, a class only where there are classes.
+ */
+static inline uint32_t
+md_tree_output_width(md_output kind, uint32_t n_classes, uint32_t n_outputs)
+{
+	switch (kind)
+	{
+		case MD_OUTPUT_PREDICT:
+			return 1;
+		case MD_OUTPUT_PROBA:
+			return n_classes;
+		case MD_OUTPUT_RAW:
+			return n_outputs;
+		case MD_OUTPUT_CLASS:
+			return n_classes > 0;
+	}
+	return 0;
+}
+
 /* error.c: set err (which may be NULL) and return its status. */
 md_status	md_fail(md_error *err, md_status status, const char *fmt, ...)
 			md_printf_like(3, 4);

@@ -71,18 +71,7 @@ md_otree_output_width(const md_model *m, md_output kind)
 {
 	const md_otrees_header *h = md_section_ptr(m, MD_SEC_OTREES);
 
-	switch (kind)
-	{
-		case MD_OUTPUT_PREDICT:
-			return 1;
-		case MD_OUTPUT_PROBA:
-			return class_count(h);
-		case MD_OUTPUT_RAW:
-			return h->n_outputs;
-		case MD_OUTPUT_CLASS:
-			return class_count(h) > 0;
-	}
-	return 0;
+	return md_tree_output_width(kind, class_count(h), h->n_outputs);
 }
 
 void

@@ -46,17 +46,8 @@ md_xgb_output_width(const md_model *m, md_output kind)
 {
 	const md_meta *meta = md_model_meta(m);
 
-	switch (kind)
-	{
-		case MD_OUTPUT_PREDICT:
-			/* several targets: a value each, as Booster.predict() */
-			return class_count(meta) > 0 ? 1 : meta->n_outputs;
-		case MD_OUTPUT_PROBA:
-			return class_count(meta);
-		case MD_OUTPUT_RAW:
-			return meta->n_outputs;
-		case MD_OUTPUT_CLASS:
-			return class_count(meta) > 0;
-	}
-	return 0;
+	/* several targets: a value each, as Booster.predict() */
+	if (kind == MD_OUTPUT_PREDICT && class_count(meta) == 0)
+		return meta->n_outputs;
+	return md_tree_output_width(kind, class_count(meta), meta->n_outputs);
 }
