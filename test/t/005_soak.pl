@@ -56,6 +56,10 @@ my $node = md_node('soak', conf => "model_deploy.shared_memory = '${store_kb}kB'
 	  # if a statement ever stalls again (once, a deploy and a job for 10 s),
 	  # the server log says on what
 	  . "log_lock_waits = on\nlog_min_duration_statement = '2s'\n"
+	  # PostgreSQL::Test::Cluster logs every statement: some 12,000 lines a
+	  # second from every backend into one shared file, 1.6 GB in a 30-minute
+	  # run; errors and statements over 2 s are still logged
+	  . "log_statement = none\n"
 	  . "model_deploy.local_cache_size = '${local_cache_kb}kB'\n");
 $node->start;
 
