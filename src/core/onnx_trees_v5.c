@@ -15,9 +15,13 @@
  * two branches lead to the same leaf.  This does the same,
  * iteratively and within the limits (a shared subtree is copied where it
  * is reached, as there), so the trees and their order of summation are
- * ONNX Runtime's.  Supported: one target (regression); the classifier form
- * (several targets and an ArgMax) is refused, and so are MEMBER sets of
- * other than integers, which ONNX Runtime refuses.
+ * ONNX Runtime's.  n_targets outputs (1 up to max_classes), each leaf
+ * weighing on the target leaf_targetids names; what ONNX Runtime refuses
+ * is refused (n_targets below 1, a target id outside [0, n_targets),
+ * MEMBER sets of other than integers).  post_transform is read as ONNX
+ * Runtime 1.31 reads it, by its own enum (0 NONE, 1 LOGISTIC, 2 SOFTMAX,
+ * 3 SOFTMAX_ZERO, 4 PROBIT), not the operator's text (1 SOFTMAX, 2
+ * LOGISTIC): measured with several targets, where a transform shows.
  *
  *-------------------------------------------------------------------------
  */
@@ -267,9 +271,9 @@ split_members(v5_attrs *v, md_error *err)
 	return MD_OK;
 }
 
-/* Lengths, indices and modes of the opset-5 arrays. */
+/* Lengths, indices, modes and target ids of the opset-5 arrays. */
 static md_status
-check_v5(const v5_attrs *v, md_error *err)
+check_v5(const v5_attrs *v, uint32_t n_targets, md_error *err)
 {
 	for (size_t t = 0; t < v->n_roots; t++)
 		if (v->roots[t] < 0 || (uint64_t) v->roots[t] >= v->n)
@@ -289,19 +293,27 @@ check_v5(const v5_attrs *v, md_error *err)
 			return v5_bad(err, "a split value is NaN");
 	}
 	for (size_t l = 0; l < v->n_leaves; l++)
+	{
 		if (isnan(v->leaf_weight[l]))
 			return v5_bad(err, "a leaf weight is NaN");
+		if (v->leaf_target[l] < 0 || v->leaf_target[l] >= n_targets)
+			return md_fail(err, MD_ERR_MODEL, "ONNX TreeEnsemble: leaf %zu "
+						   "is for target %lld, and n_targets is %u", l,
+						   (long long) v->leaf_target[l], n_targets);
+	}
 	return MD_OK;
 }
 
-/* The int attributes naming the aggregate and the transform */
+/* The int attributes naming the aggregate, the transform and the targets */
 static md_status
-read_shape_v5(const Onnx__NodeProto *node, md_otrees_header *h, md_error *err)
+read_shape_v5(const Onnx__NodeProto *node, const md_limits *limits,
+			  md_otrees_header *h, md_error *err)
 {
 	static const uint32_t aggs[] = {MD_OAGG_AVERAGE, MD_OAGG_SUM, MD_OAGG_MIN,
 	MD_OAGG_MAX};
-	static const uint32_t posts[] = {MD_OPOST_NONE, MD_OPOST_SOFTMAX,
-		MD_OPOST_LOGISTIC, MD_OPOST_SOFTMAX_ZERO,
+	/* ONNX Runtime's POST_EVAL_TRANSFORM numbers (see the file's header) */
+	static const uint32_t posts[] = {MD_OPOST_NONE, MD_OPOST_LOGISTIC,
+		MD_OPOST_SOFTMAX, MD_OPOST_SOFTMAX_ZERO,
 	MD_OPOST_PROBIT};
 	int64_t		agg;
 	int64_t		post;
@@ -317,14 +329,16 @@ read_shape_v5(const Onnx__NodeProto *node, md_otrees_header *h, md_error *err)
 	if (agg < 0 || agg > 3 || post < 0 || post > 4)
 		return v5_bad(err, "aggregate_function or post_transform is out of "
 					  "range");
-	if (n_targets != 1)
-		return md_fail(err, MD_ERR_UNSUPPORTED,
-					   "ONNX TreeEnsemble with n_targets = %lld: only one "
-					   "target (a regressor) is supported",
+	if (n_targets < 1)
+		return md_fail(err, MD_ERR_MODEL, "ONNX TreeEnsemble with n_targets "
+					   "= %lld: one target or more is needed",
 					   (long long) n_targets);
+	if (n_targets > limits->max_classes)
+		return md_fail_limit(err, "the ONNX TreeEnsemble has", n_targets,
+							 "targets", limits->max_classes, "max_classes");
 	h->aggregate = aggs[agg];
 	h->post_transform = posts[post];
-	h->n_outputs = 1;
+	h->n_outputs = (uint32_t) n_targets;
 	h->task = MD_TASK_REGRESSION;
 	return MD_OK;
 }
@@ -438,11 +452,11 @@ md_onnx_read_v5(const Onnx__NodeProto *node, bool is_double,
 
 	memset(&v, 0, sizeof(v));
 	memset(&o, 0, sizeof(o));
-	st = read_shape_v5(node, h, err);
+	st = read_shape_v5(node, limits, h, err);
 	if (st == MD_OK)
 		st = read_v5(node, is_double, &v, err);
 	if (st == MD_OK)
-		st = check_v5(&v, err);
+		st = check_v5(&v, h->n_outputs, err);
 	if (st == MD_OK)
 		st = split_members(&v, err);
 	if (st == MD_OK)

@@ -44,7 +44,7 @@ shape_ok(const md_otrees_header *h)
 	switch ((md_task) h->task)
 	{
 		case MD_TASK_REGRESSION:
-			return h->n_outputs == 1;
+			return h->n_outputs >= 1;	/* targets */
 		case MD_TASK_BINARY:
 			return h->n_outputs == 2 && h->aggregate == MD_OAGG_SUM;
 		case MD_TASK_MULTICLASS:

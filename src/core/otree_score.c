@@ -14,7 +14,13 @@
  * they are its results: a single-target regressor applies PROBIT and no
  * other transform, a one-output leaf counts its first weight only, a class
  * with no weight reads 0, and the binary classifiers' scores follow its
- * binary-case rules (FinalizeScores of TreeAggregatorClassifier).
+ * binary-case rules (FinalizeScores of TreeAggregatorClassifier).  A
+ * regressor of several targets (TreeEnsemble of opset 5) is finished by
+ * the N-output FinalizeScores of the aggregators and write_scores: base
+ * values only if there is one per target, a target no leaf weighed on
+ * reads 0, the transform over all of them; it predicts one value per
+ * target (as XGBoost's multi-target models), its raw values are the
+ * scores before the transform.
  *
  * Float arithmetic is done in double and rounded to float after every
  * operation (to_t): for +, -, * and / of floats that gives the float
@@ -71,6 +77,9 @@ md_otree_output_width(const md_model *m, md_output kind)
 {
 	const md_otrees_header *h = md_section_ptr(m, MD_SEC_OTREES);
 
+	/* several targets: a value each */
+	if (kind == MD_OUTPUT_PREDICT && h->task == MD_TASK_REGRESSION)
+		return h->n_outputs;
 	return md_tree_output_width(kind, class_count(h), h->n_outputs);
 }
 
@@ -148,11 +157,13 @@ probit(float v)
 }
 
 /*
- * ComputeSoftmax and ComputeSoftmaxZero over n floats held in doubles, in
- * place, every step in float.
+ * ComputeSoftmax and ComputeSoftmaxZero over n values held in doubles, in
+ * place, every step in float -- but for ComputeSoftmaxZero of double
+ * scores ('dbl', MD_OT_DOUBLE_OUT), which scales a near-zero score and
+ * divides by the float sum in double, as its ScoreValue<double> does.
  */
 static void
-softmax(double *v, uint32_t n, bool zero)
+softmax(double *v, uint32_t n, bool zero, bool dbl)
 {
 	float		vmax = -FLT_MAX;
 	float		sum = 0.0f;
@@ -170,13 +181,13 @@ softmax(double *v, uint32_t n, bool zero)
 		{
 			e = expf(e - vmax);
 			sum += e;
+			v[k] = e;
 		}
 		else
-			e = e * exp_neg_max;
-		v[k] = e;
+			v[k] = dbl ? v[k] * (double) exp_neg_max : e * exp_neg_max;
 	}
 	for (uint32_t k = 0; k < n; k++)
-		v[k] = (float) v[k] / sum;
+		v[k] = (zero && dbl) ? v[k] / (double) sum : (float) v[k] / sum;
 }
 
 /* The leaf a row reaches in tree t: true branch iff (v OP t) or tracked NaN */
@@ -288,16 +299,20 @@ finish_regression(const md_oforest *f, otree_ws *ws)
 		ws->z[0] = (h->flags & MD_OT_DOUBLE_OUT) ? s : (float) s;
 }
 
-/* write_scores() for two or more scores: the transform over all of them */
+/*
+ * write_scores() for two or more scores: the transform over all of them,
+ * in float; without one, the scores as the output type holds them.
+ */
 static void
 transform_all(const md_otrees_header *h, const double *v, uint32_t n,
 			  double *z)
 {
 	for (uint32_t k = 0; k < n; k++)
-		z[k] = (float) v[k];
+		z[k] = (h->flags & MD_OT_DOUBLE_OUT) ? v[k] : (float) v[k];
 	if (h->post_transform == MD_OPOST_SOFTMAX ||
 		h->post_transform == MD_OPOST_SOFTMAX_ZERO)
-		softmax(z, n, h->post_transform == MD_OPOST_SOFTMAX_ZERO);
+		softmax(z, n, h->post_transform == MD_OPOST_SOFTMAX_ZERO,
+				(h->flags & MD_OT_DOUBLE_OUT) != 0);
 	for (uint32_t k = 0; k < n; k++)
 	{
 		if (h->post_transform == MD_OPOST_LOGISTIC)
@@ -314,6 +329,41 @@ visible_scores(const otree_ws *ws, uint32_t n)
 	for (uint32_t k = 0; k < n; k++)
 		if (ws->has[k] == 0.0)
 			ws->score[k] = 0.0;
+}
+
+/*
+ * FinalizeScores of TreeAggregatorSum, Average, Min and Max with several
+ * targets (has[] is left as it is: a target with no weight reads 0 even
+ * with a base value)
+ */
+static void
+finish_targets(const md_oforest *f, otree_ws *ws)
+{
+	const md_otrees_header *h = f->h;
+	bool		base = h->n_base == h->n_outputs;
+
+	for (uint32_t k = 0; k < h->n_outputs; k++)
+	{
+		double		s = ws->score[k];
+
+		switch ((md_oagg) h->aggregate)
+		{
+			case MD_OAGG_SUM:
+				s = base ? to_t(h, s + f->base[k]) : s;
+				break;
+			case MD_OAGG_AVERAGE:
+				s = to_t(h, s / (double) h->n_trees);
+				s = base ? to_t(h, s + f->base[k]) : s;
+				break;
+			default:
+				s = to_t(h, (base ? f->base[k] : 0.0) +
+						 (ws->has[k] != 0.0 ? s : 0.0));
+				break;
+		}
+		ws->score[k] = s;
+	}
+	visible_scores(ws, h->n_outputs);
+	transform_all(h, ws->score, h->n_outputs, ws->z);
 }
 
 /* Multiclass: base values, the first largest scored class, the transform */
@@ -437,7 +487,7 @@ emit(const md_otrees_header *h, md_output kind, const otree_ws *ws,
 			break;
 		case MD_OUTPUT_PREDICT:
 			if (h->task == MD_TASK_REGRESSION)
-				out[0] = ws->z[0];
+				memcpy(out, ws->z, sizeof(double) * h->n_outputs);
 			else
 				out[0] = h->task == MD_TASK_BINARY ? ws->z[1] : label;
 			break;
@@ -478,7 +528,9 @@ md_otree_score(const md_model *m, md_output kind, const double *x,
 		read_row(f.h, nf, x ? x + r * nf : NULL, x32 ? x32 + r * nf : NULL,
 				 ws.row);
 		walk_trees(&f, ws.row, &ws);
-		if (f.h->task == MD_TASK_REGRESSION)
+		if (f.h->task == MD_TASK_REGRESSION && f.h->n_outputs > 1)
+			finish_targets(&f, &ws);
+		else if (f.h->task == MD_TASK_REGRESSION)
 			finish_regression(&f, &ws);
 		else if (f.h->task == MD_TASK_BINARY)
 			label = finish_binary(&f, &ws);

@@ -246,6 +246,30 @@ read_leaf_vectors(const cJSON *jt, raw_tree *rt, const xgb_model_head *mh,
 	free(w);
 	return st;
 }
+/*
+ * sum_hessian: each node's cover, which TreeSHAP weighs by, so a finite
+ * number, 0 or more (the blob validator refuses any other).
+ */
+static md_status
+read_cover(const cJSON *a, raw_tree *rt, uint64_t n, const char *path,
+		   md_error *err)
+{
+	md_status	st;
+
+	rt->hessian = malloc(sizeof(float) * n);
+	if (rt->hessian == NULL)
+		return nomem(err);
+	if ((st = md_json_float_array(a, path, false, rt->hessian, n, err)) != MD_OK)
+		return st;
+	for (uint64_t i = 0; i < n; i++)
+		if (!(rt->hessian[i] >= 0.0f) || !isfinite(rt->hessian[i]))
+			return md_fail(err, MD_ERR_MODEL, "%s[%llu] is %g: a node's "
+						   "cover (sum of hessians) must be finite and 0 "
+						   "or more", path, (unsigned long long) i,
+						   (double) rt->hessian[i]);
+	return MD_OK;
+}
+
 
 /* Read one tree's parallel arrays, checking their types and lengths. */
 static md_status
@@ -350,12 +374,8 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 	a = md_json_member(jt, "sum_hessian");
 	if (cJSON_IsArray(a) && array_length(a) == n)
 	{
-		rt->hessian = malloc(sizeof(float) * n);
-		if (rt->hessian == NULL)
-			return nomem(err);
 		snprintf(path, sizeof(path), "%s.sum_hessian", where);
-		if ((st = md_json_float_array(a, path, false, rt->hessian, n, err)) != MD_OK)
-			return st;
+		return read_cover(a, rt, n, path, err);
 	}
 	return MD_OK;
 }

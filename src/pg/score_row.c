@@ -203,8 +203,8 @@ md_check_output(MdCallSite *site, md_output kind)
 					   "predict() returns one value", site->name,
 					   site->loaded->info.objective, width),
 				errhint("model_deploy.predict_raw() returns a float8[] of "
-						"one value per target: for this objective, the "
-						"values Booster.predict() gives."));
+						"one value per target, before the model's output "
+						"transform if it has one."));
 	if (width == 0)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),

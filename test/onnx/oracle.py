@@ -10,7 +10,11 @@ true, MIN/MAX/AVERAGE, every post_transform, base values, double
 attributes).  On rows with missing values, each is scored by ONNX Runtime
 (one thread: its tree order of summation) and by model_deploy through the
 core (build/libmdscore.so), `mdscore predict` and SQL (array and row); the
-outputs must be identical as float32 values, bit for bit.  Hostile bytes
+outputs must be identical as float32 values, bit for bit.  TreeEnsemble
+(opset 5) with several targets: predictions (core, mdscore) equal ONNX
+Runtime's output, raw values (core, mdscore --raw, SQL predict_raw) its
+output for the same graph without post_transform, and SQL predict() is
+refused with 42809.  Hostile bytes
 (truncated, huge lengths, unknown operators) must be refused with a clear
 error.
 
@@ -219,7 +223,8 @@ def ensemble_v5(attrs, double=False, n_features=3):
     g = helper.make_graph(
         [node], "g", [helper.make_tensor_value_info("X", elem,
                                                     [None, n_features])],
-        [helper.make_tensor_value_info("Y", elem, [None, 1])])
+        [helper.make_tensor_value_info("Y", elem,
+                                       [None, max(attrs["n_targets"], 1)])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21),
                                             helper.make_opsetid("ai.onnx.ml",
                                                                 5)])
@@ -271,6 +276,37 @@ def v5_cases(X):
                                                    post, double), double),
                               X.astype(np.float64) if double else X, False,
                               None))
+    return cases
+
+
+def v5_targets(agg, post, double, n_targets=4):
+    """v5_trees with its six leaves spread over targets 0 to 2 (two
+    trees weigh on target 1; target 3, if there, has no leaf)."""
+    a = v5_trees([0, 3, 1], (1, 0, 1), agg, post, double)
+    a.update(leaf_targetids=[0, 1, 2, 1, 2, 0], n_targets=n_targets)
+    return a
+
+
+def v5_target_cases(X):
+    """(name, model, the same model without its post_transform, X) of
+    TreeEnsemble with several targets: every aggregate function, every
+    post_transform (numbered as ONNX Runtime numbers them), float and
+    double."""
+    cases = []
+    for agg in range(4):
+        for post in range(5):
+            for double in [False, True]:
+                a = v5_targets(agg, post, double)
+                raw = dict(a, post_transform=0)
+                cases.append(("hand-built TreeEnsemble (opset 5), 4 targets, "
+                              "aggregate %d, post_transform %d, %s" %
+                              (agg, post, "double" if double else "float"),
+                              ensemble_v5(a, double), ensemble_v5(raw, double),
+                              X.astype(np.float64) if double else X))
+    cases.append(("hand-built TreeEnsemble (opset 5), 3 targets, "
+                  "every one weighed on",
+                  ensemble_v5(v5_targets(1, 2, False, 3)),
+                  ensemble_v5(v5_targets(1, 0, False, 3)), X))
     return cases
 
 
@@ -475,6 +511,58 @@ def check(core, cur, idx, name, data, X, classifier, columns, workdir):
            % (name, fn), first_difference(got, want_sql))
 
 
+def check_targets(core, cur, idx, name, data, raw_data, X, workdir):
+    """Several targets: predict (core, mdscore) is ONNX Runtime's output;
+    raw values (core, mdscore --raw, SQL predict_raw) are its output for
+    the same model without post_transform; SQL predict() is refused."""
+    want = tree_outputs(data, X, False)[1]
+    want_raw = tree_outputs(raw_data, X, False)[1]
+    try:
+        model = core.compile(data)
+    except mdcore.CoreError as e:
+        ok(False, "%s: compiles" % name, e)
+        return
+    x = X.astype(np.float64)
+    for kind, label, expect in ((PREDICT, "predictions", want),
+                                (RAW, "raw values", want_raw)):
+        got, st = model.score(x, kind)
+        ok(st == 0 and first_difference(got, expect) is None,
+           "%s: core %s equal ONNX Runtime's" % (name, label),
+           first_difference(got, expect))
+    path = os.path.join(workdir, "t%d.onnx" % idx)
+    with open(path, "wb") as f:
+        f.write(data)
+    for args, label, expect in (([], "predict", want),
+                                (["--raw"], "predict --raw", want_raw)):
+        got, e = mdscore(args, path, X, None, workdir)
+        ok(e is None and first_difference(got, expect) is None,
+           "%s: mdscore %s equals ONNX Runtime" % (name, label),
+           e or first_difference(got, expect))
+    mname = "onnx_targets_%d" % idx
+    cur.execute("SELECT model_deploy.deploy(%s, %s::bytea, 'onnx')",
+                (mname, data))
+    got = []
+    for r in x:
+        cur.execute("SELECT model_deploy.predict_raw(%s, %s::float8[])",
+                    (mname, [None if np.isnan(v) else float(v) for v in r]))
+        got.append(cur.fetchone()[0])
+    got = np.array(got, dtype=float)
+    ok(first_difference(got, want_raw) is None,
+       "%s: SQL predict_raw equals ONNX Runtime without post_transform"
+       % name, first_difference(got, want_raw))
+    try:
+        cur.execute("SELECT model_deploy.predict(%s, %s::float8[])",
+                    (mname, [0.0] * X.shape[1]))
+        ok(False, "%s: SQL predict() is refused" % name)
+    except Exception as e:
+        diag = getattr(e, "diag", None)
+        hint = getattr(diag, "message_hint", None) or ""
+        ok(getattr(e, "sqlstate", None) == "42809" and
+           "predict_raw()" in hint and "targets" in str(e),
+           "%s: SQL predict() is refused with 42809, hinting predict_raw()"
+           % name, (e, hint))
+
+
 def check_hostile(core, cur, data):
     import onnx
     m = onnx.load_from_string(data)
@@ -504,10 +592,23 @@ def check_hostile(core, cur, data):
         np.array([-0.5, 1.0, np.nan], dtype=np.float32))
     cases.append(("TreeEnsemble with a non-integer BRANCH_MEMBER value",
                   ensemble_v5(a), "not an integer"))
-    a = v5_trees([0, 1, 2], (0, 0, 0), 1, 0, False)
-    a["n_targets"] = 2
-    cases.append(("TreeEnsemble with two targets", ensemble_v5(a),
-                  "n_targets = 2"))
+    for what, change, needle in (
+            ("a target id of n_targets", dict(leaf_targetids=[0, 1, 2, 1, 4,
+                                                              0]),
+             "leaf 4 is for target 4, and n_targets is 4"),
+            ("a negative target id", dict(leaf_targetids=[0, 1, -1, 1, 2,
+                                                          0]),
+             "leaf 2 is for target -1"),
+            ("n_targets 0", dict(n_targets=0), "one target or more"),
+            ("n_targets -3", dict(n_targets=-3), "one target or more"),
+            ("n_targets 2^40", dict(n_targets=2 ** 40), "targets"),
+            ("post_transform 5", dict(post_transform=5), "out of range"),
+            ("leaf_targetids shorter than leaf_weights",
+             dict(leaf_targetids=[0, 1, 2]), "wrong length")):
+        a = v5_targets(1, 2, False)
+        a.update(change)
+        cases.append(("TreeEnsemble with several targets, " + what,
+                      ensemble_v5(a), needle))
     for what, bad, needle in cases:
         try:
             core.compile(bad)
@@ -515,6 +616,17 @@ def check_hostile(core, cur, data):
         except mdcore.CoreError as e:
             ok(needle in str(e), "hostile ONNX (%s): refused, naming it"
                % what, e)
+    a = v5_targets(1, 2, False)
+    a["leaf_targetids"] = [0, 1, 2, 1, 7, 0]
+    try:
+        cur.execute("SELECT model_deploy.deploy('hostile', %s::bytea, "
+                    "'onnx')", (ensemble_v5(a),))
+        ok(False, "SQL: a TreeEnsemble target id out of range is refused")
+    except Exception as e:
+        ok(getattr(e, "sqlstate", None) == "22023" and
+           "leaf 4 is for target 7" in str(e),
+           "SQL: a TreeEnsemble target id out of range is refused with "
+           "22023 naming the leaf", e)
     try:
         cur.execute("SELECT model_deploy.deploy('hostile', %s::bytea, "
                     "'onnx')", (exp.SerializeToString(),))
@@ -538,6 +650,11 @@ def main():
                 if not np.isnan(X).any():
                     X = with_missing(X, rng, 0.05)
                 check(core, cur, i, name, data, X, cls, cols, workdir)
+            rng = np.random.default_rng(5)
+            for i, (name, data, raw, X) in enumerate(
+                    v5_target_cases(cases[-1][2])):
+                check_targets(core, cur, i, name, data, raw,
+                              with_missing(X, rng, 0.05), workdir)
         check_hostile(core, cur, cases[-1][1])
     finally:
         cluster.stop()
