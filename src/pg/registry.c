@@ -29,12 +29,9 @@
 #include "md_catalog.h"
 #include "md_registry.h"
 
-#include "access/xact.h"
 #include "commands/trigger.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/inval.h"
-#include "utils/memutils.h"
 
 uint64		md_registry_epoch = 1;
 
@@ -51,13 +48,17 @@ typedef struct ResolutionKey
 
 typedef struct Resolution
 {
-	ResolutionKey key;
-	uint64		epoch;
 	bool		found;
 	MdVersionRef ref;
 } Resolution;
 
-static HTAB *resolutions = NULL;
+static MdEpochCache resolutions;
+
+static uint64
+resolution_epoch(void)
+{
+	return md_registry_epoch;
+}
 
 static void
 registry_invalidated(Datum arg pg_attribute_unused(), Oid relid)
@@ -74,15 +75,10 @@ registry_invalidated(Datum arg pg_attribute_unused(), Oid relid)
 void
 md_registry_init(void)
 {
-	HASHCTL		ctl;
-
 	CacheRegisterRelcacheCallback(registry_invalidated, (Datum) 0);
-
-	ctl.keysize = sizeof(ResolutionKey);
-	ctl.entrysize = sizeof(Resolution);
-	ctl.hcxt = TopMemoryContext;
-	resolutions = hash_create("model_deploy resolutions", 64, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	md_epoch_cache_init(&resolutions, "model_deploy resolutions",
+						sizeof(ResolutionKey), sizeof(Resolution),
+						resolution_epoch);
 }
 
 /* Refuse names the registry could never hold, before looking anything up */
@@ -191,38 +187,31 @@ void
 md_resolve(const char *name, int32 version, MdVersionRef *ref)
 {
 	ResolutionKey key;
-	Resolution *r;
-	bool		found;
+	const Resolution *cached;
+	Resolution	r;
 	uint64		epoch;
 
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, sizeof(key.name));
 	key.version = version;
 
-	r = hash_search(resolutions, &key, HASH_FIND, NULL);
-	if (r != NULL && r->epoch == md_registry_epoch)
+	cached = md_epoch_cache_find(&resolutions, &key);
+	if (cached != NULL)
 	{
-		if (!r->found)
+		if (!cached->found)
 			report_missing(name, version, version == 0);
-		*ref = r->ref;
+		*ref = cached->ref;
 		return;
 	}
 
 	memset(ref, 0, sizeof(*ref));
 	strlcpy(ref->name, name, sizeof(ref->name));
 	ref->version = version;
-	AcceptInvalidationMessages();
-	epoch = md_registry_epoch;
-	found = scan_versions(name, match_version, ref);
-
-	if (!IsInParallelMode() && epoch == md_registry_epoch)
-	{
-		r = hash_search(resolutions, &key, HASH_ENTER, NULL);
-		r->epoch = epoch;
-		r->found = found;
-		r->ref = *ref;
-	}
-	if (!found)
+	epoch = md_epoch_cache_begin(&resolutions);
+	r.found = scan_versions(name, match_version, ref);
+	r.ref = *ref;
+	md_epoch_cache_store(&resolutions, &key, epoch, &r);
+	if (!r.found)
 		report_missing(name, version, version == 0);
 }
 
