@@ -35,9 +35,16 @@
 
 uint64		md_registry_epoch = 1;
 
-/* OIDs of the registry table and its primary key, looked up lazily. */
-static Oid	registry_relid = InvalidOid;
-static Oid	registry_pkey = InvalidOid;
+/* OIDs of the registry table and the indexes we read it by. */
+typedef struct RegistryRelids
+{
+	Oid			relid;
+	Oid			pkey;			/* (name, version) */
+	Oid			by_deploy_id;	/* deploy_id */
+} RegistryRelids;
+
+/* looked up lazily, reset by any invalidation of the table */
+static RegistryRelids registry_relids;
 
 /* Cached resolutions: (name, version or 0 for active) -> version. */
 typedef struct ResolutionKey
@@ -63,12 +70,11 @@ resolution_epoch(void)
 static void
 registry_invalidated(Datum arg pg_attribute_unused(), Oid relid)
 {
-	if (relid == InvalidOid || relid == registry_relid)
+	if (relid == InvalidOid || relid == registry_relids.relid)
 	{
 		md_registry_epoch++;
 		/* the extension may have been dropped and created again */
-		registry_relid = InvalidOid;
-		registry_pkey = InvalidOid;
+		memset(&registry_relids, 0, sizeof(registry_relids));
 	}
 }
 
@@ -97,34 +103,41 @@ md_check_model_name(const char *name, int len)
 }
 
 /*
- * OIDs of the registry table and its primary key.  Returned by value: the
- * cached copies are reset by invalidations, which may arrive while we use
- * them (any lock acquisition accepts them).
+ * OIDs of the registry table and its indexes.  Returned by value: the
+ * cached copy is reset by invalidations, which may arrive while we use
+ * it (any lock acquisition accepts them).
  */
-static void
-lookup_registry_relids(Oid *relid, Oid *pkey)
+static RegistryRelids
+lookup_registry_relids(void)
 {
-	if (OidIsValid(registry_relid) && OidIsValid(registry_pkey))
-	{
-		*relid = registry_relid;
-		*pkey = registry_pkey;
-		return;
-	}
-	*relid = md_catalog_relid(MD_REGISTRY_TABLE, false);
-	*pkey = md_catalog_relid(MD_REGISTRY_PKEY, false);
-	registry_relid = *relid;
-	registry_pkey = *pkey;
+	RegistryRelids r;
+
+	if (OidIsValid(registry_relids.by_deploy_id))
+		return registry_relids;
+	r.relid = md_catalog_relid(MD_REGISTRY_TABLE, false);
+	r.pkey = md_catalog_relid(MD_REGISTRY_PKEY, false);
+	r.by_deploy_id = md_catalog_relid(MD_REGISTRY_DEPLOY_ID_KEY, false);
+	registry_relids = r;
+	return r;
 }
 
 /* The versions of 'name', all of them, in version order. */
 static bool
 scan_versions(const char *name, MdRowVisitor visit, void *arg)
 {
-	Oid			relid,
-				pkey;
+	RegistryRelids r = lookup_registry_relids();
 
-	lookup_registry_relids(&relid, &pkey);
-	return md_catalog_scan(relid, pkey, name, visit, arg);
+	return md_catalog_scan(r.relid, r.pkey, name, visit, arg);
+}
+
+/* The version whose deploy_id is 'deploy_id', if it is still there. */
+static bool
+fetch_version(int64 deploy_id, MdRowVisitor visit, void *arg)
+{
+	RegistryRelids r = lookup_registry_relids();
+
+	return md_catalog_fetch(r.relid, r.by_deploy_id, "deploy_id", deploy_id,
+							visit, arg);
 }
 
 /* A registry column that has a value in every row. */
@@ -238,24 +251,21 @@ md_registry_versions(const char *name)
 
 /*
  * Visitor: copy out the source (text, or the bytes of a binary model: both
- * varlenas) and format of the wanted deploy_id.
+ * varlenas) and format of the version.
  */
 typedef struct SourceRequest
 {
-	int64		deploy_id;
 	text	   *source;
 	md_format	format;
 } SourceRequest;
 
 static bool
-match_source(HeapTuple tuple, TupleDesc desc, void *arg)
+copy_source(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	SourceRequest *req = arg;
 	Datum		source;
 	char	   *format;
 
-	if (DatumGetInt64(column(tuple, desc, "deploy_id")) != req->deploy_id)
-		return false;
 	/* model bytes (0.2's deploy(name, bytea)) have no source text */
 	if (!md_column_if_any(tuple, desc, "source", &source))
 		source = column(tuple, desc, "source_binary");
@@ -269,13 +279,17 @@ match_source(HeapTuple tuple, TupleDesc desc, void *arg)
 	return true;
 }
 
-/* The exact source of a resolved version, in the caller's context. */
+/*
+ * The exact source of a resolved version, in the caller's context: read by
+ * its deploy_id (unique, never reused), not among the model's versions by
+ * name.
+ */
 text *
 md_registry_source(const MdVersionRef *ref, md_format *format)
 {
-	SourceRequest req = {ref->deploy_id, NULL, MD_FORMAT_AUTO};
+	SourceRequest req = {NULL, MD_FORMAT_AUTO};
 
-	if (!scan_versions(ref->name, match_source, &req))
+	if (!fetch_version(ref->deploy_id, copy_source, &req))
 		ereport(ERROR,
 				errcode(ERRCODE_UNDEFINED_OBJECT),
 				errmsg("version %d of model \"%s\" was dropped while in use",
@@ -293,15 +307,11 @@ PG_FUNCTION_INFO_V1(md_registry_changed);
 Datum
 md_registry_changed(PG_FUNCTION_ARGS)
 {
-	Oid			relid,
-				pkey;
-
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				errmsg("model_deploy_internal._registry_changed() must be called as a "
 					   "trigger"));
-	lookup_registry_relids(&relid, &pkey);
-	CacheInvalidateRelcacheByRelid(relid);
+	CacheInvalidateRelcacheByRelid(lookup_registry_relids().relid);
 	return PointerGetDatum(NULL);
 }
