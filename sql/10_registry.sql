@@ -1,6 +1,13 @@
 --------------------------------------------------------------------------
 -- Registry: the source of truth.  Ordinary tables, so models are
 -- transactional, WAL-logged (hot standbys have them), and dumped by pg_dump.
+--
+-- VACUUM never truncates the extension's tables (vacuum_truncate = false,
+-- here and on every table below): truncating takes an ACCESS EXCLUSIVE lock,
+-- and scoring reads the registry and the rights, so every scorer queued
+-- behind autovacuum until its lock was cancelled, a second or more (seen in
+-- the 30-minute soak, where versions are deployed and dropped all the time).
+-- The tables are small; their freed pages are reused.
 --------------------------------------------------------------------------
 
 CREATE TABLE @extschema@.model_version (
@@ -32,7 +39,7 @@ CREATE TABLE @extschema@.model_version (
 	PRIMARY KEY (name, version),
 	CONSTRAINT model_version_one_source
 		CHECK ((source IS NULL) OPERATOR(pg_catalog.<>) (source_binary IS NULL))
-);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 
 COMMENT ON TABLE @extschema@.model_version IS
 	'Every deployed version of every model, with its exact source text';

@@ -18,7 +18,7 @@ CREATE TABLE @extschema@.evaluations (
 	evaluated_by	name NOT NULL,
 	label			text NOT NULL,
 	query			text NOT NULL
-);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 
 COMMENT ON TABLE @extschema@.evaluations IS
 	'Every run of evaluate() and compare_versions(): metrics of a model version on labelled rows';

@@ -26,7 +26,7 @@ CREATE TABLE @extschema@.batch_job (
 	updated_at		timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
 	run_by			name NOT NULL DEFAULT SESSION_USER,
 	pid				integer NOT NULL DEFAULT pg_catalog.pg_backend_pid()
-);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 
 REVOKE ALL ON @extschema@.batch_job FROM PUBLIC;
 GRANT SELECT ON @extschema@.batch_job TO PUBLIC;

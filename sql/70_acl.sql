@@ -13,7 +13,7 @@ CREATE TABLE @extschema@.model_acl (
 	roles		regrole[] NOT NULL,
 	changed_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	changed_by	name NOT NULL DEFAULT SESSION_USER
-);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 
 COMMENT ON TABLE @extschema@.model_acl IS
 	'Roles that may score each restricted model; models without a row are open';

@@ -23,7 +23,7 @@ CREATE TABLE @extschema@.baselines (
 	PRIMARY KEY (name, version),
 	FOREIGN KEY (name, version) REFERENCES @extschema@.model_version
 		ON DELETE CASCADE
-);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 
 COMMENT ON TABLE @extschema@.baselines IS
 	'The reference data set of each model version''s baseline (set_baseline())';
@@ -50,7 +50,7 @@ CREATE TABLE @extschema@.baseline_features (
 	PRIMARY KEY (name, version, "position"),
 	FOREIGN KEY (name, version) REFERENCES @extschema@.baselines
 		ON DELETE CASCADE
-);
+) WITH (vacuum_truncate = false, toast.vacuum_truncate = false);
 
 COMMENT ON TABLE @extschema@.baseline_features IS
 	'Each feature''s (and the predictions'') distribution in a model version''s baseline';

@@ -99,6 +99,16 @@ PostgreSQL::Test::Utils::append_to_file("$dir/updated.sql", $updated);
 my ($diff) = run_command([ 'diff', '-u', "$dir/fresh.sql", "$dir/updated.sql" ]);
 is($diff, '', 'the updated catalog is the fresh 0.2 catalog (pg_dump --binary-upgrade)');
 
+# VACUUM's truncation would take an ACCESS EXCLUSIVE lock that every
+# scorer queues behind (sql/10_registry.sql)
+is( $node->safe_psql('md_updated', q{
+	SELECT pg_catalog.string_agg(c.relname, ', ' ORDER BY c.relname)
+	  FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid
+	 WHERE c.relnamespace = 'model_deploy'::pg_catalog.regnamespace AND c.relkind = 'r'
+	   AND NOT ('vacuum_truncate=false' = ANY (coalesce(c.reloptions, '{}'))
+		 AND (t.oid IS NULL OR 'vacuum_truncate=false' = ANY (coalesce(t.reloptions, '{}'))))}),
+	'', 'VACUUM truncates none of the extension\'s tables or their TOAST tables');
+
 # run by psql, the upgrade script only says how it is meant to be used
 my ($ret, $out, $err) = $node->psql('md_fresh',
 	undef, extra_params => [ '-f', "$sharedir/extension/model_deploy--0.1--0.2.sql" ]);
