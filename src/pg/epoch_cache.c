@@ -18,6 +18,12 @@
  * - nothing is stored inside a parallel operation, whose snapshot is the
  *   leader's and may be older than the epoch (registry.c).
  *
+ * Every entry is of one epoch: the first store under a new epoch empties
+ * the table.  Stale answers are never read again, and a backend that
+ * resolves a new pinned version after every deploy (a score_table job
+ * each time, in the 30-minute soak: 1,200 versions made 532 kB of them)
+ * would otherwise keep one entry per version for its lifetime.
+ *
  *-------------------------------------------------------------------------
  */
 #include "md_registry.h"
@@ -26,20 +32,11 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 
-/*
- * An entry is the key, the epoch it was stored under, then the value, each
- * MAXALIGNed.
- */
-static uint64 *
-entry_epoch(const MdEpochCache *cache, char *entry)
-{
-	return (uint64 *) (entry + MAXALIGN(cache->keysize));
-}
-
+/* An entry is the key, then the value, MAXALIGNed. */
 static char *
 entry_value(const MdEpochCache *cache, char *entry)
 {
-	return entry + MAXALIGN(cache->keysize) + MAXALIGN(sizeof(uint64));
+	return entry + MAXALIGN(cache->keysize);
 }
 
 /* Make an empty cache in TopMemoryContext; 'name' names its hash table. */
@@ -52,8 +49,9 @@ md_epoch_cache_init(MdEpochCache *cache, const char *name, Size keysize,
 	cache->keysize = keysize;
 	cache->valuesize = valuesize;
 	cache->current_epoch = current_epoch;
+	cache->entries_epoch = 0;
 	ctl.keysize = keysize;
-	ctl.entrysize = MAXALIGN(keysize) + MAXALIGN(sizeof(uint64)) + valuesize;
+	ctl.entrysize = MAXALIGN(keysize) + valuesize;
 	ctl.hcxt = TopMemoryContext;
 	cache->entries = hash_create(name, 64, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
@@ -63,11 +61,12 @@ md_epoch_cache_init(MdEpochCache *cache, const char *name, Size keysize,
 const void *
 md_epoch_cache_find(const MdEpochCache *cache, const void *key)
 {
-	char	   *entry = hash_search(cache->entries, key, HASH_FIND, NULL);
+	char	   *entry;
 
-	if (entry == NULL || *entry_epoch(cache, entry) != cache->current_epoch())
+	if (cache->entries_epoch != cache->current_epoch())
 		return NULL;
-	return entry_value(cache, entry);
+	entry = hash_search(cache->entries, key, HASH_FIND, NULL);
+	return entry ? entry_value(cache, entry) : NULL;
 }
 
 /*
@@ -81,6 +80,18 @@ md_epoch_cache_begin(const MdEpochCache *cache)
 	return cache->current_epoch();
 }
 
+/* Remove every entry (dynahash keeps their memory for the next ones). */
+static void
+forget_all(MdEpochCache *cache)
+{
+	HASH_SEQ_STATUS seq;
+	void	   *entry;
+
+	hash_seq_init(&seq, cache->entries);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+		hash_search(cache->entries, entry, HASH_REMOVE, NULL);
+}
+
 /* Keep the answer read since md_epoch_cache_begin returned 'epoch'. */
 void
 md_epoch_cache_store(MdEpochCache *cache, const void *key, uint64 epoch,
@@ -90,7 +101,11 @@ md_epoch_cache_store(MdEpochCache *cache, const void *key, uint64 epoch,
 
 	if (IsInParallelMode() || epoch != cache->current_epoch())
 		return;
+	if (epoch != cache->entries_epoch)
+	{
+		forget_all(cache);
+		cache->entries_epoch = epoch;
+	}
 	entry = hash_search(cache->entries, key, HASH_ENTER, NULL);
-	*entry_epoch(cache, entry) = epoch;
 	memcpy(entry_value(cache, entry), value, cache->valuesize);
 }

@@ -54,6 +54,7 @@ typedef struct MdEpochCache
 	Size		keysize;
 	Size		valuesize;
 	MdEpochFn	current_epoch;
+	uint64		entries_epoch;	/* the epoch every entry was stored under */
 } MdEpochCache;
 
 extern void md_epoch_cache_init(MdEpochCache *cache, const char *name,
