@@ -10,17 +10,19 @@
 # WARNING, NOTICE... psql printed (verbose, so with the SQLSTATE).  Errors
 # do not stop the session.
 #
-#   my $before = $s->cpu_wait;  ...  my $waited = $s->cpu_wait - $before;
+#   my $before = $s->waits;  ...  my $after = $s->waits;
 #
-# cpu_wait: seconds that this process, its psql and psql's backend have
-# spent ready to run but waiting for a CPU (the second field of
-# /proc/PID/schedstat), so that a test can tell the scheduler's delays on
-# an oversubscribed machine from the server's own.
+# waits: [cpu, io], the seconds that this process, its psql and psql's
+# backend have spent ready to run but waiting for a CPU (the second field
+# of /proc/PID/schedstat) and waiting for block I/O (delay accounting), so
+# that a test can tell the delays of an oversubscribed machine or a
+# saturated disk from the server's own.
 package PsqlPipe;
 
 use strict;
 use warnings;
 
+use POSIX ();
 use IPC::Open2;
 
 my $marker = '==psql-pipe-done==';
@@ -53,12 +55,31 @@ sub run_queue_wait_ns
 	return $waiting // 0;
 }
 
-sub cpu_wait
+# The block-I/O wait of one process in seconds (delayacct_blkio_ticks,
+# field 42 of /proc/PID/stat); 0 unless the kernel's task_delayacct is on,
+# which test/run turns on for its run when it can.
+sub block_io_wait
+{
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/stat" or return 0;
+	my $stat = scalar <$fh>;
+	# the fields after the command name, which may hold spaces; field 3 first
+	my @after = split ' ', substr($stat, rindex($stat, ')') + 1);
+	return ($after[39] // 0) / POSIX::sysconf(POSIX::_SC_CLK_TCK());
+}
+
+# What this client, its psql and its backend have spent so far not working
+# but ready to run and waiting for a CPU, and waiting for block I/O, in
+# seconds: [cpu, io].  A statement's share is the difference of two calls.
+sub waits
 {
 	my ($self) = @_;
+	my @pids = ($$, $self->{pid}, $self->{backend_pid});
 	my $ns = 0;
-	$ns += run_queue_wait_ns($_) foreach $$, $self->{pid}, $self->{backend_pid};
-	return $ns / 1e9;
+	$ns += run_queue_wait_ns($_) foreach @pids;
+	my $io = 0;
+	$io += block_io_wait($_) foreach @pids;
+	return [ $ns / 1e9, $io ];
 }
 
 sub query

@@ -82,7 +82,10 @@ for my $name (sort keys %paths)
 	my ($rss, $ctx) = growth_per_row($paths{$name});
 	cmp_ok($ctx, '<', 0.01,
 		"$name: memory contexts do not grow per row ($ctx B/row)");
-	cmp_ok($rss, '<', 0.1,
+	# two backends' anonymous RSS differ by up to ~200 kB for reasons of
+	# their own (0.104 B/row once, on a loaded machine); a malloc leaked per
+	# row is at least 16 bytes, so 1 B/row still catches it sixteenfold
+	cmp_ok($rss, '<', 1,
 		"$name: anonymous memory does not grow per row ($rss B/row)");
 }
 
