@@ -1162,3 +1162,19 @@ BEGIN
 END
 $move$;
 
+
+-- VACUUM never truncates the extension's tables: truncating takes an ACCESS
+-- EXCLUSIVE lock, and every scorer reading the registry or the rights queued
+-- behind autovacuum until its lock was cancelled (sql/10_registry.sql).
+ALTER TABLE @extschema@.model_version
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.evaluations
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.batch_job
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.model_acl
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.baselines
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.baseline_features
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);

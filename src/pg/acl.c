@@ -25,15 +25,12 @@
 #include "md_registry.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 typedef struct AclKey
@@ -42,18 +39,21 @@ typedef struct AclKey
 	Oid			role;
 } AclKey;
 
-typedef struct AclDecision
-{
-	AclKey		key;
-	uint64		registry_epoch;
-	uint64		auth_epoch;
-	bool		allowed;
-} AclDecision;
-
-static HTAB *decisions = NULL;
+/* Cached decisions: (model, role) -> allowed. */
+static MdEpochCache decisions;
 
 /* Bumped by every change of a role or a role membership. */
 static uint64 auth_epoch = 1;
+
+/*
+ * A decision holds while neither the registry nor the roles change: both
+ * counters only grow, so their sum moves whenever either does.
+ */
+static uint64
+decision_epoch(void)
+{
+	return md_registry_epoch + auth_epoch;
+}
 
 static void
 auth_changed(Datum arg pg_attribute_unused(),
@@ -66,15 +66,10 @@ auth_changed(Datum arg pg_attribute_unused(),
 static void
 acl_init(void)
 {
-	HASHCTL		ctl;
-
 	CacheRegisterSyscacheCallback(AUTHOID, auth_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, auth_changed, (Datum) 0);
-	ctl.keysize = sizeof(AclKey);
-	ctl.entrysize = sizeof(AclDecision);
-	ctl.hcxt = TopMemoryContext;
-	decisions = hash_create("model_deploy scoring rights", 64, &ctl,
-							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	md_epoch_cache_init(&decisions, "model_deploy scoring rights",
+						sizeof(AclKey), sizeof(bool), decision_epoch);
 }
 
 typedef struct AclRequest
@@ -134,36 +129,24 @@ md_check_model_access(const char *name)
 {
 	Oid			role = GetUserId();
 	AclKey		key;
-	AclDecision *d;
+	const bool *cached;
 	bool		allowed;
-	uint64		registry_epoch,
-				roles_epoch;
+	uint64		epoch;
 
-	if (decisions == NULL)
+	if (decisions.entries == NULL)
 		acl_init();
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, sizeof(key.name));
 	key.role = role;
 
-	d = hash_search(decisions, &key, HASH_FIND, NULL);
-	if (d != NULL && d->registry_epoch == md_registry_epoch &&
-		d->auth_epoch == auth_epoch)
-		allowed = d->allowed;
+	cached = md_epoch_cache_find(&decisions, &key);
+	if (cached != NULL)
+		allowed = *cached;
 	else
 	{
-		AcceptInvalidationMessages();
-		registry_epoch = md_registry_epoch;
-		roles_epoch = auth_epoch;
+		epoch = md_epoch_cache_begin(&decisions);
 		allowed = superuser_arg(role) || acl_allows(name, role);
-		/* as registry.c: nothing cached from a parallel worker's snapshot */
-		if (!IsInParallelMode() && registry_epoch == md_registry_epoch &&
-			roles_epoch == auth_epoch)
-		{
-			d = hash_search(decisions, &key, HASH_ENTER, NULL);
-			d->registry_epoch = registry_epoch;
-			d->auth_epoch = roles_epoch;
-			d->allowed = allowed;
-		}
+		md_epoch_cache_store(&decisions, &key, epoch, &allowed);
 	}
 	if (!allowed)
 		ereport(ERROR,

@@ -2,8 +2,8 @@
  *
  * catalog.c
  *	  The extension's own tables, read directly: finding one in the
- *	  model_deploy schema, scanning the rows of one model by its index,
- *	  and reading a column by name.
+ *	  model_deploy schema, scanning the rows of one model by its index or
+ *	  fetching one row by a unique key, and reading a column by name.
  *
  * The registry, the ACLs and the baselines are read without SPI and
  * without permission checks: scoring is open to roles that may not read
@@ -53,21 +53,19 @@ md_catalog_relid(const char *relname, bool missing_ok)
 }
 
 /*
- * Scan the rows of one of the extension's tables whose first column, the
- * leading key of index 'indexid', equals 'name', and call 'visit' on each
- * until it returns true; returns whether one did.  No permission checks.
+ * Call 'visit' on each row of the relation 'relid' that index 'indexid'
+ * finds for 'key', until it returns true; returns whether one did.  No
+ * permission checks.
  *
  * The snapshot is taken after pending invalidations were accepted (taking
  * the lock accepts them), as catalog lookups do; inside a parallel
  * operation no new snapshot may be taken, and the active one is used.
  */
-bool
-md_catalog_scan(Oid relid, Oid indexid, const char *name,
-				MdRowVisitor visit, void *arg)
+static bool
+scan_index(Oid relid, Oid indexid, ScanKey key, MdRowVisitor visit, void *arg)
 {
 	Relation	rel;
 	SysScanDesc scan;
-	ScanKeyData key;
 	Snapshot	snapshot;
 	HeapTuple	tuple;
 	bool		done = false;
@@ -76,16 +74,53 @@ md_catalog_scan(Oid relid, Oid indexid, const char *name,
 	rel = table_open(relid, AccessShareLock);
 	snapshot = RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot()
 								: GetLatestSnapshot());
-	/* the name column is COLLATE "C", as ScanKeyInit assumes */
-	ScanKeyInit(&key, Anum_name, BTEqualStrategyNumber, F_TEXTEQ,
-				CStringGetTextDatum(name));
-	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
+	scan = systable_beginscan(rel, indexid, true, snapshot, 1, key);
 	while (!done && HeapTupleIsValid(tuple = systable_getnext(scan)))
 		done = visit(tuple, RelationGetDescr(rel), arg);
 	systable_endscan(scan);
 	UnregisterSnapshot(snapshot);
 	table_close(rel, AccessShareLock);
 	return done;
+}
+
+/*
+ * Scan the rows of one of the extension's tables whose first column, the
+ * leading key of index 'indexid', equals 'name', as scan_index().
+ */
+bool
+md_catalog_scan(Oid relid, Oid indexid, const char *name,
+				MdRowVisitor visit, void *arg)
+{
+	ScanKeyData key;
+
+	/* the name column is COLLATE "C", as ScanKeyInit assumes */
+	ScanKeyInit(&key, Anum_name, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	return scan_index(relid, indexid, &key, visit, arg);
+}
+
+/*
+ * The row of one of the extension's tables whose bigint column 'colname',
+ * the key of the unique index 'indexid', equals 'value': 'visit' is called
+ * on it, if there is one, as scan_index().
+ */
+bool
+md_catalog_fetch(Oid relid, Oid indexid, const char *colname, int64 value,
+				 MdRowVisitor visit, void *arg)
+{
+	AttrNumber	attnum = get_attnum(relid, colname);
+	ScanKeyData key;
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				errcode(ERRCODE_UNDEFINED_COLUMN),
+				errmsg("%s.%s has no column \"%s\"", MD_SCHEMA_NAME,
+					   get_rel_name(relid), colname),
+				errhint("Recreate the extension: DROP EXTENSION model_deploy; "
+						"CREATE EXTENSION model_deploy."));
+	ScanKeyInit(&key, attnum, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(value));
+	return scan_index(relid, indexid, &key, visit, arg);
 }
 
 /*

@@ -8,6 +8,8 @@
  *	             invalidation epoch moves; the version's source
  *	 acl.c       per-model scoring rights
  *	 citus.c     registry changes sent to every Citus node
+ *	 epoch_cache.c  the per-backend cache of registry.c's and acl.c's
+ *	             answers, each kept while its epoch is current
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +19,7 @@
 #include "md_pg.h"
 
 #include "nodes/pg_list.h"
+#include "utils/hsearch.h"
 
 /* One immutable version of a model, as the registry describes it. */
 typedef struct MdVersionRef
@@ -39,6 +42,29 @@ extern List *md_registry_versions(const char *name);
 
 /* acl.c */
 extern void md_check_model_access(const char *name);
+
+/* epoch_cache.c */
+
+/* The epoch an answer is valid under: it only ever grows. */
+typedef uint64 (*MdEpochFn) (void);
+
+typedef struct MdEpochCache
+{
+	HTAB	   *entries;		/* NULL until md_epoch_cache_init */
+	Size		keysize;
+	Size		valuesize;
+	MdEpochFn	current_epoch;
+	uint64		entries_epoch;	/* the epoch every entry was stored under */
+} MdEpochCache;
+
+extern void md_epoch_cache_init(MdEpochCache *cache, const char *name,
+								Size keysize, Size valuesize,
+								MdEpochFn current_epoch);
+extern const void *md_epoch_cache_find(const MdEpochCache *cache,
+									   const void *key);
+extern uint64 md_epoch_cache_begin(const MdEpochCache *cache);
+extern void md_epoch_cache_store(MdEpochCache *cache, const void *key,
+								 uint64 epoch, const void *value);
 
 /* citus.c */
 extern void md_citus_init(void);

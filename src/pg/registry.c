@@ -29,18 +29,22 @@
 #include "md_catalog.h"
 #include "md_registry.h"
 
-#include "access/xact.h"
 #include "commands/trigger.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/inval.h"
-#include "utils/memutils.h"
 
 uint64		md_registry_epoch = 1;
 
-/* OIDs of the registry table and its primary key, looked up lazily. */
-static Oid	registry_relid = InvalidOid;
-static Oid	registry_pkey = InvalidOid;
+/* OIDs of the registry table and the indexes we read it by. */
+typedef struct RegistryRelids
+{
+	Oid			relid;
+	Oid			pkey;			/* (name, version) */
+	Oid			by_deploy_id;	/* deploy_id */
+} RegistryRelids;
+
+/* looked up lazily, reset by any invalidation of the table */
+static RegistryRelids registry_relids;
 
 /* Cached resolutions: (name, version or 0 for active) -> version. */
 typedef struct ResolutionKey
@@ -51,38 +55,36 @@ typedef struct ResolutionKey
 
 typedef struct Resolution
 {
-	ResolutionKey key;
-	uint64		epoch;
 	bool		found;
 	MdVersionRef ref;
 } Resolution;
 
-static HTAB *resolutions = NULL;
+static MdEpochCache resolutions;
+
+static uint64
+resolution_epoch(void)
+{
+	return md_registry_epoch;
+}
 
 static void
 registry_invalidated(Datum arg pg_attribute_unused(), Oid relid)
 {
-	if (relid == InvalidOid || relid == registry_relid)
+	if (relid == InvalidOid || relid == registry_relids.relid)
 	{
 		md_registry_epoch++;
 		/* the extension may have been dropped and created again */
-		registry_relid = InvalidOid;
-		registry_pkey = InvalidOid;
+		memset(&registry_relids, 0, sizeof(registry_relids));
 	}
 }
 
 void
 md_registry_init(void)
 {
-	HASHCTL		ctl;
-
 	CacheRegisterRelcacheCallback(registry_invalidated, (Datum) 0);
-
-	ctl.keysize = sizeof(ResolutionKey);
-	ctl.entrysize = sizeof(Resolution);
-	ctl.hcxt = TopMemoryContext;
-	resolutions = hash_create("model_deploy resolutions", 64, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	md_epoch_cache_init(&resolutions, "model_deploy resolutions",
+						sizeof(ResolutionKey), sizeof(Resolution),
+						resolution_epoch);
 }
 
 /* Refuse names the registry could never hold, before looking anything up */
@@ -101,34 +103,41 @@ md_check_model_name(const char *name, int len)
 }
 
 /*
- * OIDs of the registry table and its primary key.  Returned by value: the
- * cached copies are reset by invalidations, which may arrive while we use
- * them (any lock acquisition accepts them).
+ * OIDs of the registry table and its indexes.  Returned by value: the
+ * cached copy is reset by invalidations, which may arrive while we use
+ * it (any lock acquisition accepts them).
  */
-static void
-lookup_registry_relids(Oid *relid, Oid *pkey)
+static RegistryRelids
+lookup_registry_relids(void)
 {
-	if (OidIsValid(registry_relid) && OidIsValid(registry_pkey))
-	{
-		*relid = registry_relid;
-		*pkey = registry_pkey;
-		return;
-	}
-	*relid = md_catalog_relid(MD_REGISTRY_TABLE, false);
-	*pkey = md_catalog_relid(MD_REGISTRY_PKEY, false);
-	registry_relid = *relid;
-	registry_pkey = *pkey;
+	RegistryRelids r;
+
+	if (OidIsValid(registry_relids.by_deploy_id))
+		return registry_relids;
+	r.relid = md_catalog_relid(MD_REGISTRY_TABLE, false);
+	r.pkey = md_catalog_relid(MD_REGISTRY_PKEY, false);
+	r.by_deploy_id = md_catalog_relid(MD_REGISTRY_DEPLOY_ID_KEY, false);
+	registry_relids = r;
+	return r;
 }
 
 /* The versions of 'name', all of them, in version order. */
 static bool
 scan_versions(const char *name, MdRowVisitor visit, void *arg)
 {
-	Oid			relid,
-				pkey;
+	RegistryRelids r = lookup_registry_relids();
 
-	lookup_registry_relids(&relid, &pkey);
-	return md_catalog_scan(relid, pkey, name, visit, arg);
+	return md_catalog_scan(r.relid, r.pkey, name, visit, arg);
+}
+
+/* The version whose deploy_id is 'deploy_id', if it is still there. */
+static bool
+fetch_version(int64 deploy_id, MdRowVisitor visit, void *arg)
+{
+	RegistryRelids r = lookup_registry_relids();
+
+	return md_catalog_fetch(r.relid, r.by_deploy_id, "deploy_id", deploy_id,
+							visit, arg);
 }
 
 /* A registry column that has a value in every row. */
@@ -191,38 +200,31 @@ void
 md_resolve(const char *name, int32 version, MdVersionRef *ref)
 {
 	ResolutionKey key;
-	Resolution *r;
-	bool		found;
+	const Resolution *cached;
+	Resolution	r;
 	uint64		epoch;
 
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, sizeof(key.name));
 	key.version = version;
 
-	r = hash_search(resolutions, &key, HASH_FIND, NULL);
-	if (r != NULL && r->epoch == md_registry_epoch)
+	cached = md_epoch_cache_find(&resolutions, &key);
+	if (cached != NULL)
 	{
-		if (!r->found)
+		if (!cached->found)
 			report_missing(name, version, version == 0);
-		*ref = r->ref;
+		*ref = cached->ref;
 		return;
 	}
 
 	memset(ref, 0, sizeof(*ref));
 	strlcpy(ref->name, name, sizeof(ref->name));
 	ref->version = version;
-	AcceptInvalidationMessages();
-	epoch = md_registry_epoch;
-	found = scan_versions(name, match_version, ref);
-
-	if (!IsInParallelMode() && epoch == md_registry_epoch)
-	{
-		r = hash_search(resolutions, &key, HASH_ENTER, NULL);
-		r->epoch = epoch;
-		r->found = found;
-		r->ref = *ref;
-	}
-	if (!found)
+	epoch = md_epoch_cache_begin(&resolutions);
+	r.found = scan_versions(name, match_version, ref);
+	r.ref = *ref;
+	md_epoch_cache_store(&resolutions, &key, epoch, &r);
+	if (!r.found)
 		report_missing(name, version, version == 0);
 }
 
@@ -249,24 +251,21 @@ md_registry_versions(const char *name)
 
 /*
  * Visitor: copy out the source (text, or the bytes of a binary model: both
- * varlenas) and format of the wanted deploy_id.
+ * varlenas) and format of the version.
  */
 typedef struct SourceRequest
 {
-	int64		deploy_id;
 	text	   *source;
 	md_format	format;
 } SourceRequest;
 
 static bool
-match_source(HeapTuple tuple, TupleDesc desc, void *arg)
+copy_source(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	SourceRequest *req = arg;
 	Datum		source;
 	char	   *format;
 
-	if (DatumGetInt64(column(tuple, desc, "deploy_id")) != req->deploy_id)
-		return false;
 	/* model bytes (0.2's deploy(name, bytea)) have no source text */
 	if (!md_column_if_any(tuple, desc, "source", &source))
 		source = column(tuple, desc, "source_binary");
@@ -280,13 +279,17 @@ match_source(HeapTuple tuple, TupleDesc desc, void *arg)
 	return true;
 }
 
-/* The exact source of a resolved version, in the caller's context. */
+/*
+ * The exact source of a resolved version, in the caller's context: read by
+ * its deploy_id (unique, never reused), not among the model's versions by
+ * name.
+ */
 text *
 md_registry_source(const MdVersionRef *ref, md_format *format)
 {
-	SourceRequest req = {ref->deploy_id, NULL, MD_FORMAT_AUTO};
+	SourceRequest req = {NULL, MD_FORMAT_AUTO};
 
-	if (!scan_versions(ref->name, match_source, &req))
+	if (!fetch_version(ref->deploy_id, copy_source, &req))
 		ereport(ERROR,
 				errcode(ERRCODE_UNDEFINED_OBJECT),
 				errmsg("version %d of model \"%s\" was dropped while in use",
@@ -304,15 +307,11 @@ PG_FUNCTION_INFO_V1(md_registry_changed);
 Datum
 md_registry_changed(PG_FUNCTION_ARGS)
 {
-	Oid			relid,
-				pkey;
-
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				errmsg("model_deploy_internal._registry_changed() must be called as a "
 					   "trigger"));
-	lookup_registry_relids(&relid, &pkey);
-	CacheInvalidateRelcacheByRelid(relid);
+	CacheInvalidateRelcacheByRelid(lookup_registry_relids().relid);
 	return PointerGetDatum(NULL);
 }

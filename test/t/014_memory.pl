@@ -128,4 +128,20 @@ cmp_ok($peak, '<', 60, "... with the backend's peak at $peak MB");
 ($err, $peak) = peak_after("SELECT md5(t) FROM huge_source");
 cmp_ok($peak, '>', 100, "control: reading the text whole peaks at $peak MB");
 
+# A backend that scores a new pinned version after every deploy (a
+# score_table job each time) keeps the registry's answers of the current
+# epoch only: its cache of resolutions stays the same size from the 50th
+# to the 350th deploy (it grew by 100 kB before it was emptied per epoch).
+sub resolutions_after_deploys
+{
+	my ($n) = @_;
+	my $one = "SELECT model_deploy.deploy('churn', pg_read_file('$fixtures/iris_softprob.model.json')) AS v \\gset\n"
+	  . "SELECT model_deploy.predict_pinned('churn', :v, ARRAY[1, 2, 3, 4]::float8[]) \\g /dev/null\n";
+	return $node->safe_psql('postgres', ($one x $n)
+		  . "SELECT total_bytes FROM pg_backend_memory_contexts WHERE name = 'model_deploy resolutions'");
+}
+my ($after_50, $after_350) = (resolutions_after_deploys(50), resolutions_after_deploys(350));
+cmp_ok($after_350, '<=', $after_50,
+	"resolutions kept by a backend do not grow with the versions it has pinned ($after_50 -> $after_350 bytes)");
+
 done_testing();
