@@ -4,10 +4,10 @@
 \echo Use "ALTER EXTENSION model_deploy UPDATE TO '0.2'" to load this file. \quit
 
 /*
- * Release 0.2.  A fresh CREATE EXTENSION of 0.2 runs model_deploy--0.1.sql
- * and then this script, so this file is both the upgrade and the second half
- * of the install: every statement must work on a database that has 0.1 with
- * deployed models in it.  The rules of model_deploy--0.1.sql hold here too
+ * Release 0.2, the upgrade from 0.1: every statement must work on a
+ * database that has 0.1 with deployed models in it.  A fresh CREATE
+ * EXTENSION runs model_deploy--0.2.sql instead, which make assembles from
+ * sql/; test/t/040_extension_update.pl proves the two give one catalog.  The rules of model_deploy--0.1.sql hold here too
  * (schema-qualified with @extschema@ or pg_catalog; privileges as documented
  * at its top).  Each feature adds its own section below.
  *
@@ -1093,6 +1093,24 @@ RETURNS jsonb
 AS 'MODULE_PATHNAME', 'md_explain_json_text'
 LANGUAGE C STABLE PARALLEL SAFE;
 
+-- === VACUUM never truncates the registry (issue 20)
+
+-- VACUUM never truncates the extension's tables: truncating takes an ACCESS
+-- EXCLUSIVE lock, and every scorer reading the registry or the rights queued
+-- behind autovacuum until its lock was cancelled (sql/10_registry.sql).
+ALTER TABLE @extschema@.model_version
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.evaluations
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.batch_job
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.model_acl
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.baselines
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+ALTER TABLE @extschema@.baseline_features
+	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
+
 -- === internal functions leave the user's schema (issue 17)
 --
 -- 0.1 kept its helpers (the _name functions) in model_deploy, where they
@@ -1161,20 +1179,3 @@ BEGIN
 	END LOOP;
 END
 $move$;
-
-
--- VACUUM never truncates the extension's tables: truncating takes an ACCESS
--- EXCLUSIVE lock, and every scorer reading the registry or the rights queued
--- behind autovacuum until its lock was cancelled (sql/10_registry.sql).
-ALTER TABLE @extschema@.model_version
-	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
-ALTER TABLE @extschema@.evaluations
-	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
-ALTER TABLE @extschema@.batch_job
-	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
-ALTER TABLE @extschema@.model_acl
-	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
-ALTER TABLE @extschema@.baselines
-	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
-ALTER TABLE @extschema@.baseline_features
-	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
