@@ -13,12 +13,16 @@
  * (k = 2k + 1 + (x > threshold)), a group's trees stepped together; every
  * comparison is one ">" in double, the missing-value rules moved into the
  * row the splits read (md_blob.h, md_dslot_rule), and CatBoost's oblivious
- * trees are a row of independent comparisons.  The leaves are added in tree
- * order, in double, so raw outputs are bit for bit those of the node walk.
+ * trees are a row of independent comparisons.  Trees too deep or sparse to
+ * be complete (LightGBM's 63-leaf trees are 9 to 21 deep) are stepped
+ * without branches too, k = next[k] + (x > threshold), a group's trees
+ * together for as many steps as the deepest needs, a leaf keeping the row.
+ * The leaves are added in tree order, in double, so raw outputs are bit for
+ * bit those of the node walk.
  *
  * Trees the layout cannot hold exactly (categorical and equality splits,
- * linear leaves, an infinite threshold, too deep or too sparse) are walked
- * in their place in the tree order.
+ * linear leaves, an infinite threshold) are walked in their place in the
+ * tree order.
  *
  *-------------------------------------------------------------------------
  */
@@ -80,6 +84,7 @@ typedef struct tree_out
 	double	   *thresholds;
 	uint16_t   *slots;
 	double	   *leaves;
+	uint32_t   *next;			/* node-stepped trees only */
 } tree_out;
 
 /* What laying out needs besides the tree. */
@@ -89,7 +94,64 @@ typedef struct layout
 	uint32_t	n_features;
 	uint16_t	pad_slot;		/* a slot of a computed rule */
 	int32_t    *src;			/* the node or leaf (~l) each position is */
+	int32_t    *order;			/* node-stepped trees' positions, as src */
 } layout;
+
+/* Can the layout hold every split of tree t?  Gathers their rules. */
+static bool
+splits_convertible(const md_dforest *f, const md_dtree *t, uint32_t *rules)
+{
+	if (t->flags & MD_DTREE_LINEAR)
+		return false;
+	for (uint32_t i = 0; i < t->n_nodes; i++)
+	{
+		fast_split	s;
+
+		if (!to_fast_split(&f->nodes[t->first_node + i], &s))
+			return false;
+		*rules |= 1u << s.rule;
+	}
+	return true;
+}
+
+/*
+ * Lay out tree t for node stepping in 'width' positions, breadth first so
+ * that a split's children are adjacent; a leaf, and every position after
+ * the tree's, steps to itself.
+ */
+static void
+lay_out_nodes(const layout *lo, const md_dtree *t, uint32_t width,
+			  tree_out out)
+{
+	const md_dnode *nodes = lo->f->nodes + t->first_node;
+	const md_dleaf *leaves = lo->f->leaves + t->first_leaf;
+	uint32_t	used = 1;
+
+	lo->order[0] = t->n_nodes > 0 ? 0 : ~0;
+	for (uint32_t p = 0; p < width; p++)
+	{
+		int32_t		at = p < used ? lo->order[p] : ~0;
+		fast_split	s = {0};
+
+		out.leaves[p] = 0.0;
+		if (at < 0)
+		{
+			out.thresholds[p] = INFINITY;
+			out.slots[p] = lo->pad_slot;
+			out.next[p] = p;
+			if (p < used)
+				out.leaves[p] = leaves[~at].value;
+			continue;
+		}
+		to_fast_split(&nodes[at], &s);
+		out.thresholds[p] = s.threshold;
+		out.slots[p] = (uint16_t) (s.rule * lo->n_features + nodes[at].feature);
+		out.next[p] = used;
+		lo->order[used + s.yes_bit] = nodes[at].yes;
+		lo->order[used + 1 - s.yes_bit] = nodes[at].no;
+		used += 2;
+	}
+}
 
 /*
  * Lay out tree t as a complete tree of 'depth' levels, or say it cannot be.
@@ -169,7 +231,7 @@ typedef struct scratch
 static tree_out
 scratch_out(scratch *s)
 {
-	tree_out	out = {s->thresholds, s->slots, s->leaves};
+	tree_out	out = {s->thresholds, s->slots, s->leaves, NULL};
 
 	return out;
 }
@@ -179,7 +241,7 @@ static uint32_t
 tree_shapes(const md_dforest *f, uint32_t n_features, md_fast_shape *shapes,
 			scratch *s)
 {
-	layout		lo = {f, n_features, 0, s->src};
+	layout		lo = {f, n_features, 0, s->src, NULL};
 	uint32_t	rules = 0;
 
 	for (uint32_t i = 0; i < f->h->n_trees; i++)
@@ -191,10 +253,16 @@ tree_shapes(const md_dforest *f, uint32_t n_features, md_fast_shape *shapes,
 		shapes[i].depth = t->max_depth;
 		shapes[i].leaves = t->n_leaves;
 		shapes[i].kind = MD_FAST_WALK;
-		if (!md_fast_padding_ok(t->max_depth, t->n_leaves) ||
-			!lay_out_tree(&lo, t, t->max_depth, out, &tree_rules))
+		if (!splits_convertible(f, t, &tree_rules))
 			continue;
 		rules |= tree_rules;
+		if (!md_fast_padding_ok(t->max_depth, t->n_leaves))
+		{
+			if (t->max_depth <= MD_FAST_MAX_STEPS)
+				shapes[i].kind = MD_FAST_NODES;
+			continue;
+		}
+		lay_out_tree(&lo, t, t->max_depth, out, &tree_rules);
 		shapes[i].kind = is_oblivious(&out, t->max_depth, t) ?
 			MD_FAST_OBLIVIOUS : MD_FAST_COMPLETE;
 	}
@@ -212,7 +280,7 @@ first_rule(uint32_t rules)
 	return r;
 }
 
-/* Lay out the trees of a complete or oblivious group at 'out'. */
+/* Lay out the trees of a group other than a walk at 'all'. */
 static void
 lay_out_group(const layout *lo, const md_fast_group *g, tree_out all,
 			  scratch *s)
@@ -226,8 +294,13 @@ lay_out_group(const layout *lo, const md_fast_group *g, tree_out all,
 		uint64_t	node = g->first_node + j * per_tree;
 		tree_out	out = {all.thresholds + node, all.slots + node,
 						   all.leaves + g->first_leaf +
-						   j * md_fast_slots(g->depth)};
+						   j * md_fast_tree_leaves(g), all.next + node};
 
+		if (g->kind == MD_FAST_NODES)
+		{
+			lay_out_nodes(lo, t, g->width, out);
+			continue;
+		}
 		if (g->kind == MD_FAST_COMPLETE)
 		{
 			lay_out_tree(lo, t, g->depth, out, &rules);
@@ -248,11 +321,12 @@ lay_out_group(const layout *lo, const md_fast_group *g, tree_out all,
 static void
 write_section(md_builder *b, const md_dforest *f, uint32_t n_features,
 			  md_fast_group *groups, uint32_t n_groups, uint32_t rules,
-			  scratch *s)
+			  scratch *s, int32_t *order)
 {
 	md_dfast_header h = {0};
 	layout		lo = {f, n_features,
-					  (uint16_t) (first_rule(rules) * n_features), s->src};
+					  (uint16_t) (first_rule(rules) * n_features), s->src,
+					  order};
 	uint64_t	at;
 
 	md_fast_place(groups, n_groups, &h.n_nodes, &h.n_leaves);
@@ -267,6 +341,7 @@ write_section(md_builder *b, const md_dforest *f, uint32_t n_features,
 	h.thresholds_offset = md_builder_reserve(b, sizeof(double) * h.n_nodes);
 	h.slots_offset = md_builder_reserve(b, sizeof(uint16_t) * h.n_nodes);
 	h.leaves_offset = md_builder_reserve(b, sizeof(double) * h.n_leaves);
+	h.next_offset = md_builder_reserve(b, sizeof(uint32_t) * h.n_nodes);
 	if (md_builder_at(b, at) != NULL)
 	{
 		tree_out	all;
@@ -275,6 +350,7 @@ write_section(md_builder *b, const md_dforest *f, uint32_t n_features,
 		all.thresholds = md_builder_at(b, h.thresholds_offset);
 		all.slots = md_builder_at(b, h.slots_offset);
 		all.leaves = md_builder_at(b, h.leaves_offset);
+		all.next = md_builder_at(b, h.next_offset);
 		for (uint32_t i = 0; i < n_groups; i++)
 			if (groups[i].kind != MD_FAST_WALK)
 				lay_out_group(&lo, &groups[i], all, s);
@@ -293,6 +369,18 @@ md_dfast_applies(const md_model *m)
 		md_model_meta(m)->n_features <= MD_DFAST_MAX_FEATURES;
 }
 
+/* The most leaves of a tree: node-stepped positions are fewer than twice. */
+static uint32_t
+max_leaves(const md_dforest *f)
+{
+	uint32_t	n = 1;
+
+	for (uint32_t i = 0; i < f->h->n_trees; i++)
+		if (f->trees[i].n_leaves > n)
+			n = f->trees[i].n_leaves;
+	return n;
+}
+
 /* As md_fast_compile(), for double-precision trees. */
 md_status
 md_dfast_compile(const md_model *m, void **blob, size_t *len, md_error *err)
@@ -302,11 +390,12 @@ md_dfast_compile(const md_model *m, void **blob, size_t *len, md_error *err)
 	md_fast_group *groups = malloc(sizeof(md_fast_group) * f.h->n_trees);
 	md_fast_shape *shapes = malloc(sizeof(md_fast_shape) * f.h->n_trees);
 	scratch    *s = malloc(sizeof(scratch));
+	int32_t    *order = malloc(sizeof(int32_t) * (2 * max_leaves(&f) + 1));
 	md_builder	b;
 	md_status	st;
 
 	md_builder_init(&b);
-	if (groups == NULL || shapes == NULL || s == NULL)
+	if (groups == NULL || shapes == NULL || s == NULL || order == NULL)
 		b.failed = true;
 	else
 	{
@@ -314,22 +403,50 @@ md_dfast_compile(const md_model *m, void **blob, size_t *len, md_error *err)
 
 		md_builder_copy_sections(&b, m);
 		write_section(&b, &f, nf, groups,
-					  md_fast_plan(shapes, f.h->n_trees, groups), rules, s);
+					  md_fast_plan(shapes, f.h->n_trees, groups), rules, s,
+					  order);
 	}
 	st = md_builder_finish(&b, blob, len, err);
 	md_builder_free(&b);
 	free(groups);
 	free(shapes);
 	free(s);
+	free(order);
 	return st;
 }
 
 /* --- validating ---------------------------------------------------------- */
 
 /*
+ * A node-stepped group's steps stay in its trees: a position steps to next
+ * or next + 1 below the width, or is a leaf (steps to itself, threshold
+ * +inf, which no slot exceeds: slots are never NaN).  Others have no next.
+ */
+static bool
+next_ok(const md_fast_group *g, const double *thresholds, const uint32_t *next)
+{
+	uint64_t	n = g->n_trees * md_fast_tree_nodes(g);
+
+	for (uint64_t i = 0; i < n; i++)
+	{
+		const uint64_t at = g->first_node + i;
+
+		if (g->kind != MD_FAST_NODES)
+		{
+			if (next[at] != 0)
+				return false;
+		}
+		else if (!((uint64_t) next[at] + 1 < g->width ||
+				   (next[at] == i % g->width && thresholds[at] == INFINITY)))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Everything the scoring loop relies on: the groups tile the trees and the
- * arrays, every slot read is one the scorer computes, every threshold and
- * leaf is finite.
+ * arrays, every slot read is one the scorer computes, every step stays in
+ * its tree, every leaf is finite and no threshold NaN.
  */
 md_status
 md_dfast_validate(const md_model *m, md_error *err)
@@ -339,6 +456,7 @@ md_dfast_validate(const md_model *m, md_error *err)
 	uint32_t	nf = md_model_meta(m)->n_features;
 	const md_dforest_header *fh = md_section_ptr(m, MD_SEC_DTREES);
 	const unsigned char *base = (const unsigned char *) h;
+	const md_fast_group *groups;
 	const double *thresholds;
 	const uint16_t *slots;
 	md_status	st;
@@ -350,10 +468,11 @@ md_dfast_validate(const md_model *m, md_error *err)
 		!md_fits(h->groups_offset, h->n_groups, sizeof(md_fast_group), size) ||
 		!md_fits(h->thresholds_offset, h->n_nodes, sizeof(double), size) ||
 		!md_fits(h->slots_offset, h->n_nodes, sizeof(uint16_t), size) ||
-		!md_fits(h->leaves_offset, h->n_leaves, sizeof(double), size))
+		!md_fits(h->leaves_offset, h->n_leaves, sizeof(double), size) ||
+		!md_fits(h->next_offset, h->n_nodes, sizeof(uint32_t), size))
 		return md_corrupt(err, "bad double-precision fast layout header");
-	st = md_fast_validate_groups((const md_fast_group *) (base + h->groups_offset),
-								 h->n_groups, h->n_trees, h->n_nodes,
+	groups = (const md_fast_group *) (base + h->groups_offset);
+	st = md_fast_validate_groups(groups, h->n_groups, h->n_trees, h->n_nodes,
 								 h->n_leaves, true, err);
 	if (st != MD_OK)
 		return st;
@@ -361,8 +480,13 @@ md_dfast_validate(const md_model *m, md_error *err)
 	slots = (const uint16_t *) (base + h->slots_offset);
 	for (uint64_t i = 0; i < h->n_nodes; i++)
 		if (slots[i] >= MD_DSLOT__COUNT * nf ||
-			!(h->rules & (1u << (slots[i] / nf))) || !isfinite(thresholds[i]))
+			!(h->rules & (1u << (slots[i] / nf))) || isnan(thresholds[i]))
 			return md_corrupt(err, "bad double-precision fast layout split");
+	for (uint32_t i = 0; i < h->n_groups; i++)
+		if (!next_ok(&groups[i], thresholds,
+					 (const uint32_t *) (base + h->next_offset)))
+			return md_corrupt(err, "a double-precision fast layout step "
+								   "leaves its tree");
 	if (!md_all_finite((const double *) (base + h->leaves_offset),
 					   h->n_leaves))
 		return md_corrupt(err, "non-finite double-precision fast layout leaf");
@@ -461,6 +585,38 @@ oblivious_leaves(const double *thresholds, const uint16_t *slots,
 	}
 }
 
+/* A node-stepped group: 'depth' steps of every tree, none waiting. */
+static inline __attribute__((always_inline)) void
+nodes_leaves(const md_fast_group *g, const double *thresholds,
+			 const uint16_t *slots, const uint32_t *next,
+			 const double *leaves, uint32_t count, const double *x2,
+			 double *out)
+{
+	size_t		w = g->width;
+	size_t		k[MD_FAST_GROUP_MAX];
+
+	for (uint32_t j = 0; j < count; j++)
+		k[j] = 0;
+	for (uint32_t d = 0; d < g->depth; d++)
+		for (uint32_t j = 0; j < count; j++)
+		{
+			size_t		i = j * w + k[j];
+
+			k[j] = next[i] + (x2[slots[i]] > thresholds[i]);
+		}
+	for (uint32_t j = 0; j < count; j++)
+		out[j] = leaves[j * w + k[j]];
+}
+
+static __attribute__((noinline)) void
+full_nodes_leaves(const md_fast_group *g, const double *thresholds,
+				  const uint16_t *slots, const uint32_t *next,
+				  const double *leaves, const double *x2, double *out)
+{
+	nodes_leaves(g, thresholds, slots, next, leaves, MD_FAST_GROUP_MAX, x2,
+				 out);
+}
+
 /*
  * A full group, its depth a constant for the depths that matter; not
  * inlined into the caller's loop, which would cost it the registers.
@@ -501,10 +657,14 @@ full_group_leaves(const md_fast_group *g, const double *thresholds,
 
 static void
 group_leaves(const md_fast_group *g, const double *thresholds,
-			 const uint16_t *slots, const double *leaves, const double *x2,
-			 double *out)
+			 const uint16_t *slots, const uint32_t *next,
+			 const double *leaves, const double *x2, double *out)
 {
-	if (g->n_trees == MD_FAST_GROUP_MAX)
+	if (g->kind == MD_FAST_NODES && g->n_trees == MD_FAST_GROUP_MAX)
+		full_nodes_leaves(g, thresholds, slots, next, leaves, x2, out);
+	else if (g->kind == MD_FAST_NODES)
+		nodes_leaves(g, thresholds, slots, next, leaves, g->n_trees, x2, out);
+	else if (g->n_trees == MD_FAST_GROUP_MAX)
 		full_group_leaves(g, thresholds, slots, leaves, x2, out);
 	else if (g->kind == MD_FAST_OBLIVIOUS)
 		oblivious_leaves(thresholds, slots, leaves, g->depth, g->n_trees, x2,
@@ -530,6 +690,7 @@ md_dfast_add_leaves(const md_model *m, const md_dforest *f, const double *row,
 	const double *thresholds = (const double *) (base + h->thresholds_offset);
 	const uint16_t *slots = (const uint16_t *) (base + h->slots_offset);
 	const double *leaves = (const double *) (base + h->leaves_offset);
+	const uint32_t *next = (const uint32_t *) (base + h->next_offset);
 	uint32_t	nf = md_model_meta(m)->n_features;
 	double		leaf[MD_FAST_GROUP_MAX];
 
@@ -546,7 +707,7 @@ md_dfast_add_leaves(const md_model *m, const md_dforest *f, const double *row,
 			continue;
 		}
 		group_leaves(g, thresholds + g->first_node, slots + g->first_node,
-					 leaves + g->first_leaf, x2, leaf);
+					 next + g->first_node, leaves + g->first_leaf, x2, leaf);
 		if (f->h->n_outputs == 1)
 		{
 			double		sum = raw[0];

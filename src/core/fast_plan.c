@@ -51,6 +51,8 @@ joins(const md_fast_group *g, uint32_t min_leaves, const md_fast_shape *shape)
 	{
 		case MD_FAST_WALK:
 			return true;
+		case MD_FAST_NODES:
+			return g->n_trees < MD_FAST_GROUP_MAX;
 		case MD_FAST_OBLIVIOUS:
 			return g->n_trees < MD_FAST_GROUP_MAX && g->depth == shape->depth;
 		case MD_FAST_COMPLETE:
@@ -64,7 +66,9 @@ joins(const md_fast_group *g, uint32_t min_leaves, const md_fast_shape *shape)
 /*
  * Cut the trees into groups, in order: runs of trees of one kind, at most
  * MD_FAST_GROUP_MAX to a complete or oblivious group; complete trees are
- * padded to the deepest of their group, oblivious ones share one depth.
+ * padded to the deepest of their group, oblivious ones share one depth,
+ * node-stepped ones take the steps of the deepest and the positions of the
+ * largest.
  * 'groups' has room for one group per tree.  Returns the number of groups.
  */
 uint32_t
@@ -84,6 +88,8 @@ md_fast_plan(const md_fast_shape *shapes, uint32_t n_trees,
 			g->n_trees++;
 			if (s->kind != MD_FAST_WALK)
 				g->depth = max_u32(g->depth, s->depth);
+			if (s->kind == MD_FAST_NODES)
+				g->width = max_u32(g->width, 2 * s->leaves - 1);
 			min_leaves = min_u32(min_leaves, s->leaves);
 			continue;
 		}
@@ -93,18 +99,29 @@ md_fast_plan(const md_fast_shape *shapes, uint32_t n_trees,
 		g->first_tree = t;
 		g->n_trees = 1;
 		g->depth = s->kind == MD_FAST_WALK ? 0 : s->depth;
+		g->width = s->kind == MD_FAST_NODES ? 2 * s->leaves - 1 : 0;
 		min_leaves = s->leaves;
 	}
 	return n;
 }
 
-/* Splits and leaves of each tree of a group. */
+/* Splits (or positions) and leaves of each tree of a group. */
 uint64_t
 md_fast_tree_nodes(const md_fast_group *g)
 {
+	if (g->kind == MD_FAST_NODES)
+		return g->width;
 	if (g->kind == MD_FAST_OBLIVIOUS)
 		return g->depth;
 	return md_fast_slots(g->depth) - 1;
+}
+
+uint64_t
+md_fast_tree_leaves(const md_fast_group *g)
+{
+	if (g->kind == MD_FAST_NODES)
+		return g->width;
+	return md_fast_slots(g->depth);
 }
 
 /* Give the complete and oblivious groups their places in the arrays. */
@@ -123,19 +140,42 @@ md_fast_place(md_fast_group *groups, uint32_t n_groups, uint64_t *n_nodes,
 		g->first_node = *n_nodes;
 		g->first_leaf = *n_leaves;
 		*n_nodes += g->n_trees * md_fast_tree_nodes(g);
-		*n_leaves += g->n_trees * md_fast_slots(g->depth);
+		*n_leaves += g->n_trees * md_fast_tree_leaves(g);
 	}
 }
 
 /*
- * Untrusted groups: they tile the n_trees trees in order, and the complete
- * and oblivious ones (the latter only where 'oblivious_ok') the n_nodes
- * splits and n_leaves leaves.
+ * Untrusted groups: they tile the n_trees trees in order, and the others
+ * than walks (oblivious and node-stepped ones only where 'dtree_kinds')
+ * the n_nodes splits and n_leaves leaves.
  */
+static bool
+group_ok(const md_fast_group *g, bool dtree_kinds)
+{
+	if (g->reserved != 0)
+		return false;
+	switch ((md_fast_kind) g->kind)
+	{
+		case MD_FAST_WALK:
+			return g->depth == 0 && g->first_node == 0 &&
+				g->first_leaf == 0 && g->width == 0;
+		case MD_FAST_OBLIVIOUS:
+			if (!dtree_kinds)
+				return false;
+			/* FALLTHROUGH */
+		case MD_FAST_COMPLETE:
+			return g->depth <= MD_FAST_MAX_DEPTH && g->width == 0;
+		case MD_FAST_NODES:
+			return dtree_kinds && g->depth <= MD_FAST_MAX_STEPS &&
+				g->width > 0;
+	}
+	return false;
+}
+
 md_status
 md_fast_validate_groups(const md_fast_group *groups, uint32_t n_groups,
 						uint32_t n_trees, uint64_t n_nodes, uint64_t n_leaves,
-						bool oblivious_ok, md_error *err)
+						bool dtree_kinds, md_error *err)
 {
 	uint64_t	next_tree = 0;
 	uint64_t	next_node = 0;
@@ -149,20 +189,15 @@ md_fast_validate_groups(const md_fast_group *groups, uint32_t n_groups,
 			g->n_trees > n_trees - next_tree)
 			return md_corrupt(err, "fast layout groups do not tile the trees");
 		next_tree += g->n_trees;
+		if (!group_ok(g, dtree_kinds))
+			return md_corrupt(err, "bad fast layout group");
 		if (g->kind == MD_FAST_WALK)
-		{
-			if (g->depth != 0 || g->first_node != 0 || g->first_leaf != 0)
-				return md_corrupt(err, "bad fast layout group");
 			continue;
-		}
-		if ((g->kind != MD_FAST_COMPLETE &&
-			 !(g->kind == MD_FAST_OBLIVIOUS && oblivious_ok)) ||
-			g->depth > MD_FAST_MAX_DEPTH ||
-			g->n_trees > MD_FAST_GROUP_MAX ||
+		if (g->n_trees > MD_FAST_GROUP_MAX ||
 			g->first_node != next_node || g->first_leaf != next_leaf)
 			return md_corrupt(err, "bad fast layout group");
 		next_node += g->n_trees * md_fast_tree_nodes(g);
-		next_leaf += g->n_trees * md_fast_slots(g->depth);
+		next_leaf += g->n_trees * md_fast_tree_leaves(g);
 	}
 	if (next_tree != n_trees || next_node != n_nodes || next_leaf != n_leaves)
 		return md_corrupt(err, "fast layout counts disagree");

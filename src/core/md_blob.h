@@ -183,6 +183,13 @@ typedef struct md_node
  *	  symmetric trees): D splits per tree, root level first, then 2^D leaves;
  *	  the leaf reached is the number whose bits, most significant first, are
  *	  the levels' decisions, as in a complete tree of depth D.
+ *	- MD_FAST_NODES (MD_SEC_DTREES_FAST only): up to MD_FAST_GROUP_MAX trees
+ *	  too deep or sparse to be complete, each as 'width' positions
+ *	  stepped k = next[k] + (comparison) 'depth' times (its deepest leaf's
+ *	  depth) from 0: a split's two children are next[k] and next[k] + 1; a
+ *	  leaf's next is itself and its comparison always false (threshold
+ *	  +inf), so a row stays on it.  Splits and leaves both take 'width'
+ *	  entries per tree, the leaf value at the leaf's position.
  * After the header, each array 16-aligned:
  *	md_fast_group	groups[n_groups]	tiling trees 0..n_trees-1 in order
  *	float			thresholds[n_nodes] complete groups' splits, in group order
@@ -217,8 +224,12 @@ typedef enum md_fast_kind
 {
 	MD_FAST_COMPLETE = 1,
 	MD_FAST_WALK = 2,
-	MD_FAST_OBLIVIOUS = 3
+	MD_FAST_OBLIVIOUS = 3,
+	MD_FAST_NODES = 4
 } md_fast_kind;
+
+/* Steps of an MD_FAST_NODES group: its deepest tree's depth, at most this */
+#define MD_FAST_MAX_STEPS 64
 
 typedef struct md_fast_group
 {
@@ -230,6 +241,8 @@ typedef struct md_fast_group
 								 * walk: 0 */
 	uint64_t	first_leaf;		/* complete, oblivious: into leaves[];
 								 * walk: 0 */
+	uint32_t	width;			/* nodes: positions per tree; others: 0 */
+	uint32_t	reserved;
 } md_fast_group;
 
 /*
@@ -242,13 +255,16 @@ typedef struct md_fast_group
  * carried by the value the split reads: slot s of the scorer's row is
  * feature s % n_features of the row (as md_dtree_read_row() reads it)
  * after rule s / n_features (md_dslot_rule), so a missing value reads as
- * -inf or +inf and goes the split's default way (thresholds are finite),
+ * -inf or +inf and goes the split's default way (the thresholds of complete and
+ * oblivious groups are finite),
  * or reads as 0.  Only the rules in the header's 'rules' mask are computed.
  * After the header, each array 16-aligned:
  *	md_fast_group	groups[n_groups]	tiling trees 0..n_trees-1 in order
  *	double			thresholds[n_nodes]	splits, in group order
  *	uint16_t		slots[n_nodes]		the slot each of those splits reads
  *	double			leaves[n_leaves]	leaf values, in group order
+ *	uint32_t		next[n_nodes]		MD_FAST_NODES: each position's next
+ *										(0 in other groups)
  * Models of more than MD_DFAST_MAX_FEATURES features have no such section.
  */
 typedef enum md_dslot_rule
@@ -275,6 +291,7 @@ typedef struct md_dfast_header
 	uint64_t	thresholds_offset;
 	uint64_t	slots_offset;
 	uint64_t	leaves_offset;
+	uint64_t	next_offset;
 } md_dfast_header;
 
 /*

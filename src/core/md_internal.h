@@ -252,12 +252,13 @@ bool		md_fast_padding_ok(uint32_t depth, uint32_t min_leaves);
 uint32_t	md_fast_plan(const md_fast_shape *shapes, uint32_t n_trees,
 						 md_fast_group *groups);
 uint64_t	md_fast_tree_nodes(const md_fast_group *g);
+uint64_t	md_fast_tree_leaves(const md_fast_group *g);
 void		md_fast_place(md_fast_group *groups, uint32_t n_groups,
 						  uint64_t *n_nodes, uint64_t *n_leaves);
 md_status	md_fast_validate_groups(const md_fast_group *groups,
 									uint32_t n_groups, uint32_t n_trees,
 									uint64_t n_nodes, uint64_t n_leaves,
-									bool oblivious_ok, md_error *err);
+									bool dtree_kinds, md_error *err);
 
 /*
  * forest_fast.c: the fast layout of a forest (MD_SEC_FOREST_FAST).
