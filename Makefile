@@ -72,7 +72,7 @@ include $(PGXS)
 # register (docs/performance.md).  Generic x86-64 code: -march
 # flags measured no faster here, and the library must run on any x86-64.
 FAST_CFLAGS = -O3
-src/core/forest_fast.o: override CFLAGS += $(FAST_CFLAGS)
+src/core/forest_fast.o src/core/dtree_fast.o: override CFLAGS += $(FAST_CFLAGS)
 
 # The install script of the current version: sql/*.sql, one file per
 # feature, in the order of their numbers (sql/00_schema.sql says more).
@@ -106,7 +106,7 @@ build/core/%.o: src/core/%.c $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-build/core/forest_fast.o: CORE_CFLAGS += $(FAST_CFLAGS)
+build/core/forest_fast.o build/core/dtree_fast.o: CORE_CFLAGS += $(FAST_CFLAGS)
 
 build/libmdscore.a: $(CORE_OBJS)
 	rm -f $@

@@ -126,6 +126,19 @@ md_builder_end(md_builder *b)
 	b->open_kind = UINT32_MAX;
 }
 
+void
+md_builder_copy_sections(md_builder *b, const md_model *m)
+{
+	for (uint32_t k = 0; k < MD_SEC__COUNT; k++)
+	{
+		if (m->section[k] == NULL)
+			continue;
+		md_builder_begin(b, (md_section_kind) k);
+		md_builder_put(b, m->section[k], m->section_size[k]);
+		md_builder_end(b);
+	}
+}
+
 uint64_t
 md_checksum(const unsigned char *p, size_t len)
 {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtree.h"
 #include "json.h"
 #include "md_internal.h"
 #include "parse.h"
@@ -78,7 +79,8 @@ detect_format(const cJSON *root, md_format *format, md_error *err)
 }
 
 /*
- * Replace a validated forest blob by one with the fast layout of its trees,
+ * Replace a validated tree blob by one with the fast layout of its trees
+ * (float trees: MD_SEC_FOREST_FAST; double-precision: MD_SEC_DTREES_FAST),
  * validated in turn: the scorer trusts it as much as the rest.
  */
 static md_status
@@ -87,7 +89,9 @@ add_fast_layout(md_model *check, void **blob, size_t *blob_len,
 {
 	void	   *fast;
 	size_t		fast_len;
-	md_status	st = md_fast_compile(check, &fast, &fast_len, err);
+	md_status	st = md_section_ptr(check, MD_SEC_DTREES) != NULL ?
+		md_dfast_compile(check, &fast, &fast_len, err) :
+		md_fast_compile(check, &fast, &fast_len, err);
 
 	if (st != MD_OK)
 		return st;
@@ -170,7 +174,7 @@ md_compile(const char *text, size_t len, md_format format,
 		st = md_open(&check, *blob, *blob_len, MD_OPEN_VALIDATE, err);
 	if (st == MD_OK)
 		st = md_poll_interrupt(limits, err);
-	if (st == MD_OK && md_fast_applies(&check))
+	if (st == MD_OK && (md_fast_applies(&check) || md_dfast_applies(&check)))
 		st = add_fast_layout(&check, blob, blob_len, err);
 	if (st != MD_OK)
 	{

@@ -138,9 +138,24 @@ md_status md_dtree_explain_workspace_size(const md_model *m, size_t *size,
 md_status md_dtree_explain(const md_model *m, const double *x, uint32_t output,
 						   double *contribs, void *workspace);
 
-/* dtree_score.c: one row's raw outputs, the row as the trees read it */
+/* dtree_score.c: the row as the trees read it; walking trees for it */
 void md_dtree_read_row(const md_dforest *f, uint32_t n_features,
 					   const double *x, const float *x32, double *row);
-void md_dtree_raw(const md_dforest *f, const double *row, double *raw);
+void md_dtree_walk_trees(const md_dforest *f, uint32_t first, uint32_t count,
+						 const double *row, double *raw);
+
+/*
+ * dtree_fast.c: the fast layout (MD_SEC_DTREES_FAST), as forest_fast.c's
+ * for XGBoost: whether a validated blob gets one, a copy of the blob with
+ * it, its validator, the scratch bytes a row needs, and adding every
+ * tree's leaf for one row to its raw outputs in tree order.
+ */
+bool md_dfast_applies(const md_model *m);
+md_status md_dfast_compile(const md_model *m, void **blob, size_t *len,
+						   md_error *err);
+md_status md_dfast_validate(const md_model *m, md_error *err);
+size_t md_dfast_row_size(const md_model *m);
+void md_dfast_add_leaves(const md_model *m, const md_dforest *f,
+						 const double *row, double *x2, double *raw);
 
 #endif /* MD_DTREE_H */

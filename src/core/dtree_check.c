@@ -243,5 +243,8 @@ md_dtree_validate(const md_model *m, md_error *err)
 	if (next_node != h->n_nodes || next_leaf != h->n_leaves ||
 		next_term != h->n_terms || max_depth != h->max_depth)
 		return md_corrupt(err, "double-precision forest counts disagree");
-	return check_cover(&f, err);
+	st = check_cover(&f, err);
+	if (st == MD_OK && md_section_ptr(m, MD_SEC_DTREES_FAST) != NULL)
+		st = md_dfast_validate(m, err);
+	return st;
 }

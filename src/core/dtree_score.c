@@ -21,12 +21,16 @@
 
 #include "dtree.h"
 
-/* The workspace: one row as the trees read it, its raw outputs, probas. */
+/*
+ * The workspace: one row as the trees read it, its raw outputs, probas,
+ * and the row as the fast layout reads it (md_dfast_row_size()).
+ */
 typedef struct dtree_ws
 {
 	double *row;
 	double *raw;
 	double *proba;
+	double *x2;
 } dtree_ws;
 
 static dtree_ws
@@ -38,6 +42,7 @@ carve(const md_model *m, void *mem)
 	ws.row = mem;
 	ws.raw = ws.row + meta->n_features;
 	ws.proba = ws.raw + meta->n_outputs;
+	ws.x2 = ws.proba + meta->n_outputs + 2;
 	return ws;
 }
 
@@ -47,7 +52,8 @@ md_dtree_workspace_size(const md_model *m)
 	const md_meta *meta = md_model_meta(m);
 
 	return sizeof(double) *
-		   ((size_t) meta->n_features + 2 * (size_t) meta->n_outputs + 2);
+			   ((size_t) meta->n_features + 2 * (size_t) meta->n_outputs + 2) +
+		   md_dfast_row_size(m);
 }
 
 static uint32_t
@@ -119,8 +125,23 @@ leaf_output(const md_dforest *f, const md_dtree *t, uint32_t l,
 	return out;
 }
 
+/* Add the leaves of trees first..first+count-1 to raw, in order. */
 void
-md_dtree_raw(const md_dforest *f, const double *row, double *raw)
+md_dtree_walk_trees(const md_dforest *f, uint32_t first, uint32_t count,
+					const double *row, double *raw)
+{
+	for (uint32_t i = first; i < first + count; i++)
+	{
+		const md_dtree *t = &f->trees[i];
+
+		raw[t->output] += leaf_output(f, t, md_dtree_leaf(f, t, row), row);
+	}
+}
+
+/* One row's raw outputs: the fast layout when the compiler wrote one. */
+static void
+raw_outputs(const md_model *m, const md_dforest *f, const double *row,
+			double *x2, double *raw)
 {
 	const md_dforest_header *h = f->h;
 	bool last = (h->flags & MD_DF_SCALE_LAST) != 0;
@@ -129,12 +150,10 @@ md_dtree_raw(const md_dforest *f, const double *row, double *raw)
 		memset(raw, 0, sizeof(double) * h->n_outputs);
 	else
 		memcpy(raw, f->init, sizeof(double) * h->n_outputs);
-	for (uint32_t i = 0; i < h->n_trees; i++)
-	{
-		const md_dtree *t = &f->trees[i];
-
-		raw[t->output] += leaf_output(f, t, md_dtree_leaf(f, t, row), row);
-	}
+	if (md_section_ptr(m, MD_SEC_DTREES_FAST) != NULL)
+		md_dfast_add_leaves(m, f, row, x2, raw);
+	else
+		md_dtree_walk_trees(f, 0, h->n_trees, row, raw);
 	/* CatBoost sums the trees from 0 and applies scale and bias after */
 	if (last)
 		for (uint32_t k = 0; k < h->n_outputs; k++)
@@ -268,7 +287,7 @@ md_dtree_score(const md_model *m, md_output kind, const double *x,
 	{
 		md_dtree_read_row(&f, nf, x ? x + r * nf : NULL,
 						  x32 ? x32 + r * nf : NULL, ws.row);
-		md_dtree_raw(&f, ws.row, ws.raw);
+		raw_outputs(m, &f, ws.row, ws.x2, ws.raw);
 		transform(f.h, kind, &ws, out + r * width);
 	}
 	return MD_OK;

@@ -24,17 +24,6 @@
 
 #include "md_internal.h"
 
-/*
- * Padding trees to a common depth costs 2^depth slots per tree: always
- * accepted up to this depth, and beyond it only while the slots are at most
- * MAX_PADDING times the tree's real leaves, so that the layout takes at
- * most about 16 times the memory of the nodes it lays out.  Padding is
- * cheap in time: 300 sparse trees of depth 10 (100 leaves each) score 4x
- * faster padded than walked.
- */
-#define FREE_PADDING_DEPTH 6
-#define MAX_PADDING 64
-
 typedef struct forest_view
 {
 	const md_forest_header *fh;
@@ -55,18 +44,6 @@ view_forest(const md_model *m)
 	return v;
 }
 
-static inline uint32_t
-max_u32(uint32_t a, uint32_t b)
-{
-	return a > b ? a : b;
-}
-
-static inline uint64_t
-slots(uint32_t depth)
-{
-	return (uint64_t) 1 << depth;
-}
-
 /* --- building ------------------------------------------------------------ */
 
 static bool
@@ -78,60 +55,21 @@ has_categorical_split(const md_tree *tree, const md_node *nodes)
 	return false;
 }
 
-/* May trees of at least 'min_leaves' leaves be padded to 'depth'? */
-static bool
-padding_ok(uint32_t depth, uint32_t min_leaves)
+/* The shape of each tree: complete when the layout can hold it. */
+static void
+tree_shapes(const forest_view *v, md_fast_shape *shapes)
 {
-	return depth <= MD_FAST_MAX_DEPTH &&
-		(depth <= FREE_PADDING_DEPTH ||
-		 slots(depth) <= (uint64_t) MAX_PADDING * min_leaves);
-}
-
-/*
- * Cut the trees into groups, in order: runs of trees the complete layout
- * can hold, at most MD_FAST_GROUP_MAX to a group, padded to the deepest of
- * their group, and runs of trees left to the node walk.  'groups' has room
- * for one group per tree.  Returns the number of groups.
- */
-static uint32_t
-plan_groups(const forest_view *v, md_fast_group *groups)
-{
-	uint32_t	n = 0;
-	md_fast_group *g = NULL;
-	uint32_t	min_leaves = 0;
-
 	for (uint32_t t = 0; t < v->fh->n_trees; t++)
 	{
 		const md_tree *tree = &v->trees[t];
 		uint32_t	leaves = (tree->n_nodes + 1) / 2;
-		bool		complete = padding_ok(tree->max_depth, leaves) &&
+		bool		complete = md_fast_padding_ok(tree->max_depth, leaves) &&
 			!has_categorical_split(tree, v->nodes + tree->first_node);
-		uint32_t	kind = complete ? MD_FAST_COMPLETE : MD_FAST_WALK;
 
-		if (g != NULL && g->kind == kind &&
-			(kind == MD_FAST_WALK ||
-			 (g->n_trees < MD_FAST_GROUP_MAX &&
-			  padding_ok(max_u32(g->depth, tree->max_depth),
-						 leaves < min_leaves ? leaves : min_leaves))))
-		{
-			g->n_trees++;
-			if (kind == MD_FAST_COMPLETE)
-			{
-				g->depth = max_u32(g->depth, tree->max_depth);
-				if (leaves < min_leaves)
-					min_leaves = leaves;
-			}
-			continue;
-		}
-		g = &groups[n++];
-		memset(g, 0, sizeof(*g));
-		g->kind = kind;
-		g->first_tree = t;
-		g->n_trees = 1;
-		g->depth = complete ? tree->max_depth : 0;
-		min_leaves = leaves;
+		shapes[t].kind = complete ? MD_FAST_COMPLETE : MD_FAST_WALK;
+		shapes[t].depth = tree->max_depth;
+		shapes[t].leaves = leaves;
 	}
-	return n;
 }
 
 /* Where a complete tree's splits and leaves go. */
@@ -152,7 +90,7 @@ static void
 lay_out_tree(const md_node *tn, const md_tree *tree, bool weighted,
 			 uint32_t n_features, uint32_t depth, tree_out out, uint32_t *src)
 {
-	uint32_t	n_internal = (uint32_t) slots(depth) - 1;
+	uint32_t	n_internal = (uint32_t) md_fast_slots(depth) - 1;
 
 	src[0] = 0;
 	for (uint32_t p = 0; p < n_internal; p++)
@@ -192,17 +130,7 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 	bool		weighted = (v->fh->flags & MD_FOREST_WEIGHTED) != 0;
 	uint64_t	at;
 
-	for (uint32_t i = 0; i < n_groups; i++)
-	{
-		md_fast_group *g = &groups[i];
-
-		if (g->kind != MD_FAST_COMPLETE)
-			continue;
-		g->first_node = h.n_nodes;
-		g->first_leaf = h.n_leaves;
-		h.n_nodes += g->n_trees * (slots(g->depth) - 1);
-		h.n_leaves += g->n_trees * slots(g->depth);
-	}
+	md_fast_place(groups, n_groups, &h.n_nodes, &h.n_leaves);
 	h.n_groups = n_groups;
 	h.n_trees = v->fh->n_trees;
 
@@ -230,10 +158,10 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 			for (uint32_t j = 0; j < g->n_trees; j++)
 			{
 				const md_tree *tree = &v->trees[g->first_tree + j];
-				uint64_t	node = g->first_node + j * (slots(g->depth) - 1);
+				uint64_t	node = g->first_node + j * (md_fast_slots(g->depth) - 1);
 				tree_out	out = {all.thresholds + node, all.features + node,
 										all.leaves + g->first_leaf +
-											j * slots(g->depth)};
+											j * md_fast_slots(g->depth)};
 
 				lay_out_tree(v->nodes + tree->first_node, tree, weighted,
 							 n_features, g->depth, out, src);
@@ -265,70 +193,31 @@ md_fast_compile(const md_model *m, void **blob, size_t *len, md_error *err)
 {
 	forest_view v = view_forest(m);
 	md_fast_group *groups = malloc(sizeof(md_fast_group) * v.fh->n_trees);
+	md_fast_shape *shapes = malloc(sizeof(md_fast_shape) * v.fh->n_trees);
 	uint32_t   *src = malloc(sizeof(uint32_t) *
-							 (2 * slots(MD_FAST_MAX_DEPTH) - 1));
+							 (2 * md_fast_slots(MD_FAST_MAX_DEPTH) - 1));
 	md_builder	b;
 	md_status	st;
 
 	md_builder_init(&b);
-	if (groups == NULL || src == NULL)
+	if (groups == NULL || shapes == NULL || src == NULL)
 		b.failed = true;
 	else
 	{
-		for (uint32_t k = 0; k < MD_SEC__COUNT; k++)
-		{
-			if (m->section[k] == NULL)
-				continue;
-			md_builder_begin(&b, (md_section_kind) k);
-			md_builder_put(&b, m->section[k], m->section_size[k]);
-			md_builder_end(&b);
-		}
-		write_section(&b, m, &v, groups, plan_groups(&v, groups), src);
+		md_builder_copy_sections(&b, m);
+		tree_shapes(&v, shapes);
+		write_section(&b, m, &v, groups,
+					  md_fast_plan(shapes, v.fh->n_trees, groups), src);
 	}
 	st = md_builder_finish(&b, blob, len, err);
 	md_builder_free(&b);
 	free(groups);
+	free(shapes);
 	free(src);
 	return st;
 }
 
 /* --- validating ---------------------------------------------------------- */
-
-/* Groups tile the trees in order, and the complete ones the node arrays. */
-static md_status
-validate_groups(const md_fast_header *h, const md_fast_group *groups,
-				md_error *err)
-{
-	uint64_t	next_tree = 0;
-	uint64_t	next_node = 0;
-	uint64_t	next_leaf = 0;
-
-	for (uint32_t i = 0; i < h->n_groups; i++)
-	{
-		const md_fast_group *g = &groups[i];
-
-		if (g->first_tree != next_tree || g->n_trees == 0 ||
-			g->n_trees > h->n_trees - next_tree)
-			return md_corrupt(err, "fast layout groups do not tile the trees");
-		next_tree += g->n_trees;
-		if (g->kind == MD_FAST_WALK)
-		{
-			if (g->depth != 0 || g->first_node != 0 || g->first_leaf != 0)
-				return md_corrupt(err, "bad fast layout group");
-			continue;
-		}
-		if (g->kind != MD_FAST_COMPLETE || g->depth > MD_FAST_MAX_DEPTH ||
-			g->n_trees > MD_FAST_GROUP_MAX ||
-			g->first_node != next_node || g->first_leaf != next_leaf)
-			return md_corrupt(err, "bad fast layout group");
-		next_node += g->n_trees * (slots(g->depth) - 1);
-		next_leaf += g->n_trees * slots(g->depth);
-	}
-	if (next_tree != h->n_trees || next_node != h->n_nodes ||
-		next_leaf != h->n_leaves)
-		return md_corrupt(err, "fast layout counts disagree");
-	return MD_OK;
-}
 
 /*
  * Everything the scoring loop relies on: the groups tile the trees and the
@@ -354,8 +243,9 @@ md_validate_fast(const md_model *m, md_error *err)
 		!md_fits(h->features_offset, h->n_nodes, sizeof(uint16_t), size) ||
 		!md_fits(h->leaves_offset, h->n_leaves, sizeof(float), size))
 		return md_corrupt(err, "bad fast layout header");
-	st = validate_groups(h, (const md_fast_group *) (base + h->groups_offset),
-						 err);
+	st = md_fast_validate_groups((const md_fast_group *) (base + h->groups_offset),
+								 h->n_groups, h->n_trees, h->n_nodes,
+								 h->n_leaves, false, err);
 	if (st != MD_OK)
 		return st;
 
@@ -433,7 +323,7 @@ group_leaves(const float *thresholds, const uint16_t *features,
 			 const float *leaves, uint32_t depth, uint32_t count,
 			 const float *x2, float *out)
 {
-	size_t		n_internal = slots(depth) - 1;
+	size_t		n_internal = md_fast_slots(depth) - 1;
 	size_t		k[MD_FAST_GROUP_MAX];
 
 	for (uint32_t j = 0; j < count; j++)

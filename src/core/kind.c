@@ -64,7 +64,8 @@ static const md_kind_ops native = {
 
 static const md_kind_ops dtrees = {
 	.sections =
-		COMMON_SECTIONS | SEC(MD_SEC_DTREES) | SEC(MD_SEC_NATIVE_FEATURES),
+		COMMON_SECTIONS | SEC(MD_SEC_DTREES) | SEC(MD_SEC_DTREES_FAST) |
+		SEC(MD_SEC_NATIVE_FEATURES),
 	.check_meta = md_dtree_check_meta,
 	.validate = md_dtree_validate,
 	.info = md_dtree_info,

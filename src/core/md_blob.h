@@ -33,7 +33,10 @@
 #include <stdint.h>
 
 #define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 7	/* 7: ONNX tree ensembles (MD_SEC_OTREES),
+#define MD_BLOB_LAYOUT_VERSION 8	/* 8: the fast layout of
+										 * double-precision trees
+										 * (MD_SEC_DTREES_FAST); 7: ONNX
+										 * tree ensembles (MD_SEC_OTREES),
 										 * CatBoost's scale applied last and
 										 * hashed categories; 6: XGBoost
 										 * forests with category names */
@@ -56,6 +59,7 @@ typedef enum md_section_kind
 	MD_SEC_CLASS_LABELS = 9,	/* md_strtab: optional */
 	MD_SEC_DTREES = 10,			/* md_dforest_header: double-precision trees */
 	MD_SEC_OTREES = 11,			/* md_otrees_header: ONNX tree ensembles */
+	MD_SEC_DTREES_FAST = 12,	/* md_dfast_header: MD_SEC_DTREES for speed */
 	MD_SEC__COUNT
 } md_section_kind;
 
@@ -174,6 +178,18 @@ typedef struct md_node
  *	  the leaf values (float32(leaf * weight), as XGBoost adds them).
  *	- MD_FAST_WALK: trees scored by walking their MD_SEC_FOREST nodes
  *	  (categorical splits, or too deep or too sparse for a complete layout).
+ *	- MD_FAST_OBLIVIOUS (MD_SEC_DTREES_FAST only): up to MD_FAST_GROUP_MAX
+ *	  trees of depth D whose every level tests one split (CatBoost's
+ *	  symmetric trees): D splits per tree, root level first, then 2^D leaves;
+ *	  the leaf reached is the number whose bits, most significant first, are
+ *	  the levels' decisions, as in a complete tree of depth D.
+ *	- MD_FAST_NODES (MD_SEC_DTREES_FAST only): up to MD_FAST_GROUP_MAX trees
+ *	  too deep or sparse to be complete, each as 'width' positions
+ *	  stepped k = next[k] + (comparison) 'depth' times (its deepest leaf's
+ *	  depth) from 0: a split's two children are next[k] and next[k] + 1; a
+ *	  leaf's next is itself and its comparison always false (threshold
+ *	  +inf), so a row stays on it.  Splits and leaves both take 'width'
+ *	  entries per tree, the leaf value at the leaf's position.
  * After the header, each array 16-aligned:
  *	md_fast_group	groups[n_groups]	tiling trees 0..n_trees-1 in order
  *	float			thresholds[n_nodes] complete groups' splits, in group order
@@ -207,8 +223,13 @@ typedef struct md_fast_header
 typedef enum md_fast_kind
 {
 	MD_FAST_COMPLETE = 1,
-	MD_FAST_WALK = 2
+	MD_FAST_WALK = 2,
+	MD_FAST_OBLIVIOUS = 3,
+	MD_FAST_NODES = 4
 } md_fast_kind;
+
+/* Steps of an MD_FAST_NODES group: its deepest tree's depth, at most this */
+#define MD_FAST_MAX_STEPS 64
 
 typedef struct md_fast_group
 {
@@ -216,10 +237,62 @@ typedef struct md_fast_group
 	uint32_t	depth;			/* complete: D, at most MD_FAST_MAX_DEPTH */
 	uint32_t	first_tree;
 	uint32_t	n_trees;
-	uint64_t	first_node;		/* complete: into thresholds[] and features[];
+	uint64_t	first_node;		/* complete, oblivious: into the split arrays;
 								 * walk: 0 */
-	uint64_t	first_leaf;		/* complete: into leaves[]; walk: 0 */
+	uint64_t	first_leaf;		/* complete, oblivious: into leaves[];
+								 * walk: 0 */
+	uint32_t	width;			/* nodes: positions per tree; others: 0 */
+	uint32_t	reserved;
 } md_fast_group;
+
+/*
+ * The trees of MD_SEC_DTREES again, laid out for speed (optional; written
+ * by the compiler, see dtree_fast.c), in the groups of MD_SEC_FOREST_FAST
+ * (complete, oblivious, walk: the trees of a walk group are walked in
+ * MD_SEC_DTREES).  Every split of a complete or oblivious group is
+ * "v > threshold", in double: the comparisons of MD_SEC_DTREES become it
+ * (v >= t is v > the double below t), and their missing-value rules are
+ * carried by the value the split reads: slot s of the scorer's row is
+ * feature s % n_features of the row (as md_dtree_read_row() reads it)
+ * after rule s / n_features (md_dslot_rule), so a missing value reads as
+ * -inf or +inf and goes the split's default way (the thresholds of complete and
+ * oblivious groups are finite),
+ * or reads as 0.  Only the rules in the header's 'rules' mask are computed.
+ * After the header, each array 16-aligned:
+ *	md_fast_group	groups[n_groups]	tiling trees 0..n_trees-1 in order
+ *	double			thresholds[n_nodes]	splits, in group order
+ *	uint16_t		slots[n_nodes]		the slot each of those splits reads
+ *	double			leaves[n_leaves]	leaf values, in group order
+ *	uint32_t		next[n_nodes]		MD_FAST_NODES: each position's next
+ *										(0 in other groups)
+ * Models of more than MD_DFAST_MAX_FEATURES features have no such section.
+ */
+typedef enum md_dslot_rule
+{
+	MD_DSLOT_NAN_LOW = 0,		/* NaN reads as -inf */
+	MD_DSLOT_NAN_HIGH,			/* NaN reads as +inf */
+	MD_DSLOT_NAN_ZERO,			/* NaN reads as 0 */
+	MD_DSLOT_ZERO_LOW,			/* NaN and |v| <= 1e-35f read as -inf */
+	MD_DSLOT_ZERO_HIGH,			/* NaN and |v| <= 1e-35f read as +inf */
+	MD_DSLOT__COUNT
+} md_dslot_rule;
+
+#define MD_DFAST_MAX_FEATURES (65536 / MD_DSLOT__COUNT)
+
+typedef struct md_dfast_header
+{
+	uint32_t	n_groups;
+	uint32_t	n_trees;		/* equals the forest's */
+	uint64_t	n_nodes;
+	uint64_t	n_leaves;
+	uint32_t	rules;			/* bit r: some split reads rule r's slots */
+	uint32_t	reserved;
+	uint64_t	groups_offset;	/* offsets relative to the section */
+	uint64_t	thresholds_offset;
+	uint64_t	slots_offset;
+	uint64_t	leaves_offset;
+	uint64_t	next_offset;
+} md_dfast_header;
 
 /*
  * Linear model (XGBoost gblinear): margin[g] = base[g] + bias[g] +

@@ -162,6 +162,9 @@ void	   *md_builder_at(md_builder *b, uint64_t section_offset);
 void		md_builder_end(md_builder *b);
 md_status	md_builder_finish(md_builder *b, void **blob, size_t *len,
 							  md_error *err);
+/* Copies every section of an open model, byte for byte (they are position
+ * independent): the start of a copy with a section added. */
+void		md_builder_copy_sections(md_builder *b, const md_model *m);
 
 /* blob.c / builder.c: the checksum over a blob's body */
 uint64_t	md_checksum(const unsigned char *p, size_t len);
@@ -225,6 +228,37 @@ md_status	md_xgb_explain(const md_model *m, const double *x,
 /* score.c: the node walk, for trees the fast layout leaves to it. */
 void		md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
 						  const float *x, float *margin);
+
+/*
+ * fast_plan.c: the groups of the fast layouts (md_fast_group).  A tree's
+ * shape is the kind of group it may join, its depth and its leaves.
+ */
+typedef struct md_fast_shape
+{
+	uint32_t	kind;			/* md_fast_kind */
+	uint32_t	depth;
+	uint32_t	leaves;
+} md_fast_shape;
+
+/* The leaves of a complete tree of 'depth' levels. */
+static inline uint64_t
+md_fast_slots(uint32_t depth)
+{
+	return (uint64_t) 1 << depth;
+}
+
+/* May trees of at least 'min_leaves' leaves be padded to 'depth'? */
+bool		md_fast_padding_ok(uint32_t depth, uint32_t min_leaves);
+uint32_t	md_fast_plan(const md_fast_shape *shapes, uint32_t n_trees,
+						 md_fast_group *groups);
+uint64_t	md_fast_tree_nodes(const md_fast_group *g);
+uint64_t	md_fast_tree_leaves(const md_fast_group *g);
+void		md_fast_place(md_fast_group *groups, uint32_t n_groups,
+						  uint64_t *n_nodes, uint64_t *n_leaves);
+md_status	md_fast_validate_groups(const md_fast_group *groups,
+									uint32_t n_groups, uint32_t n_trees,
+									uint64_t n_nodes, uint64_t n_leaves,
+									bool dtree_kinds, md_error *err);
 
 /*
  * forest_fast.c: the fast layout of a forest (MD_SEC_FOREST_FAST).

@@ -123,6 +123,17 @@ def models():
         ("goss", train(params(objective="binary",
                               data_sample_strategy="goss"), Xb_nan, yb),
          test_b),
+        # 63 leaves grown leaf-wise on few rows: trees 9 to 20 deep, too
+        # deep for a complete layout (dtree_fast.c steps them by nodes)
+        ("deep trees (63 leaves)", train(params(objective="regression",
+                                                num_leaves=63,
+                                                min_data_in_leaf=1),
+                                         Xd_nan, yd), test_d),
+        ("deep trees zero_as_missing", train(params(objective="binary",
+                                                    num_leaves=63,
+                                                    min_data_in_leaf=1,
+                                                    zero_as_missing=True),
+                                             Xb_nan, yb), test_b),
         ("multiclass", train(params(objective="multiclass", num_class=3),
                              with_missing(ir.data, rng), ir.target),
          frame(with_missing(ir.data[::2], rng))),
