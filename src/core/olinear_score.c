@@ -12,8 +12,15 @@
  * score; the first largest otherwise), then batched_update_scores_inplace
  * (ml_common.h) transforms them: several scores by MLAS's logistic,
  * ComputeSoftmax(Zero) or ComputeProbit; one score by PROBIT only, or --
- * a binary classifier with one row of coefficients -- into [1 - s, s].  A
- * Normalizer node after the model (normalizer.cc) is applied last.
+ * a binary classifier with one row of coefficients -- into [1 - p, p],
+ * p = ComputeLogistic(s) under LOGISTIC and s otherwise (as ONNX Runtime
+ * 1.31.1 answers; test/onnx/onnx_linear.py).  A Normalizer node after the
+ * model (normalizer.cc) is applied last.
+ *
+ * Not ONNX Runtime's to the bit: SOFTMAX over 5 or more scores, where it
+ * uses MlasComputeSoftmax (its own exp, a vector sum, a multiplication by
+ * 1 / sum); ComputeSoftmax's arithmetic here is within 4 ulps of it on
+ * the test's rows (5, 7 and 12 classes, test/onnx/onnx_linear.py).
  *
  *-------------------------------------------------------------------------
  */
@@ -113,8 +120,12 @@ transform(const md_olinear_header *h, const double *raw, double *z)
 	memcpy(z, raw, sizeof(double) * n);
 	if (h->flags & MD_OL_SECOND_CLASS)
 	{
-		z[0] = 1.0f - (float) raw[0];
-		z[1] = raw[0];
+		float		p = (float) raw[0];
+
+		if (h->post_transform == MD_OPOST_LOGISTIC)
+			p = md_opost_logistic(p);
+		z[0] = 1.0f - p;
+		z[1] = p;
 		return;
 	}
 	if (n == 1)
