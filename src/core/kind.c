@@ -6,7 +6,7 @@
  *
  * A blob's md_meta.estimator names its kind: XGBoost trees, XGBoost
  * gblinear, a native (scikit-learn) model, double-precision trees
- * (LightGBM), ONNX tree ensembles.  Each kind validates, describes
+ * (LightGBM), ONNX tree ensembles, ONNX linear models.  Each kind validates, describes
  * and scores itself in its own files; this is the only place that chooses
  * between them, so a new format plugs in by adding its entry here.
  *
@@ -14,6 +14,7 @@
  */
 #include "dtree.h"
 #include "native.h"
+#include "olinear.h"
 #include "otree.h"
 
 #define SEC(kind) (1u << (kind))
@@ -78,7 +79,8 @@ static const md_kind_ops dtrees = {
 
 static const md_kind_ops otrees = {
 	.sections =
-		COMMON_SECTIONS | SEC(MD_SEC_OTREES) | SEC(MD_SEC_CLASS_LABELS),
+		COMMON_SECTIONS | SEC(MD_SEC_OTREES) | SEC(MD_SEC_CLASS_LABELS) |
+		SEC(MD_SEC_OPREP),
 	.check_meta = md_otree_check_meta,
 	.validate = md_otree_validate,
 	.info = md_otree_info,
@@ -87,6 +89,20 @@ static const md_kind_ops otrees = {
 	.score = md_otree_score,
 	.explain_workspace_size = md_otree_explain_workspace_size,
 	.explain = md_otree_explain,
+};
+
+static const md_kind_ops olinear = {
+	.sections =
+		COMMON_SECTIONS | SEC(MD_SEC_OLINEAR) | SEC(MD_SEC_CLASS_LABELS) |
+		SEC(MD_SEC_OPREP),
+	.check_meta = md_olinear_check_meta,
+	.validate = md_olinear_validate,
+	.info = md_olinear_info,
+	.output_width = md_olinear_output_width,
+	.workspace_size = md_olinear_workspace_size,
+	.score = md_olinear_score,
+	.explain_workspace_size = md_olinear_explain_workspace_size,
+	.explain = md_olinear_explain,
 };
 
 const md_kind_ops *
@@ -104,6 +120,8 @@ md_kind_of(const md_model *m)
 			return &dtrees;
 		case MD_EST_OTREES:
 			return &otrees;
+		case MD_EST_OLINEAR:
+			return &olinear;
 	}
 	return NULL;
 }

@@ -33,8 +33,10 @@
 #include <stdint.h>
 
 #define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 8	/* 8: the fast layout of
-										 * double-precision trees
+#define MD_BLOB_LAYOUT_VERSION 9	/* 9: ONNX pre-processing and linear
+										 * models (MD_SEC_OPREP,
+										 * MD_SEC_OLINEAR); 8: the fast
+										 * layout of double-precision trees
 										 * (MD_SEC_DTREES_FAST); 7: ONNX
 										 * tree ensembles (MD_SEC_OTREES),
 										 * CatBoost's scale applied last and
@@ -60,6 +62,8 @@ typedef enum md_section_kind
 	MD_SEC_DTREES = 10,			/* md_dforest_header: double-precision trees */
 	MD_SEC_OTREES = 11,			/* md_otrees_header: ONNX tree ensembles */
 	MD_SEC_DTREES_FAST = 12,	/* md_dfast_header: MD_SEC_DTREES for speed */
+	MD_SEC_OPREP = 13,			/* md_oprep_header: ONNX pre-processing */
+	MD_SEC_OLINEAR = 14,		/* md_olinear_header: ONNX linear models */
 	MD_SEC__COUNT
 } md_section_kind;
 
@@ -90,7 +94,8 @@ typedef enum md_estimator
 	MD_EST_LINEAR = 2,			/* XGBoost gblinear */
 	MD_EST_NATIVE = 3,			/* native format: see md_native_header */
 	MD_EST_DTREES = 4,			/* double-precision trees: MD_SEC_DTREES */
-	MD_EST_OTREES = 5			/* ONNX tree ensembles: MD_SEC_OTREES */
+	MD_EST_OTREES = 5,			/* ONNX tree ensembles: MD_SEC_OTREES */
+	MD_EST_OLINEAR = 6			/* ONNX linear models: MD_SEC_OLINEAR */
 } md_estimator;
 
 typedef struct md_meta
@@ -543,5 +548,83 @@ typedef struct md_oweight
 	uint32_t	output;
 	uint32_t	reserved;
 } md_oweight;
+
+/*
+ * ONNX pre-processing (optional, before MD_SEC_OTREES or MD_SEC_OLINEAR):
+ * the ai.onnx.ml Scaler and Imputer nodes and the Mul and Add by constants
+ * of a converter's graph, in graph order, as ONNX Runtime computes them.
+ * Every operation maps the row's n_features values to as many; each reads
+ * its operands from values[] (floats), one per feature or one for all
+ * (n_values 1).  Layout after the header, each array 16-aligned:
+ *	md_oprep_op	ops[n_ops]
+ *	float		values[n_values]
+ * An operation with MD_OPF_DOUBLE computes in double (a double tensor
+ * reaches it); without, in float.  Every operation's result is a float.
+ */
+typedef enum md_oprep_kind
+{
+	MD_OPREP_TO_FLOAT = 1,		/* Cast to float: round */
+	MD_OPREP_SCALE,				/* Scaler: (x - a) * b */
+	MD_OPREP_IMPUTE,			/* Imputer: x == r (or both NaN) ? a : x */
+	MD_OPREP_MUL,				/* Mul: x * a */
+	MD_OPREP_ADD,				/* Add: x + a */
+	MD_OPREP__END
+} md_oprep_kind;
+
+#define MD_OPF_DOUBLE 0x1		/* the operation's input is a double tensor */
+
+typedef struct md_oprep_op
+{
+	uint32_t	kind;			/* md_oprep_kind */
+	uint32_t	flags;			/* MD_OPF_* */
+	uint32_t	n_values;		/* per operand: 1 or n_features (0: none) */
+	float		replaced;		/* MD_OPREP_IMPUTE: the value replaced */
+	uint64_t	a;				/* first operand, into values[] */
+	uint64_t	b;				/* second operand (MD_OPREP_SCALE) */
+} md_oprep_op;
+
+typedef struct md_oprep_header
+{
+	uint32_t	n_ops;
+	uint32_t	flags;			/* MD_OPF_DOUBLE: the row is read as double */
+	uint64_t	n_values;
+	uint64_t	ops_offset;		/* offsets relative to the section */
+	uint64_t	values_offset;
+} md_oprep_header;
+
+/*
+ * An ai.onnx.ml LinearRegressor or LinearClassifier, with ONNX Runtime's
+ * arithmetic (linearregressor.cc, linearclassifier.cc, ml_common.h): per
+ * output k, the float sum intercept[k] + sum_j x[j] * coef[k][j] as its
+ * MLAS GEMM forms it (fused multiply-adds in feature order), the post
+ * transform in float, then an optional Normalizer node's norm.  Layout
+ * after the header, each array 16-aligned:
+ *	float		coef[n_outputs * n_features]	row per output
+ *	float		intercept[n_outputs]
+ * A classifier with one output row and two classes (MD_OL_SECOND_CLASS)
+ * writes its scores as ONNX Runtime does: [1 - s, s].
+ */
+typedef enum md_onorm
+{
+	MD_ONORM_NONE = 1,
+	MD_ONORM_MAX,
+	MD_ONORM_L1,
+	MD_ONORM_L2,
+	MD_ONORM__END
+} md_onorm;
+
+#define MD_OL_SECOND_CLASS 0x1	/* binary classifier with one score */
+
+typedef struct md_olinear_header
+{
+	uint32_t	n_outputs;		/* rows of coefficients */
+	uint32_t	n_classes;		/* 0 for a regressor */
+	uint32_t	task;			/* md_task */
+	uint32_t	flags;			/* MD_OL_* */
+	uint32_t	post_transform; /* md_opost */
+	uint32_t	norm;			/* md_onorm */
+	uint64_t	coef_offset;	/* offsets relative to the section */
+	uint64_t	intercept_offset;
+} md_olinear_header;
 
 #endif							/* MD_BLOB_H */

@@ -46,6 +46,10 @@ md_status	md_onnx_ints(const Onnx__NodeProto *node, const char *name,
 						 const int64_t **v, size_t *n, md_error *err);
 md_status	md_onnx_int(const Onnx__NodeProto *node, const char *name,
 						int64_t dflt, int64_t *v, md_error *err);
+md_status	md_onnx_floats(const Onnx__NodeProto *node, const char *name,
+						   const float **v, size_t *n, md_error *err);
+md_status	md_onnx_float(const Onnx__NodeProto *node, const char *name,
+						  float dflt, float *v, md_error *err);
 md_status	md_onnx_strings(const Onnx__NodeProto *node, const char *name,
 							const ProtobufCBinaryData **v, size_t *n,
 							md_error *err);
@@ -53,6 +57,17 @@ md_status	md_onnx_strings(const Onnx__NodeProto *node, const char *name,
 md_status	md_onnx_string(const Onnx__NodeProto *node, const char *name,
 						   const char *dflt, char *buf, size_t buf_size,
 						   md_error *err);
+
+/*
+ * A STRING attribute that must be one of names[0..n_names) (NULL entries
+ * skipped): *choice its index; another string is MD_ERR_UNSUPPORTED.
+ */
+md_status	md_onnx_choice(const Onnx__NodeProto *node, const char *name,
+						   const char *dflt, const char *const *names,
+						   int n_names, uint32_t *choice, md_error *err);
+/* post_transform (NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO, PROBIT): md_opost */
+md_status	md_onnx_post_transform(const Onnx__NodeProto *node,
+								   uint32_t *post, md_error *err);
 
 /*
  * A list of reals given either as FLOATS 'name' or as the TENSOR
@@ -73,6 +88,19 @@ md_status	md_onnx_tensor_reals(const Onnx__NodeProto *node, const char *name,
 								 md_error *err);
 md_status	md_onnx_tensor_ints(const Onnx__NodeProto *node, const char *name,
 								int64_t **v, size_t *n, md_error *err);
+
+/* The graph's initializer (a constant tensor) 'name', or NULL. */
+const Onnx__TensorProto *md_onnx_initializer(const Onnx__GraphProto *g,
+											 const char *name);
+
+/*
+ * The values of the float or double initializer t, an input of 'node',
+ * into a new array (free() it); refused naming the node otherwise.
+ */
+md_status	md_onnx_initializer_reals(const Onnx__NodeProto *node,
+									  const Onnx__TensorProto *t, double **v,
+									  size_t *n, bool *is_double,
+									  md_error *err);
 
 /* Is the string exactly 's'? */
 bool		md_onnx_is(const ProtobufCBinaryData *b, const char *s);
@@ -137,4 +165,39 @@ md_status	md_onnx_build_trees(const Onnx__NodeProto *node, bool classifier,
 								uint32_t n_classes, const md_onnx_input *in,
 								const md_limits *limits, md_builder *b,
 								uint32_t *n_outputs, md_error *err);
+/* Nodes a graph may have between its input and its estimator */
+#define MD_ONNX_MAX_PREP 32
+
+/*
+ * onnx_prep.c: is n a node of the pre-processing (Scaler, Imputer, Mul or
+ * Add by a constant, Cast, Identity)?
+ */
+bool		md_onnx_prep_node(const Onnx__GraphProto *g,
+							  const Onnx__NodeProto *n);
+
+/*
+ * The pre-processing nodes chain[0..n), in graph order, on a tensor of
+ * n_features values of type *is_double, as MD_SEC_OPREP (nothing written
+ * if they only pass the tensor on); *is_double receives the type the
+ * estimator reads.
+ */
+md_status	md_onnx_build_prep(const Onnx__GraphProto *g,
+							   const Onnx__NodeProto *const *chain, size_t n,
+							   uint32_t n_features, bool *is_double,
+							   md_builder *b, md_error *err);
+
+/*
+ * onnx_linear.c: the LinearRegressor or LinearClassifier 'node' (with
+ * n_classes labels, 0 for a regressor), and the Normalizer node 'norm'
+ * after it or NULL, as an MD_SEC_OLINEAR section; *n_outputs receives its
+ * rows of coefficients.  The features' count when the input does not say
+ * it: md_onnx_linear_width.
+ */
+md_status	md_onnx_build_linear(const Onnx__NodeProto *node,
+								 const Onnx__NodeProto *norm,
+								 uint32_t n_classes, uint32_t n_features,
+								 const md_limits *limits, md_builder *b,
+								 uint32_t *n_outputs, md_error *err);
+md_status	md_onnx_linear_width(const Onnx__NodeProto *node, int64_t *width,
+								 md_error *err);
 #endif							/* MD_ONNX_H */

@@ -172,6 +172,38 @@ md_onnx_int(const Onnx__NodeProto *node, const char *name, int64_t dflt,
 }
 
 md_status
+md_onnx_floats(const Onnx__NodeProto *node, const char *name,
+			   const float **v, size_t *n, md_error *err)
+{
+	const Onnx__AttributeProto *a = md_onnx_attr(node, name);
+
+	*v = NULL;
+	*n = 0;
+	if (a == NULL)
+		return MD_OK;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS)
+		return wrong_type(node, name, "a list of floats", err);
+	*v = a->floats;
+	*n = a->n_floats;
+	return MD_OK;
+}
+
+md_status
+md_onnx_float(const Onnx__NodeProto *node, const char *name, float dflt,
+			  float *v, md_error *err)
+{
+	const Onnx__AttributeProto *a = md_onnx_attr(node, name);
+
+	*v = dflt;
+	if (a == NULL)
+		return MD_OK;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT)
+		return wrong_type(node, name, "a float", err);
+	*v = a->f;
+	return MD_OK;
+}
+
+md_status
 md_onnx_strings(const Onnx__NodeProto *node, const char *name,
 				const ProtobufCBinaryData **v, size_t *n, md_error *err)
 {
@@ -208,6 +240,39 @@ md_onnx_string(const Onnx__NodeProto *node, const char *name,
 	memcpy(buf, a->s.data, len);
 	buf[len] = '\0';
 	return MD_OK;
+}
+
+md_status
+md_onnx_choice(const Onnx__NodeProto *node, const char *name,
+				   const char *dflt, const char *const *names, int n_names,
+				   uint32_t *choice, md_error *err)
+{
+	char		buf[32];
+	md_status	st = md_onnx_string(node, name, dflt, buf, sizeof(buf), err);
+
+	if (st != MD_OK)
+		return st;
+	for (int k = 0; k < n_names; k++)
+		if (names[k] != NULL && strcmp(buf, names[k]) == 0)
+		{
+			*choice = (uint32_t) k;
+			return MD_OK;
+		}
+	return md_fail(err, MD_ERR_UNSUPPORTED, "ONNX %s: %s \"%s\" is not "
+				   "supported", node->op_type, name, buf);
+}
+
+md_status
+md_onnx_post_transform(const Onnx__NodeProto *node, uint32_t *post,
+					   md_error *err)
+{
+	static const char *const posts[] = {
+		[MD_OPOST_NONE] = "NONE", [MD_OPOST_LOGISTIC] = "LOGISTIC",
+		[MD_OPOST_SOFTMAX] = "SOFTMAX", [MD_OPOST_SOFTMAX_ZERO] = "SOFTMAX_ZERO",
+		[MD_OPOST_PROBIT] = "PROBIT"};
+
+	return md_onnx_choice(node, "post_transform", "NONE", posts,
+						  MD_OPOST__END, post, err);
 }
 
 /* The values of a float or double tensor, *n of them, into a new array. */
@@ -312,6 +377,25 @@ md_onnx_tensor_reals(const Onnx__NodeProto *node, const char *name,
 	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR || a->t == NULL)
 		return wrong_type(node, name, "a tensor", err);
 	return tensor_reals(node, name, a->t, v, n, is_double, err);
+}
+
+const Onnx__TensorProto *
+md_onnx_initializer(const Onnx__GraphProto *g, const char *name)
+{
+	for (size_t i = 0; i < g->n_initializer; i++)
+		if (g->initializer[i]->name &&
+			strcmp(g->initializer[i]->name, name) == 0)
+			return g->initializer[i];
+	return NULL;
+}
+
+md_status
+md_onnx_initializer_reals(const Onnx__NodeProto *node,
+						  const Onnx__TensorProto *t, double **v, size_t *n,
+						  bool *is_double, md_error *err)
+{
+	return tensor_reals(node, t->name ? t->name : "?", t, v, n, is_double,
+						err);
 }
 
 /* Bytes per value in raw_data of an integer tensor type, or 0. */

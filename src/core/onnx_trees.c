@@ -573,26 +573,6 @@ read_weights(const Onnx__NodeProto *node, bool classifier, tree_attrs *a,
 	return MD_OK;
 }
 
-static md_status
-read_string_choice(const Onnx__NodeProto *node, const char *name,
-				   const char *dflt, const char *const *names, int n_names,
-				   uint32_t *choice, md_error *err)
-{
-	char		buf[32];
-	md_status	st = md_onnx_string(node, name, dflt, buf, sizeof(buf), err);
-
-	if (st != MD_OK)
-		return st;
-	for (int k = 0; k < n_names; k++)
-		if (names[k] != NULL && strcmp(buf, names[k]) == 0)
-		{
-			*choice = (uint32_t) k;
-			return MD_OK;
-		}
-	return md_fail(err, MD_ERR_UNSUPPORTED, "ONNX %s: %s \"%s\" is not "
-				   "supported", node->op_type, name, buf);
-}
-
 /* n_targets, aggregate_function, post_transform, classes and base values */
 static md_status
 read_shape(const Onnx__NodeProto *node, bool classifier, uint32_t n_classes,
@@ -601,19 +581,14 @@ read_shape(const Onnx__NodeProto *node, bool classifier, uint32_t n_classes,
 	static const char *const aggs[] = {
 		[MD_OAGG_SUM] = "SUM", [MD_OAGG_AVERAGE] = "AVERAGE",
 		[MD_OAGG_MIN] = "MIN", [MD_OAGG_MAX] = "MAX"};
-	static const char *const posts[] = {
-		[MD_OPOST_NONE] = "NONE", [MD_OPOST_LOGISTIC] = "LOGISTIC",
-		[MD_OPOST_SOFTMAX] = "SOFTMAX", [MD_OPOST_SOFTMAX_ZERO] = "SOFTMAX_ZERO",
-		[MD_OPOST_PROBIT] = "PROBIT"};
 	int64_t		n_targets = 1;
 	md_status	st;
 
 	h->aggregate = MD_OAGG_SUM;
-	st = read_string_choice(node, "post_transform", "NONE", posts,
-							MD_OPOST__END, &h->post_transform, err);
+	st = md_onnx_post_transform(node, &h->post_transform, err);
 	if (st == MD_OK && !classifier)
-		st = read_string_choice(node, "aggregate_function", "SUM", aggs,
-								MD_OAGG__END, &h->aggregate, err);
+		st = md_onnx_choice(node, "aggregate_function", "SUM", aggs,
+							MD_OAGG__END, &h->aggregate, err);
 	if (st == MD_OK && !classifier)
 		st = md_onnx_int(node, "n_targets", 0, &n_targets, err);
 	if (st != MD_OK)

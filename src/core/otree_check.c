@@ -16,6 +16,7 @@
  */
 #include <math.h>
 
+#include "oprep.h"
 #include "otree.h"
 #include "strtab.h"
 
@@ -165,5 +166,7 @@ md_otree_validate(const md_model *m, md_error *err)
 		st = check_values(&f, err);
 	if (st == MD_OK)
 		st = check_classes(m, f.h, err);
+	if (st == MD_OK)
+		st = md_oprep_validate(m, err);
 	return st;
 }

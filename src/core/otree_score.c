@@ -29,10 +29,11 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <float.h>
 #include <math.h>
 #include <string.h>
 
+#include "opost.h"
+#include "oprep.h"
 #include "otree.h"
 
 /* The workspace: the row, and per output a score, a has-score flag, Z */
@@ -121,73 +122,6 @@ static inline double
 to_t(const md_otrees_header *h, double v)
 {
 	return (h->flags & MD_OT_DOUBLE) ? v : (double) (float) v;
-}
-
-/* ml_common.h's ComputeLogistic, in float */
-static float
-logistic(float v)
-{
-	float		e = 1.0f / (1.0f + expf(-fabsf(v)));
-
-	return v < 0.0f ? 1.0f - e : e;
-}
-
-/* ml_common.h's ErfInv (Winitzki's approximation, a = 0.147), in float */
-static float
-erf_inv(float x)
-{
-	float		sgn = x < 0.0f ? -1.0f : 1.0f;
-	float		lg;
-	float		v;
-	float		v2;
-	float		v3;
-
-	x = (1.0f - x) * (1.0f + x);
-	lg = logf(x);
-	v = 2.0f / ((float) M_PI * 0.147f) + 0.5f * lg;
-	v2 = 1.0f / 0.147f * lg;
-	v3 = -v + sqrtf(v * v - v2);
-	return sgn * sqrtf(v3);
-}
-
-static float
-probit(float v)
-{
-	return (float) M_SQRT2 * erf_inv(2.0f * v - 1.0f);
-}
-
-/*
- * ComputeSoftmax and ComputeSoftmaxZero over n values held in doubles, in
- * place, every step in float -- but for ComputeSoftmaxZero of double
- * scores ('dbl', MD_OT_DOUBLE_OUT), which scales a near-zero score and
- * divides by the float sum in double, as its ScoreValue<double> does.
- */
-static void
-softmax(double *v, uint32_t n, bool zero, bool dbl)
-{
-	float		vmax = -FLT_MAX;
-	float		sum = 0.0f;
-	float		exp_neg_max;
-
-	for (uint32_t k = 0; k < n; k++)
-		if ((float) v[k] > vmax)
-			vmax = (float) v[k];
-	exp_neg_max = expf(-vmax);
-	for (uint32_t k = 0; k < n; k++)
-	{
-		float		e = (float) v[k];
-
-		if (!zero || e > 0.0000001f || e < -0.0000001f)
-		{
-			e = expf(e - vmax);
-			sum += e;
-			v[k] = e;
-		}
-		else
-			v[k] = dbl ? v[k] * (double) exp_neg_max : e * exp_neg_max;
-	}
-	for (uint32_t k = 0; k < n; k++)
-		v[k] = (zero && dbl) ? v[k] / (double) sum : (float) v[k] / sum;
 }
 
 /* The leaf a row reaches in tree t: true branch iff (v OP t) or tracked NaN */
@@ -294,7 +228,7 @@ finish_regression(const md_oforest *f, otree_ws *ws)
 	}
 	ws->score[0] = s;
 	if (h->post_transform == MD_OPOST_PROBIT)
-		ws->z[0] = probit((float) s);
+		ws->z[0] = md_opost_probit((float) s);
 	else
 		ws->z[0] = (h->flags & MD_OT_DOUBLE_OUT) ? s : (float) s;
 }
@@ -311,14 +245,14 @@ transform_all(const md_otrees_header *h, const double *v, uint32_t n,
 		z[k] = (h->flags & MD_OT_DOUBLE_OUT) ? v[k] : (float) v[k];
 	if (h->post_transform == MD_OPOST_SOFTMAX ||
 		h->post_transform == MD_OPOST_SOFTMAX_ZERO)
-		softmax(z, n, h->post_transform == MD_OPOST_SOFTMAX_ZERO,
-				(h->flags & MD_OT_DOUBLE_OUT) != 0);
+		md_opost_softmax(z, n, h->post_transform == MD_OPOST_SOFTMAX_ZERO,
+						 (h->flags & MD_OT_DOUBLE_OUT) != 0);
 	for (uint32_t k = 0; k < n; k++)
 	{
 		if (h->post_transform == MD_OPOST_LOGISTIC)
-			z[k] = logistic((float) z[k]);
+			z[k] = md_opost_logistic((float) z[k]);
 		else if (h->post_transform == MD_OPOST_PROBIT)
-			z[k] = probit((float) z[k]);
+			z[k] = md_opost_probit((float) z[k]);
 	}
 }
 
@@ -415,7 +349,7 @@ second_score(const md_otrees_header *h, int second, otree_ws *ws)
 
 	ws->z[1] = NAN;				/* ONNX Runtime does not write it */
 	if (h->post_transform == MD_OPOST_PROBIT)
-		ws->z[0] = probit((float) v);
+		ws->z[0] = md_opost_probit((float) v);
 	else if (second == 0 || second == 1)
 	{
 		ws->z[0] = (float) to_t(h, 1.0 - v);
@@ -423,8 +357,8 @@ second_score(const md_otrees_header *h, int second, otree_ws *ws)
 	}
 	else if (second >= 2 && h->post_transform == MD_OPOST_LOGISTIC)
 	{
-		ws->z[0] = logistic((float) -v);
-		ws->z[1] = logistic((float) v);
+		ws->z[0] = md_opost_logistic((float) -v);
+		ws->z[1] = md_opost_logistic((float) v);
 	}
 	else if (second >= 2)
 	{
@@ -497,17 +431,20 @@ emit(const md_otrees_header *h, md_output kind, const otree_ws *ws,
 	}
 }
 
-/* The row as the trees read it: float, or double (MD_OT_DOUBLE) */
+/*
+ * The row as the trees read it: pre-processed if the model says so, then
+ * float, or double (MD_OT_DOUBLE)
+ */
 static void
-read_row(const md_otrees_header *h, uint32_t nf, const double *x,
-		 const float *x32, double *row)
+read_row(const md_model *m, const md_otrees_header *h, uint32_t nf,
+		 const double *x, const float *x32, double *row)
 {
 	for (uint32_t i = 0; i < nf; i++)
-	{
-		double		v = x ? x[i] : (double) x32[i];
-
-		row[i] = (h->flags & MD_OT_DOUBLE) ? v : md_round_to_float(v);
-	}
+		row[i] = x ? x[i] : (double) x32[i];
+	md_oprep_run(m, row);
+	for (uint32_t i = 0; i < nf; i++)
+		if (!(h->flags & MD_OT_DOUBLE))
+			row[i] = md_round_to_float(row[i]);
 }
 
 md_status
@@ -525,7 +462,7 @@ md_otree_score(const md_model *m, md_output kind, const double *x,
 	{
 		uint32_t	label = 0;
 
-		read_row(f.h, nf, x ? x + r * nf : NULL, x32 ? x32 + r * nf : NULL,
+		read_row(m, f.h, nf, x ? x + r * nf : NULL, x32 ? x32 + r * nf : NULL,
 				 ws.row);
 		walk_trees(&f, ws.row, &ws);
 		if (f.h->task == MD_TASK_REGRESSION && f.h->n_outputs > 1)

@@ -3,16 +3,20 @@
  * parse_onnx.c
  *	  An ONNX model (bytes) into a blob: the graph around one tree ensemble.
  *
- * A converter's graph is one ai.onnx.ml TreeEnsembleRegressor or
- * TreeEnsembleClassifier and a few nodes that only carry data: on the way
- * in, Identity, Cast and Concat assembling X from the graph's inputs; on
- * the way out, ZipMap, Identity, Cast, Reshape, ArgMax, and Mul by a
- * constant 1 (onnxmltools' LightGBM).  The model's outputs are the
- * ensemble's own, so nodes after it change nothing; every other node
- * (an operator that computes, like Exp or LinearClassifier) is refused with
- * MD_ERR_UNSUPPORTED naming it, never skipped.  Feature names are the
- * graph inputs' names when X is a Concat of one-column inputs; a single
- * tensor input gives none (arrays only).
+ * A converter's graph is one estimator -- an ai.onnx.ml tree ensemble
+ * (TreeEnsembleRegressor, TreeEnsembleClassifier, TreeEnsemble) or linear
+ * model (LinearRegressor, LinearClassifier) -- and the nodes around it.
+ * On the way in: Identity, Cast and Concat assembling X from the graph's
+ * inputs, and, on a single input tensor, the pre-processing nodes of
+ * onnx_prep.c (Scaler, Imputer, Mul and Add by constants).  On the way
+ * out: a Normalizer of a linear model's scores (it changes them, so it is
+ * compiled in), and nodes that only carry data: ZipMap, Identity, Cast,
+ * Reshape, ArgMax, and Mul by a constant 1 (onnxmltools' LightGBM).  The
+ * model's outputs are the estimator's own, so those nodes change nothing;
+ * every other node (an operator that computes, like Exp or MatMul) is
+ * refused with MD_ERR_UNSUPPORTED naming it, never skipped.  Feature names
+ * are the graph inputs' names when X is a Concat of one-column inputs; a
+ * single tensor input gives none (arrays only).
  *
  *-------------------------------------------------------------------------
  */
@@ -29,9 +33,13 @@
 typedef struct graph_view
 {
 	const Onnx__GraphProto *g;
-	const Onnx__NodeProto *trees;	/* the ensemble */
+	const Onnx__NodeProto *est;	/* the estimator: trees or linear */
+	const Onnx__NodeProto *norm;	/* a Normalizer of its scores, or NULL */
 	int64_t		ml_version;		/* ai.onnx.ml opset imported */
 	bool		classifier;
+	bool		linear;			/* LinearRegressor or LinearClassifier */
+	const Onnx__NodeProto *prep[MD_ONNX_MAX_PREP + 1];	/* graph order */
+	size_t		n_prep;
 	bool	   *used;			/* per node: accounted for */
 	const char **names;			/* feature names, or NULL */
 	md_onnx_input in;
@@ -58,9 +66,11 @@ unsupported_op(const Onnx__NodeProto *n, md_error *err)
 			n->domain && *n->domain ? "." : "", n->op_type ? n->op_type : "?",
 			n->name ? n->name : "");
 	md_hint(err, "model_deploy reads ai.onnx.ml TreeEnsembleRegressor and "
-			"TreeEnsembleClassifier (opsets 1 and 3) and TreeEnsemble "
-			"(opset 5) with ZipMap, Cast, Identity, Concat, Reshape and "
-			"ArgMax around them.");
+			"TreeEnsembleClassifier (opsets 1 and 3), TreeEnsemble (opset "
+			"5), LinearRegressor and LinearClassifier, after Scaler, "
+			"Imputer, Mul and Add by constants on one input tensor, with "
+			"Normalizer, ZipMap, Cast, Identity, Concat, Reshape and ArgMax "
+			"around them.");
 	return MD_ERR_UNSUPPORTED;
 }
 
@@ -106,23 +116,25 @@ input_type(const Onnx__ValueInfoProto *v, int32_t *elem, int64_t *width,
 }
 
 /*
- * Follow tensor 'name' back through Identity and Cast nodes to a graph
- * input; *elem is the type the last Cast made (or the input's).
+ * Follow tensor 'name' back through Identity and Cast nodes (and, if
+ * gv->prep is to be filled, pre-processing nodes) to a graph input;
+ * *cast_to is the type the last Cast made (or 0).
  */
 static md_status
-trace_column(graph_view *gv, const char *name, const Onnx__ValueInfoProto **in,
-			 int32_t *cast_to, md_error *err)
+trace_column(graph_view *gv, const char *name, bool prep,
+			 const Onnx__ValueInfoProto **in, int32_t *cast_to, md_error *err)
 {
 	ssize_t		p;
 
 	*cast_to = 0;
-	for (int steps = 0; (p = producer(gv->g, name)) >= 0; steps++)
+	for (size_t steps = 0; (p = producer(gv->g, name)) >= 0; steps++)
 	{
 		const Onnx__NodeProto *n = gv->g->node[p];
 		int64_t		to;
 
-		if (steps > 16 || n->n_input < 1 ||
-			!(is_op(n, "Identity") || is_op(n, "Cast")))
+		if (steps >= MD_ONNX_MAX_PREP || n->n_input < 1 ||
+			!(prep ? md_onnx_prep_node(gv->g, n) :
+			  is_op(n, "Identity") || is_op(n, "Cast")))
 			return unsupported_op(n, err);
 		if (is_op(n, "Cast"))
 		{
@@ -131,13 +143,23 @@ trace_column(graph_view *gv, const char *name, const Onnx__ValueInfoProto **in,
 			if (*cast_to == 0)
 				*cast_to = (int32_t) to;
 		}
+		if (prep)
+			gv->prep[gv->n_prep++] = n;
 		gv->used[p] = true;
 		name = n->input[0];
 	}
 	if ((*in = graph_input(gv->g, name)) == NULL)
 		return md_fail(err, MD_ERR_UNSUPPORTED,
-					   "the ONNX tree ensemble's input \"%s\" is not a graph "
+					   "the ONNX estimator's input \"%s\" is not a graph "
 					   "input", name);
+	/* graph order */
+	for (size_t k = 0; k < gv->n_prep / 2; k++)
+	{
+		const Onnx__NodeProto *t = gv->prep[k];
+
+		gv->prep[k] = gv->prep[gv->n_prep - 1 - k];
+		gv->prep[gv->n_prep - 1 - k] = t;
+	}
 	return MD_OK;
 }
 
@@ -148,11 +170,61 @@ real_type(int32_t t)
 		t == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
 }
 
-/* X of the ensemble: one tensor input, or a Concat of one-column inputs. */
+/* Features the estimator reads when the input's shape does not say */
 static md_status
-read_inputs(graph_view *gv, const md_limits *limits, md_error *err)
+estimator_width(const graph_view *gv, int64_t *width, md_error *err)
 {
-	const char *x = gv->trees->n_input > 0 ? gv->trees->input[0] : "";
+	const int64_t *f;
+	size_t		nf;
+	md_status	st;
+
+	if (gv->linear)
+		return md_onnx_linear_width(gv->est, width, err);
+	st = md_onnx_ints(gv->est, "nodes_featureids", &f, &nf, err);
+	*width = 0;
+	for (size_t i = 0; i < nf; i++)
+		*width = f[i] + 1 > *width ? f[i] + 1 : *width;
+	return st;
+}
+
+/* X of the estimator: one tensor input, pre-processed or not */
+static md_status
+read_tensor_input(graph_view *gv, const char *x, const md_limits *limits,
+				  md_builder *b, md_error *err)
+{
+	const Onnx__ValueInfoProto *in;
+	int32_t		cast_to;
+	int32_t		elem;
+	int64_t		width;
+	md_status	st = trace_column(gv, x, true, &in, &cast_to, err);
+
+	if (st == MD_OK)
+		st = input_type(in, &elem, &width, err);
+	if (st == MD_OK && width <= 0)
+		st = estimator_width(gv, &width, err);
+	if (st != MD_OK)
+		return st;
+	/* another type is read only through a Cast, first */
+	if (!real_type(elem) &&
+		!(gv->n_prep > 0 && is_op(gv->prep[0], "Cast") && real_type(cast_to)))
+		return md_fail(err, MD_ERR_UNSUPPORTED,
+					   "the ONNX model's input is of element type %d; float "
+					   "and double are supported", elem);
+	if (width <= 0 || width > limits->max_features)
+		return md_fail_limit(err, "the ONNX model has", width, "features",
+							 limits->max_features, "max_features");
+	gv->in.n_features = (uint32_t) width;
+	gv->in.is_double = elem == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+	return md_onnx_build_prep(gv->g, gv->prep, gv->n_prep,
+							  gv->in.n_features, &gv->in.is_double, b, err);
+}
+
+/* X of the estimator: one tensor input, or a Concat of one-column inputs. */
+static md_status
+read_inputs(graph_view *gv, const md_limits *limits, md_builder *b,
+			md_error *err)
+{
+	const char *x = gv->est->n_input > 0 ? gv->est->input[0] : "";
 	ssize_t		p = producer(gv->g, x);
 	const Onnx__NodeProto *concat = p >= 0 ? gv->g->node[p] : NULL;
 	const Onnx__ValueInfoProto *in;
@@ -163,34 +235,7 @@ read_inputs(graph_view *gv, const md_limits *limits, md_error *err)
 	md_status	st;
 
 	if (concat == NULL || !is_op(concat, "Concat"))
-	{
-		int64_t		max_feature = 0;
-		const int64_t *f;
-		size_t		nf;
-
-		st = trace_column(gv, x, &in, &cast_to, err);
-		if (st == MD_OK)
-			st = input_type(in, &elem, &width, err);
-		if (st == MD_OK)
-			st = md_onnx_ints(gv->trees, "nodes_featureids", &f, &nf, err);
-		if (st != MD_OK)
-			return st;
-		for (size_t i = 0; i < nf; i++)
-			max_feature = f[i] > max_feature ? f[i] : max_feature;
-		elem = cast_to ? cast_to : elem;
-		if (width <= 0)
-			width = max_feature + 1;
-		gv->in.is_double = elem == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
-		if (!real_type(elem))
-			return md_fail(err, MD_ERR_UNSUPPORTED,
-						   "the ONNX tree ensemble's input is of element "
-						   "type %d; float and double are supported", elem);
-		if (width > limits->max_features)
-			return md_fail_limit(err, "the ONNX model has", width, "features",
-								 limits->max_features, "max_features");
-		gv->in.n_features = (uint32_t) width;
-		return MD_OK;
-	}
+		return read_tensor_input(gv, x, limits, b, err);
 	gv->used[p] = true;
 	st = md_onnx_int(concat, "axis", 1, &axis, err);
 	if (st != MD_OK)
@@ -204,7 +249,7 @@ read_inputs(graph_view *gv, const md_limits *limits, md_error *err)
 	gv->in.n_features = (uint32_t) concat->n_input;
 	for (size_t k = 0; k < concat->n_input; k++)
 	{
-		st = trace_column(gv, concat->input[k], &in, &cast_to, err);
+		st = trace_column(gv, concat->input[k], false, &in, &cast_to, err);
 		if (st == MD_OK)
 			st = input_type(in, &elem, &width, err);
 		if (st != MD_OK)
@@ -226,18 +271,18 @@ read_inputs(graph_view *gv, const md_limits *limits, md_error *err)
 	return MD_OK;
 }
 
-/* Is tensor 'name' derived from the ensemble's outputs? */
+/* Is tensor 'name' derived from the estimator's outputs? */
 static bool
-after_trees(const graph_view *gv, const char *name, int depth)
+after_estimator(const graph_view *gv, const char *name, int depth)
 {
 	ssize_t		p = producer(gv->g, name);
 
 	if (p < 0 || depth > 64)
 		return false;
-	if (gv->g->node[p] == gv->trees)
+	if (gv->g->node[p] == gv->est)
 		return true;
 	for (size_t k = 0; k < gv->g->node[p]->n_input; k++)
-		if (after_trees(gv, gv->g->node[p]->input[k], depth + 1))
+		if (after_estimator(gv, gv->g->node[p]->input[k], depth + 1))
 			return true;
 	return false;
 }
@@ -265,7 +310,7 @@ times_one(const graph_view *gv, const Onnx__NodeProto *n)
 	return false;
 }
 
-/* Operators that only carry data: around an ensemble, nothing else is. */
+/* Operators that only carry data: around an estimator, nothing else is. */
 static bool
 carrier_op(const graph_view *gv, const Onnx__NodeProto *n)
 {
@@ -274,7 +319,7 @@ carrier_op(const graph_view *gv, const Onnx__NodeProto *n)
 		is_op(n, "ArgMax") || (is_op(n, "Mul") && times_one(gv, n));
 }
 
-/* Nodes after the ensemble may only pass its outputs on. */
+/* Nodes after the estimator may only pass its outputs on. */
 static md_status
 check_wrappers(graph_view *gv, md_error *err)
 {
@@ -282,49 +327,86 @@ check_wrappers(graph_view *gv, md_error *err)
 	{
 		const Onnx__NodeProto *n = gv->g->node[i];
 
-		if (gv->used[i] || n == gv->trees)
+		if (gv->used[i] || n == gv->est)
 			continue;
 		if (!carrier_op(gv, n) || n->n_input == 0 ||
-			!after_trees(gv, n->input[0], 0))
+			!after_estimator(gv, n->input[0], 0))
 			return unsupported_op(n, err);
 	}
 	return MD_OK;
 }
 
-/* The one tree ensemble; any other computing node is refused. */
+static bool
+is_estimator(const Onnx__NodeProto *n, bool *classifier, bool *linear)
+{
+	*linear = is_op(n, "LinearRegressor") || is_op(n, "LinearClassifier");
+	*classifier = is_op(n, "TreeEnsembleClassifier") ||
+		is_op(n, "LinearClassifier");
+	return in_ml_domain(n) &&
+		(*linear || *classifier || is_op(n, "TreeEnsembleRegressor") ||
+		 is_op(n, "TreeEnsemble"));
+}
+
+/* The one estimator; any other computing node is refused. */
 static md_status
-find_trees(graph_view *gv, md_error *err)
+find_estimator(graph_view *gv, md_error *err)
 {
 	for (size_t i = 0; i < gv->g->n_node; i++)
 	{
 		const Onnx__NodeProto *n = gv->g->node[i];
 		bool		v5 = is_op(n, "TreeEnsemble");
-		bool		reg = is_op(n, "TreeEnsembleRegressor") || v5;
-		bool		cls = is_op(n, "TreeEnsembleClassifier");
+		bool		classifier;
+		bool		linear;
 
-		if (!(reg || cls) || !in_ml_domain(n))
+		if (!is_estimator(n, &classifier, &linear))
 			continue;
-		/* opset 5 replaced the two by TreeEnsemble */
-		if (v5 != (gv->ml_version >= 5))
+		/* opset 5 replaced the two tree ensembles by TreeEnsemble */
+		if (!linear && v5 != (gv->ml_version >= 5))
 			return md_fail(err, MD_ERR_UNSUPPORTED,
 						   "ONNX %s does not exist in ai.onnx.ml opset %lld",
 						   n->op_type, (long long) gv->ml_version);
-		if (gv->trees != NULL)
+		if (gv->est != NULL)
 			return md_fail(err, MD_ERR_UNSUPPORTED,
-						   "the ONNX graph has more than one tree ensemble");
-		gv->trees = n;
-		gv->classifier = cls;
+						   "the ONNX graph has more than one estimator (%s "
+						   "and %s)", gv->est->op_type, n->op_type);
+		gv->est = n;
+		gv->classifier = classifier;
+		gv->linear = linear;
 		gv->used[i] = true;
 	}
-	if (gv->trees != NULL)
+	if (gv->est != NULL)
 		return MD_OK;
 	for (size_t i = 0; i < gv->g->n_node; i++)
 		if (!carrier_op(gv, gv->g->node[i]) &&
 			!is_op(gv->g->node[i], "Concat"))
 			return unsupported_op(gv->g->node[i], err);
 	return md_fail(err, MD_ERR_UNSUPPORTED,
-				   "the ONNX graph has no TreeEnsembleRegressor or "
-				   "TreeEnsembleClassifier");
+				   "the ONNX graph has no tree ensemble or linear model");
+}
+
+/* A Normalizer reading a linear model's scores (at most one) */
+static md_status
+find_normalizer(graph_view *gv, md_error *err)
+{
+	size_t		scores = gv->classifier ? 1 : 0;
+
+	if (!gv->linear || gv->est->n_output <= scores)
+		return MD_OK;
+	for (size_t i = 0; i < gv->g->n_node; i++)
+	{
+		const Onnx__NodeProto *n = gv->g->node[i];
+
+		if (!is_op(n, "Normalizer") || !in_ml_domain(n) || n->n_input != 1 ||
+			strcmp(n->input[0], gv->est->output[scores]) != 0)
+			continue;
+		if (gv->norm != NULL)
+			return md_fail(err, MD_ERR_UNSUPPORTED, "the ONNX graph "
+						   "normalises its scores twice (node \"%s\")",
+						   n->name ? n->name : "");
+		gv->norm = n;
+		gv->used[i] = true;
+	}
+	return MD_OK;
 }
 
 /*
@@ -352,8 +434,8 @@ check_opset(const Onnx__ModelProto *m, int64_t *ml_version, md_error *err)
 
 /* Class labels as strings: classlabels_strings, or the int64s in decimal */
 static md_status
-write_labels(const Onnx__NodeProto *n, md_builder *b, uint32_t *count,
-			 const md_limits *limits, md_error *err)
+write_labels(const Onnx__NodeProto *n, const char *ints_name, md_builder *b,
+			 uint32_t *count, const md_limits *limits, md_error *err)
 {
 	const int64_t *ints;
 	const ProtobufCBinaryData *strs;
@@ -363,7 +445,7 @@ write_labels(const Onnx__NodeProto *n, md_builder *b, uint32_t *count,
 	char	  **labels;
 	md_status	st;
 
-	st = md_onnx_ints(n, "classlabels_int64s", &ints, &n_ints, err);
+	st = md_onnx_ints(n, ints_name, &ints, &n_ints, err);
 	if (st == MD_OK)
 		st = md_onnx_strings(n, "classlabels_strings", &strs, &n_strs, err);
 	if (st != MD_OK)
@@ -371,9 +453,8 @@ write_labels(const Onnx__NodeProto *n, md_builder *b, uint32_t *count,
 	total = n_ints + n_strs;
 	if ((n_ints > 0) == (n_strs > 0) || total < 2)
 		return md_fail(err, MD_ERR_MODEL,
-					   "ONNX TreeEnsembleClassifier needs two or more labels "
-					   "in exactly one of classlabels_int64s and "
-					   "classlabels_strings");
+					   "ONNX %s needs two or more labels in exactly one of "
+					   "%s and classlabels_strings", n->op_type, ints_name);
 	if (total > limits->max_classes)
 		return md_fail_limit(err, "the ONNX classifier has", total, "classes",
 							 limits->max_classes, "max_classes");
@@ -409,27 +490,42 @@ write_labels(const Onnx__NodeProto *n, md_builder *b, uint32_t *count,
 }
 
 static md_status
+build_estimator(graph_view *gv, uint32_t n_classes, const md_limits *limits,
+				md_builder *b, uint32_t *n_outputs, md_error *err)
+{
+	if (gv->linear)
+		return md_onnx_build_linear(gv->est, gv->norm, n_classes,
+									gv->in.n_features, limits, b, n_outputs,
+									err);
+	return md_onnx_build_trees(gv->est, gv->classifier, n_classes, &gv->in,
+							   limits, b, n_outputs, err);
+}
+
+static md_status
 parse_graph(graph_view *gv, const md_limits *limits, md_builder *b,
 			md_error *err)
 {
 	md_meta		meta = {MD_FORMAT_ONNX, 0, MD_EST_OTREES, 0, 0, 0, {0, 0}};
 	uint32_t	n_classes = 0;
-	md_status	st = find_trees(gv, err);
+	md_status	st = find_estimator(gv, err);
 
 	if (st == MD_OK)
-		st = read_inputs(gv, limits, err);
+		st = find_normalizer(gv, err);
+	if (st == MD_OK)
+		st = read_inputs(gv, limits, b, err);
 	if (st == MD_OK)
 		st = check_wrappers(gv, err);
 	if (st == MD_OK && gv->classifier)
-		st = write_labels(gv->trees, b, &n_classes, limits, err);
+		st = write_labels(gv->est, gv->linear ? "classlabels_ints" :
+						  "classlabels_int64s", b, &n_classes, limits, err);
 	if (st == MD_OK)
-		st = md_onnx_build_trees(gv->trees, gv->classifier, n_classes,
-								 &gv->in, limits, b, &meta.n_outputs, err);
+		st = build_estimator(gv, n_classes, limits, b, &meta.n_outputs, err);
 	if (st == MD_OK && gv->names != NULL)
 		st = md_strtab_write(b, MD_SEC_FEATURE_NAMES, gv->names,
 							 gv->in.n_features, "feature name", err);
 	if (st != MD_OK)
 		return st;
+	meta.estimator = gv->linear ? MD_EST_OLINEAR : MD_EST_OTREES;
 	meta.n_features = gv->in.n_features;
 	md_builder_begin(b, MD_SEC_META);
 	md_builder_put(b, &meta, sizeof(meta));

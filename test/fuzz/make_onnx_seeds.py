@@ -3,8 +3,10 @@ test/fuzz/seeds/onnx/*.onnx.
 
 Each covers one path of parse_onnx.c and onnx_trees.c (a converter's graph
 around a classifier or a regressor, ZipMap, Cast, Concat of named inputs,
-every node mode, missing values tracking true, double attributes) with two
-or three trees of a few nodes, so that an input is a few hundred bytes and
+every node mode, missing values tracking true, double attributes; and
+onnx_prep.c and onnx_linear.c: Scaler, Imputer, Mul and Add before a
+LinearRegressor or LinearClassifier, Normalizer after it) with two or
+three trees of a few nodes (or a linear model of six features), so that an input is a few hundred bytes and
 the fuzzer mutates real structure quickly.  Seeds of test/onnx/oracle.py's
 hand-built graphs come from the same builder.
 
@@ -33,6 +35,7 @@ def main():
     from sklearn.ensemble import GradientBoostingRegressor
     from sklearn.tree import DecisionTreeClassifier
 
+    import onnx_linear
     import oracle
 
     rng = np.random.default_rng(5)
@@ -86,6 +89,17 @@ def main():
             with open(os.path.join(OUT, "hand_v5_targets_softmax.onnx"),
                       "wb") as f:
                 f.write(data)
+    # linear models and pre-processing (onnx_linear.py)
+    linear = {"3 classes, SOFTMAX_ZERO": "hand_linear_softmax_zero",
+              "one score of two classes, LOGISTIC": "hand_linear_one_score",
+              "Normalizer L2": "hand_linear_normalizer_l2",
+              "Imputer(0 -> 1.5)": "hand_linear_impute_scale_mul_add",
+              "Scaler in double": "hand_linear_double_scaler"}
+    for name, data, _, _, _ in onnx_linear.hand_cases():
+        for needle, key in linear.items():
+            if needle in name:
+                with open(os.path.join(OUT, key + ".onnx"), "wb") as f:
+                    f.write(data)
 
 
 

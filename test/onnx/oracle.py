@@ -1,4 +1,5 @@
-"""ONNX tree ensembles against ONNX Runtime itself (TAP output).
+"""ONNX tree ensembles and linear models against ONNX Runtime itself (TAP
+output).
 
 Run by test/suites/onnx with $MD_ORACLE_PYTHON (onnxruntime 1.31.1, onnx,
 skl2onnx, onnxmltools pinned in test/requirements.txt).  Models are made
@@ -7,7 +8,11 @@ random forests and gradient boosting (classifier and regressor, float and
 double input), onnxmltools for XGBoost and LightGBM -- and by onnx.helper
 for what converters never emit (every node mode, missing values tracking
 true, MIN/MAX/AVERAGE, every post_transform, base values, double
-attributes).  On rows with missing values, each is scored by ONNX Runtime
+attributes).  Linear models and pre-processing (onnx_linear.py): skl2onnx's
+graphs of the scikit-learn pipelines of test/sklearn/cases.py that have
+numbers only (Scaler, Imputer, Mul and Add before LinearRegressor,
+LinearClassifier, Normalizer, or trees), and onnx.helper graphs for every
+post_transform, norm and attribute variant.  On rows with missing values, each is scored by ONNX Runtime
 (one thread: its tree order of summation) and by model_deploy through the
 core (build/libmdscore.so), `mdscore predict` and SQL (array and row); the
 outputs must be identical as float32 values, bit for bit.  TreeEnsemble
@@ -35,8 +40,10 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 ROOT = os.environ.get("MD_ROOT", os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "test", "sklearn"))
+sys.path.insert(0, os.path.join(ROOT, "test", "onnx"))
 
 import mdcore  # noqa: E402
+import onnx_linear  # noqa: E402
 from cluster import Cluster  # noqa: E402
 import oracle_tap  # noqa: E402
 from oracle_tap import ok  # noqa: E402
@@ -79,10 +86,18 @@ def ort_run(model_bytes, X, columns=None):
 
 
 def tree_outputs(model_bytes, X, classifier, columns=None):
-    """(label or None, scores [n, k]) as the ensemble node writes them."""
+    """(label or None, scores [n, k]) as the estimator writes them: a tree
+    ensemble's own outputs, or the graph's (a linear model and the
+    Normalizer after it)."""
     import onnx
     m = onnx.load_from_string(model_bytes)
-    te = [n for n in m.graph.node if n.op_type.startswith("TreeEnsemble")][0]
+    te = [n for n in m.graph.node if n.op_type.startswith("TreeEnsemble")]
+    if not te:
+        out = ort_run(model_bytes, X, columns)
+        if classifier:
+            return out[0], out[1]
+        return None, out[0].reshape(len(X), -1)
+    te = te[0]
     if te.op_type == "TreeEnsemble":
         return None, ort_run(model_bytes, X, columns)[0].reshape(len(X), -1)
     del m.graph.output[:]
@@ -640,6 +655,7 @@ def main():
     core = mdcore.Core(os.path.join(ROOT, "build", "libmdscore.so"))
     rng = np.random.default_rng(11)
     cases = converter_cases(rng) + hand_cases()
+    linear = onnx_linear.converter_cases() + onnx_linear.hand_cases()
     cluster = Cluster()
     try:
         conn = cluster.connect()
@@ -655,7 +671,12 @@ def main():
                     v5_target_cases(cases[-1][2])):
                 check_targets(core, cur, i, name, data, raw,
                               with_missing(X, rng, 0.05), workdir)
+            for i, (name, data, X, cls, cols) in enumerate(linear):
+                check(core, cur, len(cases) + i, name, data, X, cls, cols,
+                      workdir)
         check_hostile(core, cur, cases[-1][1])
+        onnx_linear.check_softmax_bound(core, tree_outputs)
+        onnx_linear.check_hostile(core, cur)
     finally:
         cluster.stop()
     status = oracle_tap.plan()
