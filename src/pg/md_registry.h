@@ -8,6 +8,8 @@
  *	             invalidation epoch moves; the version's source
  *	 acl.c       per-model scoring rights
  *	 citus.c     registry changes sent to every Citus node
+ *	 citus_pin.c one version per distributed statement: the coordinator
+ *	             pins the active version into the calls Citus pushes down
  *
  *-------------------------------------------------------------------------
  */
@@ -36,11 +38,16 @@ extern void md_check_model_name(const char *name, int len);
 extern void md_resolve(const char *name, int32 version, MdVersionRef *ref);
 extern text *md_registry_source(const MdVersionRef *ref, md_format *format);
 extern List *md_registry_versions(const char *name);
+extern Oid	md_registry_relid(void);
 
 /* acl.c */
 extern void md_check_model_access(const char *name);
 
 /* citus.c */
 extern void md_citus_init(void);
+extern void *md_citus_function(const char *name);
+
+/* citus_pin.c */
+extern void md_citus_pin_init(void);
 
 #endif							/* MD_REGISTRY_H */
