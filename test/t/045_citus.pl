@@ -319,8 +319,12 @@ $prep->query_safe("PREPARE scored AS @{[ scored_as(2) ]};");
 is($prep->query_safe('EXECUTE scored;'), $all, 'a prepared statement scores version 2');
 is($prep->query_safe('EXECUTE scored;'), $all, 'and again from its cached plan');
 $coord->safe_psql('postgres', "SELECT model_deploy.activate('bc', 1)");
-is($prep->query_safe('EXECUTE scored;'), join('|', $total, (0) x 5),
+# (versions 1 and 2 agree on most classes: the last count is not 0)
+my $replanned = $prep->query_safe('EXECUTE scored;');
+like($replanned, qr/^$total\|0\|0\|0\|0\|\d+$/,
 	'after activate(1) in another session, it scores version 1: planned again');
+is($replanned, $coord->safe_psql('postgres', scored_as(2)),
+	'as a new statement does');
 $prep->quit;
 
 # a version dropped while the statement runs: an error naming it
