@@ -157,7 +157,7 @@ load_scorers(void)
 	n_scorers = 0;
 	if (OidIsValid(schema) && OidIsValid(internal_nsp))
 	{
-		for (int i = 0; i < lengthof(scorer_names); i++)
+		for (int i = 0; i < (int) lengthof(scorer_names); i++)
 			add_scorers(schema, internal_nsp, scorer_names[i]);
 	}
 	scorers_valid = true;
