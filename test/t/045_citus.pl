@@ -6,7 +6,11 @@
 # registry to it; distributed tables are scored exactly (XGBoost's own
 # outputs, and the coordinator's scores of a local copy) by pinned UPDATEs,
 # by score_table() per shard, by the trigger, and in joins with local
-# tables.  Citus is not a Debian package: where citus.so is not installed
+# tables; a distributed statement scores the one version active when the
+# coordinator planned it, on every shard, even when an activate() commits
+# while one shard's query is held back by a lock (prepared statements plan
+# again; a version dropped or its number reused meanwhile is an error).
+# Citus is not a Debian package: where citus.so is not installed
 # the test reports itself skipped.
 use strict;
 use warnings;
