@@ -1111,6 +1111,84 @@ ALTER TABLE @extschema@.baselines
 ALTER TABLE @extschema@.baseline_features
 	SET (vacuum_truncate = false, toast.vacuum_truncate = false);
 
+-- === one version per distributed statement (issue 16)
+--
+-- On a Citus coordinator, a statement that reads a Citus table has its
+-- predict(), predict_proba(), predict_raw() and predict_class() calls with
+-- a constant model name rewritten when it is planned (citus_pin.c): into
+-- these, with the version active then and its deploy_id.  Citus pushes
+-- them down, and each node scores exactly that version or fails: a dropped
+-- version does not exist, and a version number reused by a later deploy is
+-- an error naming both deploy_ids (pinned.c).  STABLE, like the calls they
+-- replace.  The array overloads of a scorer share anyarray.  The shard
+-- queries run as the caller on every node, so PUBLIC may execute these;
+-- scoring rights are checked as for predict_pinned().
+
+CREATE FUNCTION @extschema@._predict_at(name text, version integer,
+	features anyarray, deploy_id bigint)
+RETURNS float8 AS 'MODULE_PATHNAME', 'md_predict_pinned_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_at(name text, version integer,
+	features record, deploy_id bigint)
+RETURNS float8 AS 'MODULE_PATHNAME', 'md_predict_pinned_row'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_at(name text, version integer,
+	features jsonb, deploy_id bigint)
+RETURNS float8 AS 'MODULE_PATHNAME', 'md_predict_pinned_jsonb'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_at(name text, version integer,
+	features text, deploy_id bigint)
+RETURNS float8 AS 'MODULE_PATHNAME', 'md_predict_pinned_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_proba_at(name text, version integer,
+	features anyarray, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_proba_pinned_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_proba_at(name text, version integer,
+	features record, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_proba_pinned_row'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_proba_at(name text, version integer,
+	features jsonb, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_proba_pinned_jsonb'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_proba_at(name text, version integer,
+	features text, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_proba_pinned_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_raw_at(name text, version integer,
+	features anyarray, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_raw_pinned_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_raw_at(name text, version integer,
+	features record, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_raw_pinned_row'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_raw_at(name text, version integer,
+	features jsonb, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_raw_pinned_jsonb'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_raw_at(name text, version integer,
+	features text, deploy_id bigint)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'md_predict_raw_pinned_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_class_at(name text, version integer,
+	features anyarray, deploy_id bigint)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_pinned_array'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_class_at(name text, version integer,
+	features record, deploy_id bigint)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_pinned_row'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_class_at(name text, version integer,
+	features jsonb, deploy_id bigint)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_pinned_jsonb'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@._predict_class_at(name text, version integer,
+	features text, deploy_id bigint)
+RETURNS text AS 'MODULE_PATHNAME', 'md_predict_class_pinned_text'
+LANGUAGE C STRICT STABLE PARALLEL SAFE;
+
 -- === internal functions leave the user's schema (issue 17)
 --
 -- 0.1 kept its helpers (the _name functions) in model_deploy, where they

@@ -53,8 +53,8 @@ md_citus_init(void)
 }
 
 /* A function of the loaded citus.so; an ERROR naming it if it is absent. */
-static void *
-citus_function(const char *name)
+void *
+md_citus_function(const char *name)
 {
 	void *fn = load_external_function("$libdir/citus", name, false, NULL);
 
@@ -71,7 +71,7 @@ Datum
 md_citus_send_all(PG_FUNCTION_ARGS)
 {
 	CitusSendAll send =
-		(CitusSendAll) citus_function("SendCommandToRemoteNodesWithMetadata");
+		(CitusSendAll) md_citus_function("SendCommandToRemoteNodesWithMetadata");
 
 	send(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_VOID();
@@ -81,7 +81,7 @@ md_citus_send_all(PG_FUNCTION_ARGS)
 Datum
 md_citus_send_node(PG_FUNCTION_ARGS)
 {
-	CitusSendNode send = (CitusSendNode) citus_function("SendCommandToWorker");
+	CitusSendNode send = (CitusSendNode) md_citus_function("SendCommandToWorker");
 
 	send(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_INT32(1),
 		 text_to_cstring(PG_GETARG_TEXT_PP(2)));

@@ -36,6 +36,7 @@
 
 /* The extension's fixed schema. */
 #define MD_SCHEMA_NAME "model_deploy"
+#define MD_INTERNAL_SCHEMA_NAME "model_deploy_internal"
 
 /* Model names are 1 to 63 bytes (the registry's CHECK constraint). */
 #define MD_MAX_NAME_LEN (NAMEDATALEN - 1)

@@ -10,6 +10,8 @@
  *	 citus.c     registry changes sent to every Citus node
  *	 epoch_cache.c  the per-backend cache of registry.c's and acl.c's
  *	             answers, each kept while its epoch is current
+ *	 citus_pin.c one version per distributed statement: the coordinator
+ *	             pins the active version into the calls Citus pushes down
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +41,7 @@ extern void md_check_model_name(const char *name, int len);
 extern void md_resolve(const char *name, int32 version, MdVersionRef *ref);
 extern text *md_registry_source(const MdVersionRef *ref, md_format *format);
 extern List *md_registry_versions(const char *name);
+extern Oid	md_registry_relid(void);
 
 /* acl.c */
 extern void md_check_model_access(const char *name);
@@ -68,5 +71,9 @@ extern void md_epoch_cache_store(MdEpochCache *cache, const void *key,
 
 /* citus.c */
 extern void md_citus_init(void);
+extern void *md_citus_function(const char *name);
+
+/* citus_pin.c */
+extern void md_citus_pin_init(void);
 
 #endif							/* MD_REGISTRY_H */

@@ -62,6 +62,7 @@ _PG_init(void)
 	}
 	md_stats_init();
 	md_citus_init();
+	md_citus_pin_init();
 	MarkGUCPrefixReserved("model_deploy");
 	md_registry_init();
 }

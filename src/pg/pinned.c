@@ -13,6 +13,14 @@
  * node (the registry is replicated with its numbers and deploy_ids), so
  * these are the scorers Citus pushes down into distributed UPDATEs.
  *
+ * The same entry points serve model_deploy_internal._predict_at() and its
+ * siblings, the calls a Citus coordinator pins into distributed statements
+ * (citus_pin.c): those have a fourth argument, the deploy_id the
+ * coordinator resolved, and score only that version.  A version number
+ * reused since (drop the highest version, deploy again) names another
+ * deploy_id, and is then an error naming both, never the other version's
+ * answer.
+ *
  *-------------------------------------------------------------------------
  */
 #include "md_features.h"
@@ -29,15 +37,48 @@ PG_FUNCTION_INFO_V1(md_predict_pinned_text);
 PG_FUNCTION_INFO_V1(md_predict_proba_pinned_text);
 PG_FUNCTION_INFO_V1(md_predict_raw_pinned_text);
 PG_FUNCTION_INFO_V1(md_predict_class_pinned_text);
+PG_FUNCTION_INFO_V1(md_predict_pinned_jsonb);
+PG_FUNCTION_INFO_V1(md_predict_proba_pinned_jsonb);
+PG_FUNCTION_INFO_V1(md_predict_raw_pinned_jsonb);
+PG_FUNCTION_INFO_V1(md_predict_class_pinned_jsonb);
 
-/* The call site of a pinned call: arguments 0 and 1. */
+/*
+ * A _predict_at() call's version must be the one its statement resolved on
+ * the coordinator: the same deploy_id.
+ */
+static void
+check_statement_version(const MdCallSite *site, int64 deploy_id)
+{
+	if (likely(site->loaded->deploy_id == deploy_id))
+		return;
+	ereport(ERROR,
+			errcode(ERRCODE_UNDEFINED_OBJECT),
+			errmsg("version %d of model \"%s\" is not the version this statement "
+				   "resolved", site->version, site->name),
+			errdetail("The statement was planned with version %d as deploy_id "
+					  INT64_FORMAT "; version %d here is deploy_id " INT64_FORMAT
+					  ", deployed after that one was dropped.",
+					  site->version, deploy_id, site->version,
+					  site->loaded->deploy_id),
+			errhint("Run the statement again: it scores the version active "
+					"when it is planned."));
+}
+
+/*
+ * The call site of a pinned call: arguments 0 and 1, and for _predict_at()
+ * and its siblings the deploy_id in argument 3.
+ */
 static MdCallSite *
 pinned_callsite(FunctionCallInfo fcinfo)
 {
 	int32		version = PG_GETARG_INT32(1);
+	MdCallSite *site;
 
 	md_check_version(version, false);
-	return md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), version);
+	site = md_callsite(fcinfo, PG_GETARG_TEXT_PP(0), version);
+	if (PG_NARGS() > 3)
+		check_statement_version(site, PG_GETARG_INT64(3));
+	return site;
 }
 
 /* Score the feature array in argument 2 with the pinned version. */
@@ -69,6 +110,16 @@ pinned_text(FunctionCallInfo fcinfo, md_output kind)
 	MdCallSite *site = pinned_callsite(fcinfo);
 
 	md_read_text_features(site, PG_GETARG_TEXT_PP(2));
+	return md_score_features(site, kind);
+}
+
+/* Score the jsonb object in argument 2 (_predict_at() and its siblings). */
+static Datum
+pinned_jsonb(FunctionCallInfo fcinfo, md_output kind)
+{
+	MdCallSite *site = pinned_callsite(fcinfo);
+
+	md_read_jsonb(site, PG_GETARG_JSONB_P(2));
 	return md_score_features(site, kind);
 }
 
@@ -143,4 +194,28 @@ Datum
 md_predict_class_pinned_text(PG_FUNCTION_ARGS)
 {
 	return pinned_text(fcinfo, MD_OUTPUT_CLASS);
+}
+
+Datum
+md_predict_pinned_jsonb(PG_FUNCTION_ARGS)
+{
+	return pinned_jsonb(fcinfo, MD_OUTPUT_PREDICT);
+}
+
+Datum
+md_predict_proba_pinned_jsonb(PG_FUNCTION_ARGS)
+{
+	return pinned_jsonb(fcinfo, MD_OUTPUT_PROBA);
+}
+
+Datum
+md_predict_raw_pinned_jsonb(PG_FUNCTION_ARGS)
+{
+	return pinned_jsonb(fcinfo, MD_OUTPUT_RAW);
+}
+
+Datum
+md_predict_class_pinned_jsonb(PG_FUNCTION_ARGS)
+{
+	return pinned_jsonb(fcinfo, MD_OUTPUT_CLASS);
 }

@@ -121,6 +121,17 @@ lookup_registry_relids(void)
 	return r;
 }
 
+/* The registry table, for plans that depend on it (citus_pin.c). */
+Oid
+md_registry_relid(void)
+{
+	Oid			relid,
+				pkey;
+
+	lookup_registry_relids(&relid, &pkey);
+	return relid;
+}
+
 /* The versions of 'name', all of them, in version order. */
 static bool
 scan_versions(const char *name, MdRowVisitor visit, void *arg)

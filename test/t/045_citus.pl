@@ -6,7 +6,11 @@
 # registry to it; distributed tables are scored exactly (XGBoost's own
 # outputs, and the coordinator's scores of a local copy) by pinned UPDATEs,
 # by score_table() per shard, by the trigger, and in joins with local
-# tables.  Citus is not a Debian package: where citus.so is not installed
+# tables; a distributed statement scores the one version active when the
+# coordinator planned it, on every shard, even when an activate() commits
+# while one shard's query is held back by a lock (prepared statements plan
+# again; a version dropped or its number reused meanwhile is an error).
+# Citus is not a Debian package: where citus.so is not installed
 # the test reports itself skipped.
 use strict;
 use warnings;
@@ -248,6 +252,114 @@ my $bl = $coord->safe_psql('postgres', $baseline);
 like($bl, qr/^bc\|1\|0\|\(prediction\)/, 'set_baseline() on the coordinator');
 is(join(' ', $w1->safe_psql('postgres', $baseline), $w2->safe_psql('postgres', $baseline)),
 	"$bl $bl", 'the workers have the same baseline');
+
+# --- one version per distributed statement --------------------------------
+# Version 2 (another model) next to version 1; the coordinator pins the
+# version active when a statement is planned into the shard queries.
+$coord->safe_psql('postgres', qq{
+	SELECT model_deploy.deploy('bc', pg_read_file('$fx/bc_basescore.model.json'));
+	SELECT model_deploy.activate('bc', 1);
+});
+# how many rows each output scores as version $v does (on the workers)
+sub scored_as
+{
+	my ($v) = @_;
+	return qq{SELECT count(*),
+		count(*) FILTER (WHERE model_deploy.predict('bc', f) = model_deploy.predict_pinned('bc', $v, f)),
+		count(*) FILTER (WHERE model_deploy.predict('bc', p) = model_deploy.predict_pinned('bc', $v, f)),
+		count(*) FILTER (WHERE model_deploy.predict_proba('bc', f) = model_deploy.predict_proba_pinned('bc', $v, f)),
+		count(*) FILTER (WHERE model_deploy.predict_raw('bc', f::float4[]) = model_deploy.predict_raw_pinned('bc', $v, f::float4[]::float8[])),
+		count(*) FILTER (WHERE model_deploy.predict_class('bc', p) = model_deploy.predict_class_pinned('bc', $v, f))
+	  FROM pts p};
+}
+my $total = $coord->safe_psql('postgres', 'SELECT count(*) FROM pts');
+my $all = join('|', ($total) x 6);
+isnt($coord->safe_psql('postgres', q{
+	SELECT count(*) FILTER (WHERE model_deploy.predict_pinned('bc', 1, f) = model_deploy.predict_pinned('bc', 2, f)) FROM pts}),
+	$total, 'the two versions score differently');
+is($coord->safe_psql('postgres', scored_as(1)), $all,
+	'a distributed SELECT scores the active version: array, row, proba, float4[] raw, class');
+like($coord->safe_psql('postgres',
+		"EXPLAIN (VERBOSE, COSTS OFF) SELECT model_deploy.predict('bc', f) FROM pts"),
+	qr/_predict_at\('bc'::text, 1, f, '?-?\d+'?(::bigint)?\)/,
+	'the shard query carries the version and its deploy_id');
+is($coord->safe_psql('postgres', q{
+	SELECT count(*) FROM pts p JOIN local_pts l USING (pid)
+	 WHERE model_deploy.predict_raw('bc', p.f) = model_deploy.predict_raw_pinned('bc', 1, l.f)}),
+	'10000', 'the pinned shard scores equal the single-node scores of a local copy');
+
+# A shard locked on worker1 holds one shard query back while activate()
+# commits everywhere: that shard must still score version 1.
+my $shard = $coord->safe_psql('postgres', qq{
+	SELECT shard_name FROM citus_shards
+	 WHERE table_name = 'pts'::regclass AND nodeport = @{[ $w1->port ]} LIMIT 1});
+sub hold_shard_while
+{
+	my ($sql, @changes) = @_;
+	my $locker = $w1->background_psql('postgres');
+	# Citus refuses direct changes to shards (a LOCK is one) without this
+	$locker->query_safe("SET citus.enable_manual_changes_to_shards = on; BEGIN; LOCK TABLE $shard IN ACCESS EXCLUSIVE MODE;");
+	my $reader = $coord->background_psql('postgres', on_error_stop => 0);
+	$reader->query_until(qr/reading/, "\\echo reading\n$sql;\n");
+	$w1->poll_query_until('postgres', qq{
+		SELECT EXISTS (SELECT FROM pg_locks WHERE relation = '$shard'::regclass AND NOT granted)})
+	  or die 'the shard query did not wait';
+	$coord->safe_psql('postgres', $_) foreach @changes;
+	$locker->query_safe('COMMIT;');
+	$locker->quit;
+	my $out = $reader->query('SELECT 1');
+	my $stderr = $reader->{stderr};
+	$reader->quit;
+	$out =~ s/\n1$//;
+	return ($out, $stderr);
+}
+my ($held, $held_err) = hold_shard_while(scored_as(1), "SELECT model_deploy.activate('bc', 2)");
+is($held, $all, 'an activate() committed during the statement: every shard scored version 1');
+is($coord->safe_psql('postgres', scored_as(2)), $all, 'the next statement scores version 2');
+
+# a prepared statement plans again after activate()
+my $prep = $coord->background_psql('postgres');
+$prep->query_safe("PREPARE scored AS @{[ scored_as(2) ]};");
+is($prep->query_safe('EXECUTE scored;'), $all, 'a prepared statement scores version 2');
+is($prep->query_safe('EXECUTE scored;'), $all, 'and again from its cached plan');
+$coord->safe_psql('postgres', "SELECT model_deploy.activate('bc', 1)");
+# (versions 1 and 2 agree on most classes: the last count is not 0)
+my $replanned = $prep->query_safe('EXECUTE scored;');
+like($replanned, qr/^$total\|0\|0\|0\|0\|\d+$/,
+	'after activate(1) in another session, it scores version 1: planned again');
+is($replanned, $coord->safe_psql('postgres', scored_as(2)),
+	'as a new statement does');
+$prep->quit;
+
+# a version dropped while the statement runs: an error naming it
+$coord->safe_psql('postgres', "SELECT model_deploy.activate('bc', 2)");
+my ($dropped, $dropped_err) = hold_shard_while(
+	"SELECT sum(model_deploy.predict('bc', f)) FROM pts",
+	"SELECT model_deploy.activate('bc', 1)", "SELECT model_deploy.drop_version('bc', 2)");
+like($dropped_err, qr/version 2 of model "bc" does not exist/,
+	'a version dropped during the statement is an error naming it, not another answer');
+
+# its number reused by a new deploy: an error naming both deploy_ids
+my $d2 = $coord->safe_psql('postgres', q{
+	SELECT model_deploy.deploy('bc', pg_read_file('} . "$fx/bc_basescore.model.json" . q{'));
+	SELECT deploy_id FROM model_deploy.model_version WHERE name = 'bc' AND version = 2});
+$d2 =~ s/.*\n//s;		# the deploy's own output: its version number
+my ($reused, $reused_err) = hold_shard_while(
+	"SELECT sum(model_deploy.predict('bc', f)) FROM pts",
+	"SELECT model_deploy.activate('bc', 1)", "SELECT model_deploy.drop_version('bc', 2)",
+	"SELECT model_deploy.deploy('bc', pg_read_file('$fx/bc_basescore.model.json'))");
+like($reused_err,
+	qr/version 2 of model "bc" is not the version this statement resolved.*planned with version 2 as deploy_id $d2; version 2 here is deploy_id -?\d+/s,
+	'a version number reused during the statement is an error naming both deploy_ids');
+
+# pinned calls count in the statistics of the nodes that scored them
+my $stats = q{SELECT coalesce(sum(rows), 0) FROM model_deploy.cluster_stats()
+	WHERE name = 'bc' AND version = 2 AND node_port <> current_setting('port')::int};
+my $before = $coord->safe_psql('postgres', $stats);
+$coord->safe_psql('postgres', "SELECT sum(model_deploy.predict('bc', f)) FROM pts");
+is($coord->safe_psql('postgres', $stats) - $before, $total,
+	'cluster_stats() counts every pinned row scored on the workers');
+$coord->safe_psql('postgres', "SELECT model_deploy.activate('bc', 1); SELECT model_deploy.drop_version('bc', 2)");
 
 # the registry is still the same everywhere
 $reg = registry($coord);
