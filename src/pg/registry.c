@@ -125,11 +125,7 @@ lookup_registry_relids(void)
 Oid
 md_registry_relid(void)
 {
-	Oid			relid,
-				pkey;
-
-	lookup_registry_relids(&relid, &pkey);
-	return relid;
+	return lookup_registry_relids().relid;
 }
 
 /* The versions of 'name', all of them, in version order. */
