@@ -29,27 +29,27 @@
 #endif
 
 /* mdscore.c: messages on stderr, prefixed "mdscore: " */
-void		cli_error(const char *fmt, ...) cli_printf_like(1, 2);
-void		cli_hint(const char *fmt, ...) cli_printf_like(1, 2);
-void		cli_report(const char *what, const md_error *err);
+void cli_error(const char *fmt, ...) cli_printf_like(1, 2);
+void cli_hint(const char *fmt, ...) cli_printf_like(1, 2);
+void cli_report(const char *what, const md_error *err);
 
 /* modelfile.c: a model file (JSON text or compiled blob), opened */
 typedef struct model_file
 {
 	const char *path;
-	size_t		file_size;
-	bool		compiled_here;	/* JSON text compiled by this process */
-	void	   *blob;			/* owned; 8-byte aligned */
-	size_t		blob_size;
-	md_model	model;
+	size_t file_size;
+	bool compiled_here; /* JSON text compiled by this process */
+	void *blob;			/* owned; 8-byte aligned */
+	size_t blob_size;
+	md_model model;
 } model_file;
 
-bool		model_file_load(model_file *mf, const char *path, md_format format);
-void		model_file_free(model_file *mf);
+bool model_file_load(model_file *mf, const char *path, md_format format);
+void model_file_free(model_file *mf);
 
 /* One subcommand each; argv[0] is the subcommand's name. */
-int			cmd_predict(int argc, char **argv);
-int			cmd_compile(int argc, char **argv);
-int			cmd_info(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
-#endif							/* MDSCORE_CLI_H */
+#endif /* MDSCORE_CLI_H */

@@ -17,9 +17,9 @@
 static bool
 write_blob(const char *path, const void *blob, size_t len)
 {
-	bool		to_stdout = strcmp(path, "-") == 0;
-	FILE	   *f = to_stdout ? stdout : fopen(path, "wb");
-	bool		ok;
+	bool to_stdout = strcmp(path, "-") == 0;
+	FILE *f = to_stdout ? stdout : fopen(path, "wb");
+	bool ok;
 
 	if (f == NULL)
 	{
@@ -43,13 +43,12 @@ cmd_compile(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0}
-	};
+		{NULL, 0, NULL, 0}};
 	const char *output = NULL;
-	md_format	format = MD_FORMAT_AUTO;
-	model_file	mf;
-	bool		ok;
-	int			c;
+	md_format format = MD_FORMAT_AUTO;
+	model_file mf;
+	bool ok;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1)

@@ -77,11 +77,10 @@ csv_record_free(csv_record *r)
 	r->starts = NULL;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int
+__attribute__((format(printf, 2, 3))) static int
 fail(csv_reader *r, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
@@ -119,7 +118,7 @@ peek_char(csv_reader *r)
 static inline int
 next_char(csv_reader *r)
 {
-	int			c = peek_char(r);
+	int c = peek_char(r);
 
 	if (c != EOF)
 		r->pos++;
@@ -142,13 +141,14 @@ append(csv_reader *r, char c)
 
 	if (rec->len == r->text_cap)
 	{
-		size_t		cap = r->text_cap * 2;
-		char	   *p;
+		size_t cap = r->text_cap * 2;
+		char *p;
 
 		if (r->text_cap >= r->max_record)
 		{
 			fail(r, "the record on line %llu is longer than the limit of "
-				 "%zu bytes", (unsigned long long) r->line, r->max_record);
+					"%zu bytes",
+				 (unsigned long long) r->line, r->max_record);
 			return false;
 		}
 		if (cap > r->max_record)
@@ -174,8 +174,8 @@ start_field(csv_reader *r)
 
 	if (rec->n_fields == r->fields_cap)
 	{
-		size_t	   *p = realloc(rec->starts,
-								sizeof(size_t) * r->fields_cap * 2);
+		size_t *p = realloc(rec->starts,
+							sizeof(size_t) * r->fields_cap * 2);
 
 		if (p == NULL)
 		{
@@ -215,7 +215,7 @@ read_plain(csv_reader *r, int c)
 {
 	for (;; c = next_char(r))
 	{
-		int			end = field_end(r, c);
+		int end = field_end(r, c);
 
 		if (end != NOT_AN_END)
 			return end;
@@ -228,17 +228,15 @@ read_plain(csv_reader *r, int c)
 static int
 read_quoted(csv_reader *r)
 {
-	uint64_t	opened = r->next_line;
+	uint64_t opened = r->next_line;
 
 	for (;;)
 	{
-		int			c = next_char(r);
-		int			end;
+		int c = next_char(r);
+		int end;
 
 		if (c == EOF)
-			return r->error[0] ? END_ERROR :
-				fail(r, "a quoted field opened on line %llu is never closed",
-					 (unsigned long long) opened);
+			return r->error[0] ? END_ERROR : fail(r, "a quoted field opened on line %llu is never closed", (unsigned long long) opened);
 		if (c == '"')
 		{
 			c = next_char(r);
@@ -251,7 +249,7 @@ read_quoted(csv_reader *r)
 			if ((end = field_end(r, c)) != NOT_AN_END)
 				return end;
 			return fail(r, "line %llu: a closing quote must be followed by a "
-						"comma or the end of the line",
+						   "comma or the end of the line",
 						(unsigned long long) r->next_line);
 		}
 		if (c == '\n')
@@ -265,7 +263,7 @@ read_quoted(csv_reader *r)
 static int
 first_char(csv_reader *r)
 {
-	int			c;
+	int c;
 
 	if (r->next_line == 1 && r->pos == 0 && peek_char(r) == 0xEF &&
 		r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
@@ -278,7 +276,7 @@ first_char(csv_reader *r)
 int
 csv_next(csv_reader *r)
 {
-	int			c = first_char(r);
+	int c = first_char(r);
 
 	r->rec.n_fields = 0;
 	r->rec.len = 0;
@@ -287,7 +285,7 @@ csv_next(csv_reader *r)
 		return r->error[0] ? -1 : 0;
 	for (;;)
 	{
-		int			end;
+		int end;
 
 		if (!start_field(r))
 			return -1;
@@ -312,7 +310,7 @@ needs_quotes(const char *s, size_t len)
 size_t
 csv_encode(char *out, const char *s, size_t len)
 {
-	size_t		n = 0;
+	size_t n = 0;
 
 	if (!needs_quotes(s, len))
 	{

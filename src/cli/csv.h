@@ -15,10 +15,10 @@
 /* One record: its fields, unescaped, each followed by a NUL. */
 typedef struct csv_record
 {
-	char	   *text;
-	size_t		len;			/* bytes of text, NULs included */
-	size_t	   *starts;			/* where each field starts in text */
-	size_t		n_fields;
+	char *text;
+	size_t len;		/* bytes of text, NULs included */
+	size_t *starts; /* where each field starts in text */
+	size_t n_fields;
 } csv_record;
 
 /*
@@ -30,25 +30,25 @@ typedef struct csv_record
  */
 typedef struct csv_reader
 {
-	FILE	   *in;
-	unsigned char *buf;			/* read buffer */
-	size_t		pos;
-	size_t		end;
-	bool		at_eof;
-	size_t		max_record;		/* bound on a record's unescaped bytes */
-	csv_record	rec;			/* the current record */
-	size_t		text_cap;
-	size_t		fields_cap;
-	uint64_t	line;			/* line on which the current record starts */
-	uint64_t	next_line;
-	char		error[256];		/* why csv_next() returned -1 */
+	FILE *in;
+	unsigned char *buf; /* read buffer */
+	size_t pos;
+	size_t end;
+	bool at_eof;
+	size_t max_record; /* bound on a record's unescaped bytes */
+	csv_record rec;	   /* the current record */
+	size_t text_cap;
+	size_t fields_cap;
+	uint64_t line; /* line on which the current record starts */
+	uint64_t next_line;
+	char error[256]; /* why csv_next() returned -1 */
 } csv_reader;
 
-bool		csv_open(csv_reader *r, FILE *in, size_t max_record);
-void		csv_close(csv_reader *r);
+bool csv_open(csv_reader *r, FILE *in, size_t max_record);
+void csv_close(csv_reader *r);
 
 /* Next record: 1, or 0 at the end of the input, or -1 with r->error set. */
-int			csv_next(csv_reader *r);
+int csv_next(csv_reader *r);
 
 static inline const char *
 csv_field(const csv_record *r, size_t i)
@@ -60,20 +60,20 @@ csv_field(const csv_record *r, size_t i)
 static inline size_t
 csv_field_len(const csv_record *r, size_t i)
 {
-	size_t		end = i + 1 < r->n_fields ? r->starts[i + 1] : r->len;
+	size_t end = i + 1 < r->n_fields ? r->starts[i + 1] : r->len;
 
 	return end - r->starts[i] - 1;
 }
 
 /* A copy of a record that outlives the reader's next record. */
-bool		csv_record_copy(csv_record *dst, const csv_record *src);
-void		csv_record_free(csv_record *r);
+bool csv_record_copy(csv_record *dst, const csv_record *src);
+void csv_record_free(csv_record *r);
 
 /*
  * Append a field to 'out' as CSV, quoted if it has to be; returns the bytes
  * written, at most csv_encoded_max(len).
  */
-size_t		csv_encode(char *out, const char *s, size_t len);
+size_t csv_encode(char *out, const char *s, size_t len);
 
 static inline size_t
 csv_encoded_max(size_t len)
@@ -81,4 +81,4 @@ csv_encoded_max(size_t len)
 	return 2 * len + 2;
 }
 
-#endif							/* MDSCORE_CSV_H */
+#endif /* MDSCORE_CSV_H */

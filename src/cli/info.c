@@ -30,7 +30,8 @@ static void
 print_outputs(const md_model *model)
 {
 	printf("outputs:        predict %u, --proba %u, --raw %u (values per "
-		   "row)\n", md_output_width(model, MD_OUTPUT_PREDICT),
+		   "row)\n",
+		   md_output_width(model, MD_OUTPUT_PREDICT),
 		   md_output_width(model, MD_OUTPUT_PROBA),
 		   md_output_width(model, MD_OUTPUT_RAW));
 }
@@ -49,7 +50,7 @@ print_classes(const md_model *model, uint32_t n)
 static void
 print_categories(const md_model *model, uint32_t f)
 {
-	uint32_t	n = md_category_count(model, f);
+	uint32_t n = md_category_count(model, f);
 
 	if (n == 0)
 	{
@@ -67,7 +68,8 @@ print_features(const md_model *model, uint32_t n)
 	if (!md_has_feature_names(model))
 	{
 		printf("features:       %u, unnamed (input columns are taken in "
-			   "order)\n", n);
+			   "order)\n",
+			   n);
 		return;
 	}
 	printf("features:       %u\n", n);
@@ -83,8 +85,8 @@ print_features(const md_model *model, uint32_t n)
 int
 cmd_info(int argc, char **argv)
 {
-	model_file	mf;
-	md_info		info;
+	model_file mf;
+	md_info info;
 
 	if (argc != 2 || argv[1][0] == '-')
 	{
@@ -95,9 +97,10 @@ cmd_info(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	md_get_info(&mf.model, &info);
 	printf("file:           %s (%s, %zu bytes)\n", mf.path,
-		   !mf.compiled_here ? "compiled model"
-		   : info.format == MD_FORMAT_LIGHTGBM ? "model text"
-		   : info.format == MD_FORMAT_ONNX ? "ONNX model" : "model JSON",
+		   !mf.compiled_here					   ? "compiled model"
+			   : info.format == MD_FORMAT_LIGHTGBM ? "model text"
+			   : info.format == MD_FORMAT_ONNX	   ? "ONNX model"
+												   : "model JSON",
 		   mf.file_size);
 	printf("format:         %s\n", md_format_name(info.format));
 	printf("objective:      %s (%s)\n", info.objective, task_name(info.task));

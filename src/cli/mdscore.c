@@ -21,31 +21,31 @@
 #include "cli.h"
 
 static const char usage_text[] =
-"mdscore " MDSCORE_VERSION " - score data with a model_deploy model, without a database\n"
-"\n"
-"Usage:\n"
-"  mdscore predict [--proba | --raw | --class] [--keep] [--header] MODEL\n"
-"                  [INPUT.csv]\n"
-"      Score CSV rows (from INPUT.csv or standard input) and write one\n"
-"      prediction per row.  The first line names the columns; they are\n"
-"      matched to the model's features by name, in any order.  An empty\n"
-"      field or NaN is a missing value.  A categorical feature's column\n"
-"      holds category names (an empty field is missing).\n"
-"        --proba   class probabilities, one column per class\n"
-"        --raw     raw margins, one column per output\n"
-"        --class   the class label (a classifier's), or its number\n"
-"        --keep    copy the columns that are not features to the output\n"
-"                  (otherwise they are an error), before the predictions\n"
-"        --header  write a header line (implied by --keep)\n"
-"  mdscore compile [--format auto|xgboost|native|lightgbm|catboost|onnx] MODEL\n"
-"                  -o MODEL.mdb\n"
-"      Compile model text into the blob that model_deploy scores with.\n"
-"  mdscore info MODEL\n"
-"      Describe a model: format, objective, trees, features, size.\n"
-"\n"
-"MODEL is model JSON (XGBoost's Booster.save_model), a LightGBM text model\n"
-"(Booster.save_model), an ONNX model (tree ensembles) or a compiled model\n"
-"(mdscore compile, or model_deploy.export_compiled() in the database).\n";
+	"mdscore " MDSCORE_VERSION " - score data with a model_deploy model, without a database\n"
+	"\n"
+	"Usage:\n"
+	"  mdscore predict [--proba | --raw | --class] [--keep] [--header] MODEL\n"
+	"                  [INPUT.csv]\n"
+	"      Score CSV rows (from INPUT.csv or standard input) and write one\n"
+	"      prediction per row.  The first line names the columns; they are\n"
+	"      matched to the model's features by name, in any order.  An empty\n"
+	"      field or NaN is a missing value.  A categorical feature's column\n"
+	"      holds category names (an empty field is missing).\n"
+	"        --proba   class probabilities, one column per class\n"
+	"        --raw     raw margins, one column per output\n"
+	"        --class   the class label (a classifier's), or its number\n"
+	"        --keep    copy the columns that are not features to the output\n"
+	"                  (otherwise they are an error), before the predictions\n"
+	"        --header  write a header line (implied by --keep)\n"
+	"  mdscore compile [--format auto|xgboost|native|lightgbm|catboost|onnx] MODEL\n"
+	"                  -o MODEL.mdb\n"
+	"      Compile model text into the blob that model_deploy scores with.\n"
+	"  mdscore info MODEL\n"
+	"      Describe a model: format, objective, trees, features, size.\n"
+	"\n"
+	"MODEL is model JSON (XGBoost's Booster.save_model), a LightGBM text model\n"
+	"(Booster.save_model), an ONNX model (tree ensembles) or a compiled model\n"
+	"(mdscore compile, or model_deploy.export_compiled() in the database).\n";
 
 static void
 message(const char *prefix, const char *fmt, va_list ap)
@@ -58,7 +58,7 @@ message(const char *prefix, const char *fmt, va_list ap)
 void
 cli_error(const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	message("mdscore: ", fmt, ap);
@@ -68,7 +68,7 @@ cli_error(const char *fmt, ...)
 void
 cli_hint(const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	message("mdscore: hint: ", fmt, ap);
@@ -90,16 +90,14 @@ main(int argc, char **argv)
 	static const struct
 	{
 		const char *name;
-		int			(*run) (int argc, char **argv);
-	}			commands[] = {
+		int (*run)(int argc, char **argv);
+	} commands[] = {
 		{"predict", cmd_predict},
 		{"compile", cmd_compile},
 		{"info", cmd_info},
 	};
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-					  strcmp(argv[1], "-h") == 0 ||
-					  strcmp(argv[1], "help") == 0))
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0))
 	{
 		fputs(usage_text, stdout);
 		return 0;
@@ -113,7 +111,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 		{
 			/* getopt_long() names argv[0] in its messages */
-			char		name[32];
+			char name[32];
 
 			snprintf(name, sizeof(name), "mdscore %s", commands[i].name);
 			argv[1] = name;

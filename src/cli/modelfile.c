@@ -26,11 +26,11 @@
 static bool
 read_whole_file(const char *path, void **data, size_t *len)
 {
-	FILE	   *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rb");
 	unsigned char *buf = NULL;
-	size_t		cap = 0,
-				n = 0;
-	bool		ok = true;
+	size_t cap = 0,
+		   n = 0;
+	bool ok = true;
 
 	if (f == NULL)
 	{
@@ -40,7 +40,7 @@ read_whole_file(const char *path, void **data, size_t *len)
 	}
 	while (ok)
 	{
-		size_t		got;
+		size_t got;
 
 		if (n == cap)
 		{
@@ -85,7 +85,7 @@ read_whole_file(const char *path, void **data, size_t *len)
 static bool
 is_model_text(const unsigned char *p, size_t len)
 {
-	size_t		i = 0;
+	size_t i = 0;
 
 	if (len >= 1 && p[0] == 0x08)
 		return true;
@@ -94,8 +94,7 @@ is_model_text(const unsigned char *p, size_t len)
 		return true;
 	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
 		i = 3;
-	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
-					   p[i] == '\r'))
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
 		i++;
 	return i < len && p[i] == '{';
 }
@@ -104,7 +103,7 @@ is_model_text(const unsigned char *p, size_t len)
 static bool
 compile_text(model_file *mf, const char *text, size_t len, md_format format)
 {
-	md_error	err;
+	md_error err;
 
 	if (md_compile(text, len, format, NULL, &mf->blob, &mf->blob_size,
 				   &err) != MD_OK)
@@ -122,7 +121,8 @@ static bool
 compile_text(model_file *mf, const char *text, size_t len, md_format format)
 {
 	cli_error("%s: this mdscore reads compiled models only (it was built "
-			  "without the JSON compiler)", mf->path);
+			  "without the JSON compiler)",
+			  mf->path);
 	cli_hint("Compile the model where mdscore has the compiler (\"mdscore "
 			 "compile MODEL.json -o MODEL.mdb\"), or export it from the "
 			 "database with model_deploy.export_compiled().");
@@ -133,10 +133,10 @@ compile_text(model_file *mf, const char *text, size_t len, md_format format)
 bool
 model_file_load(model_file *mf, const char *path, md_format format)
 {
-	void	   *data;
-	size_t		len;
-	md_error	err;
-	bool		ok;
+	void *data;
+	size_t len;
+	md_error err;
+	bool ok;
 
 	memset(mf, 0, sizeof(*mf));
 	mf->path = path;

@@ -34,44 +34,44 @@
 #include "csv.h"
 
 #define MAX_RECORD_BYTES ((size_t) 64 * 1024 * 1024)
-#define BATCH_BYTES ((size_t) 1024 * 1024)	/* of feature values */
+#define BATCH_BYTES ((size_t) 1024 * 1024) /* of feature values */
 #define MAX_BATCH_ROWS 1024
-#define MAX_SHOWN_VALUE 40		/* bytes of a bad value quoted in a message */
+#define MAX_SHOWN_VALUE 40 /* bytes of a bad value quoted in a message */
 
 /* column_feature[] of an input column that is not a feature */
 #define COLUMN_KEPT (-1)
 
 typedef struct scorer
 {
-	const char *input_name;		/* for messages: a file name or "stdin" */
+	const char *input_name; /* for messages: a file name or "stdin" */
 	const md_model *model;
-	md_output	kind;
-	uint32_t	n_features;
-	uint32_t	width;			/* output values per row */
-	bool		keep;
-	size_t		n_columns;
-	int64_t    *column_feature; /* per input column */
-	bool	   *categorical;	/* per feature */
-	size_t		batch_rows;		/* capacity of the batch */
-	size_t		n_rows;			/* rows in the batch */
-	double	   *x;				/* batch_rows * n_features */
-	double	   *out;			/* batch_rows * width */
-	uint64_t   *row_line;		/* per row of the batch: its input line */
-	void	   *workspace;
-	char	   *label;			/* a class label, encoded for CSV */
-	char	   *kept;			/* encoded kept fields of the batch's rows */
-	size_t		kept_len;
-	size_t		kept_cap;
-	size_t	   *kept_end;		/* per row: end of its text in kept */
+	md_output kind;
+	uint32_t n_features;
+	uint32_t width; /* output values per row */
+	bool keep;
+	size_t n_columns;
+	int64_t *column_feature; /* per input column */
+	bool *categorical;		 /* per feature */
+	size_t batch_rows;		 /* capacity of the batch */
+	size_t n_rows;			 /* rows in the batch */
+	double *x;				 /* batch_rows * n_features */
+	double *out;			 /* batch_rows * width */
+	uint64_t *row_line;		 /* per row of the batch: its input line */
+	void *workspace;
+	char *label; /* a class label, encoded for CSV */
+	char *kept;	 /* encoded kept fields of the batch's rows */
+	size_t kept_len;
+	size_t kept_cap;
+	size_t *kept_end; /* per row: end of its text in kept */
 } scorer;
 
 typedef struct predict_options
 {
-	md_output	kind;
-	bool		keep;
-	bool		header;
+	md_output kind;
+	bool keep;
+	bool header;
 	const char *model_path;
-	const char *input_path;		/* NULL: standard input */
+	const char *input_path; /* NULL: standard input */
 } predict_options;
 
 static bool
@@ -83,9 +83,8 @@ parse_options(int argc, char **argv, predict_options *o)
 		{"class", no_argument, NULL, 'c'},
 		{"keep", no_argument, NULL, 'k'},
 		{"header", no_argument, NULL, 'H'},
-		{NULL, 0, NULL, 0}
-	};
-	int			c;
+		{NULL, 0, NULL, 0}};
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->kind = MD_OUTPUT_PREDICT;
@@ -103,8 +102,8 @@ parse_options(int argc, char **argv, predict_options *o)
 							  "combined");
 					return false;
 				}
-				o->kind = c == 'p' ? MD_OUTPUT_PROBA :
-					c == 'r' ? MD_OUTPUT_RAW : MD_OUTPUT_CLASS;
+				o->kind = c == 'p' ? MD_OUTPUT_PROBA : c == 'r' ? MD_OUTPUT_RAW
+																: MD_OUTPUT_CLASS;
 				break;
 			case 'k':
 				o->keep = o->header = true;
@@ -135,7 +134,7 @@ parse_options(int argc, char **argv, predict_options *o)
 static bool
 parse_value(const char *s, size_t len, double *v)
 {
-	char	   *end;
+	char *end;
 
 	while (len > 0 && (*s == ' ' || *s == '\t'))
 		s++, len--;
@@ -168,8 +167,8 @@ static void
 input_error(const scorer *s, uint64_t line, const char *column,
 			const char *fmt, ...)
 {
-	char		msg[512];
-	va_list		ap;
+	char msg[512];
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -193,9 +192,9 @@ read_field(const scorer *s, const csv_record *r, size_t c, int64_t f,
 		   uint64_t line, const csv_record *header, double *v)
 {
 	const char *text = csv_field(r, c);
-	size_t		len = csv_field_len(r, c);
-	int			shown = (int) (len < MAX_SHOWN_VALUE ? len : MAX_SHOWN_VALUE);
-	md_error	err;
+	size_t len = csv_field_len(r, c);
+	int shown = (int) (len < MAX_SHOWN_VALUE ? len : MAX_SHOWN_VALUE);
+	md_error err;
 
 	if (!s->categorical[f])
 	{
@@ -231,15 +230,18 @@ map_columns_in_order(scorer *s, const char *model_path)
 		(s->n_columns > s->n_features && !s->keep))
 	{
 		input_error(s, 1, NULL, "%zu columns, but the model (which has no feature "
-					"names) takes exactly %u, in order", s->n_columns,
+								"names) takes exactly %u, in order",
+					s->n_columns,
 					s->n_features);
 		if (s->n_columns > s->n_features)
 			cli_hint("--keep copies the columns after the first %u to the "
-					 "output.", s->n_features);
+					 "output.",
+					 s->n_features);
 		return false;
 	}
 	cli_error("note: %s has no feature names: the first %u input columns "
-			  "are its features, in order", model_path, s->n_features);
+			  "are its features, in order",
+			  model_path, s->n_features);
 	for (size_t c = 0; c < s->n_columns; c++)
 		s->column_feature[c] = c < s->n_features ? (int64_t) c : COLUMN_KEPT;
 	return true;
@@ -249,8 +251,8 @@ map_columns_in_order(scorer *s, const char *model_path)
 static bool
 check_all_features(const scorer *s, const unsigned char *seen)
 {
-	uint32_t	missing = 0;
-	uint32_t	first = 0;
+	uint32_t missing = 0;
+	uint32_t first = 0;
 
 	for (uint32_t f = 0; f < s->n_features; f++)
 		if (!seen[f] && missing++ == 0)
@@ -262,7 +264,8 @@ check_all_features(const scorer *s, const unsigned char *seen)
 					md_feature_name(s->model, first));
 	else
 		input_error(s, 1, NULL, "no column for the model's feature \"%s\" nor for "
-					"%u others", md_feature_name(s->model, first),
+								"%u others",
+					md_feature_name(s->model, first),
 					missing - 1);
 	cli_hint("Every feature needs a column (an empty field is a missing "
 			 "value); \"mdscore info MODEL\" lists them.");
@@ -274,13 +277,13 @@ static bool
 map_columns_by_name(scorer *s, const csv_record *header)
 {
 	unsigned char *seen = calloc(s->n_features, 1);
-	bool		ok = seen != NULL;
+	bool ok = seen != NULL;
 
 	for (size_t c = 0; ok && c < s->n_columns; c++)
 	{
 		const char *name = csv_field(header, c);
-		int64_t		f = md_feature_index(s->model, name,
-										 csv_field_len(header, c));
+		int64_t f = md_feature_index(s->model, name,
+									 csv_field_len(header, c));
 
 		s->column_feature[c] = f < 0 ? COLUMN_KEPT : f;
 		if (f < 0 && !s->keep)
@@ -325,7 +328,7 @@ map_columns(scorer *s, const csv_record *header, const char *model_path)
 static size_t
 longest_label(const scorer *s)
 {
-	size_t		longest = 0;
+	size_t longest = 0;
 	const char *label;
 
 	for (uint32_t k = 0; (label = md_class_label(s->model, k)) != NULL; k++)
@@ -337,7 +340,7 @@ longest_label(const scorer *s)
 static bool
 allocate_batch(scorer *s)
 {
-	size_t		row_bytes = sizeof(double) * (s->n_features + s->width);
+	size_t row_bytes = sizeof(double) * (s->n_features + s->width);
 
 	s->batch_rows = BATCH_BYTES / row_bytes;
 	if (s->batch_rows > MAX_BATCH_ROWS)
@@ -375,7 +378,7 @@ free_scorer(scorer *s)
 static void
 write_double(FILE *out, double v)
 {
-	char		buf[32];
+	char buf[32];
 
 	if (isnan(v))
 	{
@@ -405,13 +408,12 @@ write_header(const scorer *s, const csv_record *header, FILE *out)
 		[MD_OUTPUT_RAW] = "raw_",
 		[MD_OUTPUT_CLASS] = "class",
 	};
-	char	   *buf = malloc(csv_encoded_max(header->len));
+	char *buf = malloc(csv_encoded_max(header->len));
 
 	for (size_t c = 0; buf != NULL && c < s->n_columns; c++)
 		if (s->column_feature[c] == COLUMN_KEPT)
 		{
-			fwrite(buf, 1, csv_encode(buf, csv_field(header, c),
-									  csv_field_len(header, c)), out);
+			fwrite(buf, 1, csv_encode(buf, csv_field(header, c), csv_field_len(header, c)), out);
 			fputc(',', out);
 		}
 	free(buf);
@@ -458,10 +460,10 @@ first_refused_row(const scorer *s, md_error *err)
 static bool
 flush_batch(scorer *s, FILE *out)
 {
-	size_t		kept_start = 0;
-	size_t		n_rows = s->n_rows;
-	size_t		n_good = n_rows;
-	md_error	err;
+	size_t kept_start = 0;
+	size_t n_rows = s->n_rows;
+	size_t n_good = n_rows;
+	md_error err;
 
 	if (n_rows == 0)
 		return true;
@@ -504,8 +506,8 @@ flush_batch(scorer *s, FILE *out)
 static bool
 room_to_keep(scorer *s, const csv_record *r, FILE *out)
 {
-	size_t		need = 3 * r->len;
-	char	   *p;
+	size_t need = 3 * r->len;
+	char *p;
 
 	if (s->kept_cap - s->kept_len >= need)
 		return true;
@@ -541,7 +543,7 @@ static bool
 add_row(scorer *s, const csv_record *r, uint64_t line,
 		const csv_record *header, FILE *out)
 {
-	double	   *x;
+	double *x;
 
 	if (r->n_fields != s->n_columns)
 	{
@@ -554,7 +556,7 @@ add_row(scorer *s, const csv_record *r, uint64_t line,
 	x = s->x + s->n_rows * s->n_features;
 	for (size_t c = 0; c < s->n_columns; c++)
 	{
-		int64_t		f = s->column_feature[c];
+		int64_t f = s->column_feature[c];
 
 		if (f != COLUMN_KEPT &&
 			!read_field(s, r, c, f, line, header, &x[f]))
@@ -573,10 +575,10 @@ static bool
 score_stream(scorer *s, FILE *in, const char *model_path, FILE *out,
 			 bool header_line)
 {
-	csv_reader	reader;
-	csv_record	header = {0};
-	bool		ok;
-	int			rc;
+	csv_reader reader;
+	csv_record header = {0};
+	bool ok;
+	int rc;
 
 	if (!csv_open(&reader, in, MAX_RECORD_BYTES))
 	{
@@ -612,11 +614,11 @@ int
 cmd_predict(int argc, char **argv)
 {
 	predict_options o;
-	model_file	mf;
-	scorer		s;
-	FILE	   *in = stdin;
-	md_info		info;
-	bool		ok;
+	model_file mf;
+	scorer s;
+	FILE *in = stdin;
+	md_info info;
+	bool ok;
 
 	if (!parse_options(argc, argv, &o))
 		return EXIT_USAGE;
@@ -633,8 +635,7 @@ cmd_predict(int argc, char **argv)
 	if (s.width == 0)
 	{
 		cli_error("%s: the model (%s) does not predict %s", o.model_path,
-				  info.objective, o.kind == MD_OUTPUT_CLASS ? "classes" :
-				  "class probabilities");
+				  info.objective, o.kind == MD_OUTPUT_CLASS ? "classes" : "class probabilities");
 		cli_hint("Leave out --%s for its value.",
 				 o.kind == MD_OUTPUT_CLASS ? "class" : "proba");
 		model_file_free(&mf);

@@ -28,7 +28,7 @@ check_header(const md_blob_header *h, size_t len, md_error *err)
 		md_fail(err, MD_ERR_BLOB,
 				"not a compiled model_deploy model (bad magic number)");
 		md_hint(err, "Compile JSON models with \"mdscore compile\" or export "
-				"them with model_deploy.export_compiled().");
+					 "them with model_deploy.export_compiled().");
 		return MD_ERR_BLOB;
 	}
 	if (h->byte_order != MD_BLOB_BYTE_ORDER_MARK)
@@ -37,14 +37,15 @@ check_header(const md_blob_header *h, size_t len, md_error *err)
 				"compiled model was written on a machine of another byte "
 				"order");
 		md_hint(err, "Compile the model again from its JSON source on this "
-				"machine.");
+					 "machine.");
 		return MD_ERR_BLOB;
 	}
 	if (h->layout_version != MD_BLOB_LAYOUT_VERSION)
 	{
 		md_fail(err, MD_ERR_BLOB,
 				"compiled model has layout version %u; this library reads "
-				"version %u", h->layout_version, MD_BLOB_LAYOUT_VERSION);
+				"version %u",
+				h->layout_version, MD_BLOB_LAYOUT_VERSION);
 		md_hint(err, "Compile the model again from its JSON source.");
 		return MD_ERR_BLOB;
 	}
@@ -52,7 +53,8 @@ check_header(const md_blob_header *h, size_t len, md_error *err)
 	{
 		md_fail(err, MD_ERR_BLOB,
 				"compiled model is %zu bytes long but its header says %llu "
-				"(truncated or padded)", len,
+				"(truncated or padded)",
+				len,
 				(unsigned long long) h->total_size);
 		return MD_ERR_BLOB;
 	}
@@ -60,7 +62,7 @@ check_header(const md_blob_header *h, size_t len, md_error *err)
 		return md_corrupt(err, "bad header");
 	if (h->n_sections == 0 || h->n_sections > MD_SEC__COUNT ||
 		!md_fits(0, h->n_sections, sizeof(md_section),
-			  len - sizeof(md_blob_header)))
+				 len - sizeof(md_blob_header)))
 		return md_corrupt(err, "bad section table");
 	return MD_OK;
 }
@@ -74,8 +76,8 @@ static md_status
 map_sections(md_model *m, const md_blob_header *h, md_error *err)
 {
 	const md_section *table = (const md_section *) (h + 1);
-	uint64_t	next = md_align(sizeof(md_blob_header) +
-								(uint64_t) h->n_sections * sizeof(md_section));
+	uint64_t next = md_align(sizeof(md_blob_header) +
+							 (uint64_t) h->n_sections * sizeof(md_section));
 
 	for (uint32_t i = 0; i < h->n_sections; i++)
 	{
@@ -119,7 +121,7 @@ validate_all(const md_model *m, const md_blob_header *h, md_error *err)
 {
 	const md_meta *meta = md_model_meta(m);
 	const md_kind_ops *kind = md_kind_of(m);
-	md_status	st;
+	md_status st;
 
 	if (md_checksum(m->base + sizeof(md_blob_header),
 					m->size - sizeof(md_blob_header)) != h->checksum)
@@ -127,7 +129,7 @@ validate_all(const md_model *m, const md_blob_header *h, md_error *err)
 	for (uint32_t s = 0; s < MD_SEC__COUNT; s++)
 		if (md_section_ptr(m, s) != NULL && !(kind->sections & (1u << s)))
 			return md_corrupt(err, "a section this kind of model does not "
-							  "have");
+								   "have");
 	if (md_section_ptr(m, MD_SEC_FEATURE_NAMES) != NULL)
 	{
 		st = md_strtab_validate(md_section_ptr(m, MD_SEC_FEATURE_NAMES),
@@ -150,7 +152,7 @@ md_open(md_model *m, const void *blob, size_t len, md_open_flags flags,
 		md_error *err)
 {
 	const md_blob_header *h = blob;
-	md_status	st;
+	md_status st;
 
 	memset(m, 0, sizeof(*m));
 	md_clear_error(err);

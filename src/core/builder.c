@@ -34,8 +34,8 @@ md_builder_free(md_builder *b)
 static bool
 grow(md_builder *b, size_t extra)
 {
-	size_t		need;
-	size_t		cap;
+	size_t need;
+	size_t cap;
 	unsigned char *p;
 
 	if (b->failed)
@@ -66,7 +66,7 @@ grow(md_builder *b, size_t extra)
 static void
 pad(md_builder *b)
 {
-	size_t		aligned = md_align(b->len);
+	size_t aligned = md_align(b->len);
 
 	if (!grow(b, aligned - b->len))
 		return;
@@ -85,7 +85,7 @@ md_builder_begin(md_builder *b, md_section_kind kind)
 uint64_t
 md_builder_reserve(md_builder *b, size_t len)
 {
-	uint64_t	at;
+	uint64_t at;
 
 	pad(b);
 	at = b->len - b->open_start;
@@ -99,7 +99,7 @@ md_builder_reserve(md_builder *b, size_t len)
 uint64_t
 md_builder_put(md_builder *b, const void *data, size_t len)
 {
-	uint64_t	at = md_builder_reserve(b, len);
+	uint64_t at = md_builder_reserve(b, len);
 
 	if (!b->failed && len > 0)
 		memcpy(b->buf + b->open_start + at, data, len);
@@ -121,7 +121,7 @@ md_builder_end(md_builder *b)
 
 	pad(b);
 	s->kind = b->open_kind;
-	s->offset = b->open_start;	/* relative to the body; fixed in finish */
+	s->offset = b->open_start; /* relative to the body; fixed in finish */
 	s->size = b->len - b->open_start;
 	b->open_kind = UINT32_MAX;
 }
@@ -142,7 +142,7 @@ md_builder_copy_sections(md_builder *b, const md_model *m)
 uint64_t
 md_checksum(const unsigned char *p, size_t len)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL;
 
 	for (size_t i = 0; i < len; i++)
 	{
@@ -155,8 +155,8 @@ md_checksum(const unsigned char *p, size_t len)
 md_status
 md_builder_finish(md_builder *b, void **blob, size_t *blob_len, md_error *err)
 {
-	size_t		head = md_align(sizeof(md_blob_header) +
-								b->n_sections * sizeof(md_section));
+	size_t head = md_align(sizeof(md_blob_header) +
+						   b->n_sections * sizeof(md_section));
 	md_blob_header *h;
 	md_section *table;
 	unsigned char *out;

@@ -43,7 +43,7 @@ fetch32(const char *p)
 	const unsigned char *u = (const unsigned char *) p;
 
 	return (uint32_t) u[0] | ((uint32_t) u[1] << 8) |
-		   ((uint32_t) u[2] << 16) | ((uint32_t) u[3] << 24);
+		((uint32_t) u[2] << 16) | ((uint32_t) u[3] << 24);
 }
 
 static uint64_t

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-uint64_t	md_cityhash64(const char *s, size_t len);
+uint64_t md_cityhash64(const char *s, size_t len);
 
 /*
  * CatBoost's hash of a categorical value (CalcCatFeatureHash): the low 32
@@ -25,4 +25,4 @@ md_catboost_hash(const char *s, size_t len)
 	return (double) (int32_t) (uint32_t) md_cityhash64(s, len);
 }
 
-#endif							/* MD_CITYHASH_H */
+#endif /* MD_CITYHASH_H */

@@ -37,7 +37,7 @@ md_limits_default(md_limits *limits)
 md_status
 md_check_source_size(size_t len, const md_limits *limits, md_error *err)
 {
-	md_limits	defaults;
+	md_limits defaults;
 
 	if (limits == NULL)
 	{
@@ -74,7 +74,7 @@ detect_format(const cJSON *root, md_format *format, md_error *err)
 			"model JSON is not in a known format: it has no \"learner\" "
 			"object (XGBoost) and no \"format\": \"model_deploy\" (native)");
 	md_hint(err, "Save XGBoost models with Booster.save_model(\"model.json\"); "
-			"export scikit-learn models with tools/export_sklearn.py.");
+				 "export scikit-learn models with tools/export_sklearn.py.");
 	return MD_ERR_MODEL;
 }
 
@@ -87,11 +87,9 @@ static md_status
 add_fast_layout(md_model *check, void **blob, size_t *blob_len,
 				md_error *err)
 {
-	void	   *fast;
-	size_t		fast_len;
-	md_status	st = md_section_ptr(check, MD_SEC_DTREES) != NULL ?
-		md_dfast_compile(check, &fast, &fast_len, err) :
-		md_fast_compile(check, &fast, &fast_len, err);
+	void *fast;
+	size_t fast_len;
+	md_status st = md_section_ptr(check, MD_SEC_DTREES) != NULL ? md_dfast_compile(check, &fast, &fast_len, err) : md_fast_compile(check, &fast, &fast_len, err);
 
 	if (st != MD_OK)
 		return st;
@@ -106,11 +104,11 @@ md_compile(const char *text, size_t len, md_format format,
 		   const md_limits *limits, void **blob, size_t *blob_len,
 		   md_error *err)
 {
-	md_limits	defaults;
-	cJSON	   *root = NULL;
-	md_builder	b;
-	md_model	check;
-	md_status	st;
+	md_limits defaults;
+	cJSON *root = NULL;
+	md_builder b;
+	md_model check;
+	md_status st;
 
 	*blob = NULL;
 	*blob_len = 0;

@@ -67,8 +67,7 @@ check_header(const md_dforest_header *h, uint64_t size, uint32_t n_outputs,
 	uint32_t n_init = n_outputs + ((h->flags & MD_DF_SCALE_LAST) ? 1 : 0);
 
 	if (h->n_outputs != n_outputs || h->n_trees == 0 ||
-		(h->flags & ~(uint32_t) (MD_DF_COVER | MD_DF_TINY_IS_ZERO |
-								   MD_DF_SCALE_LAST)) ||
+		(h->flags & ~(uint32_t) (MD_DF_COVER | MD_DF_TINY_IS_ZERO | MD_DF_SCALE_LAST)) ||
 		memchr(h->objective, '\0', sizeof(h->objective)) == NULL ||
 		!shape_ok(h) ||
 		!md_fits(h->init_offset, n_init, sizeof(double), size) ||
@@ -105,7 +104,7 @@ child_ok(const md_dforest *f, const md_dtree *t, uint32_t i, uint32_t depth,
 	if ((uint32_t) ~child >= t->n_leaves)
 		return false;
 	return f->leaves[t->first_leaf + ~child].parent == (int32_t) i &&
-		   f->leaves[t->first_leaf + ~child].depth == depth + 1;
+		f->leaves[t->first_leaf + ~child].depth == depth + 1;
 }
 
 /* Is 'ref' (a child reference) a child of node 'parent' of tree t? */
@@ -217,8 +216,7 @@ md_dtree_validate(const md_model *m, md_error *err)
 	if (st != MD_OK)
 		return st;
 	f = md_dforest_of(m);
-	if (!md_all_finite(f.init, h->n_outputs +
-						   ((h->flags & MD_DF_SCALE_LAST) ? 1 : 0)))
+	if (!md_all_finite(f.init, h->n_outputs + ((h->flags & MD_DF_SCALE_LAST) ? 1 : 0)))
 		return md_corrupt(err, "non-finite initial score");
 	for (uint32_t i = 0; i < h->n_trees; i++)
 	{

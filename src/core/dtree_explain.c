@@ -86,7 +86,7 @@ md_dtree_explain_workspace_size(const md_model *m, size_t *size, md_error *err)
 		return MD_ERR_LIMIT;
 	}
 	*size = md_align(sizeof(double) * n_features) +
-			sizeof(path_elem) * path_elems(f.h->max_depth + 1);
+		sizeof(path_elem) * path_elems(f.h->max_depth + 1);
 	return MD_OK;
 }
 
@@ -121,8 +121,7 @@ unwind_path(path_elem *path, uint32_t depth, uint32_t index)
 			double tmp = path[i].pweight;
 
 			path[i].pweight = next_one * (depth + 1) / ((i + 1) * one);
-			next_one = tmp - path[i].pweight * zero * (depth - i) /
-								 (double) (depth + 1);
+			next_one = tmp - path[i].pweight * zero * (depth - i) / (double) (depth + 1);
 		}
 		else
 			path[i].pweight =
@@ -152,11 +151,11 @@ unwound_sum(const path_elem *path, uint32_t depth, uint32_t index)
 
 			total += tmp;
 			next_one = path[i].pweight -
-					   tmp * zero * ((depth - i) / (double) (depth + 1));
+				tmp * zero * ((depth - i) / (double) (depth + 1));
 		}
 		else
 			total += (path[i].pweight / zero) /
-					 ((depth - i) / (double) (depth + 1));
+				((depth - i) / (double) (depth + 1));
 	}
 	return total;
 }
@@ -259,7 +258,7 @@ expected_value(const md_dforest *f, const md_dtree *t)
 		return 0.0;
 	for (uint32_t l = 0; l < t->n_leaves; l++)
 		v += (f->leaf_cover[t->first_leaf + l] / total) *
-			 f->leaves[t->first_leaf + l].value;
+			f->leaves[t->first_leaf + l].value;
 	return v;
 }
 

@@ -34,9 +34,9 @@
 /* A split of MD_SEC_DTREES as "v > threshold" on one slot of the row. */
 typedef struct fast_split
 {
-	double		threshold;
-	uint32_t	rule;			/* md_dslot_rule */
-	uint32_t	yes_bit;		/* the comparison's result that means 'yes' */
+	double threshold;
+	uint32_t rule;	  /* md_dslot_rule */
+	uint32_t yes_bit; /* the comparison's result that means 'yes' */
 } fast_split;
 
 /*
@@ -47,8 +47,8 @@ typedef struct fast_split
 static bool
 to_fast_split(const md_dnode *n, fast_split *s)
 {
-	bool		gt = n->op == MD_DOP_GT || n->op == MD_DOP_GTE;
-	uint32_t	default_bit;
+	bool gt = n->op == MD_DOP_GT || n->op == MD_DOP_GTE;
+	uint32_t default_bit;
 
 	if (n->op != MD_DOP_LEQ && n->op != MD_DOP_LT && !gt)
 		return false;
@@ -81,20 +81,20 @@ to_fast_split(const md_dnode *n, fast_split *s)
 /* Where a tree's splits and leaves go. */
 typedef struct tree_out
 {
-	double	   *thresholds;
-	uint16_t   *slots;
-	double	   *leaves;
-	uint32_t   *next;			/* node-stepped trees only */
+	double *thresholds;
+	uint16_t *slots;
+	double *leaves;
+	uint32_t *next; /* node-stepped trees only */
 } tree_out;
 
 /* What laying out needs besides the tree. */
 typedef struct layout
 {
 	const md_dforest *f;
-	uint32_t	n_features;
-	uint16_t	pad_slot;		/* a slot of a computed rule */
-	int32_t    *src;			/* the node or leaf (~l) each position is */
-	int32_t    *order;			/* node-stepped trees' positions, as src */
+	uint32_t n_features;
+	uint16_t pad_slot; /* a slot of a computed rule */
+	int32_t *src;	   /* the node or leaf (~l) each position is */
+	int32_t *order;	   /* node-stepped trees' positions, as src */
 } layout;
 
 /* Can the layout hold every split of tree t?  Gathers their rules. */
@@ -105,7 +105,7 @@ splits_convertible(const md_dforest *f, const md_dtree *t, uint32_t *rules)
 		return false;
 	for (uint32_t i = 0; i < t->n_nodes; i++)
 	{
-		fast_split	s;
+		fast_split s;
 
 		if (!to_fast_split(&f->nodes[t->first_node + i], &s))
 			return false;
@@ -125,13 +125,13 @@ lay_out_nodes(const layout *lo, const md_dtree *t, uint32_t width,
 {
 	const md_dnode *nodes = lo->f->nodes + t->first_node;
 	const md_dleaf *leaves = lo->f->leaves + t->first_leaf;
-	uint32_t	used = 1;
+	uint32_t used = 1;
 
 	lo->order[0] = t->n_nodes > 0 ? 0 : ~0;
 	for (uint32_t p = 0; p < width; p++)
 	{
-		int32_t		at = p < used ? lo->order[p] : ~0;
-		fast_split	s = {0};
+		int32_t at = p < used ? lo->order[p] : ~0;
+		fast_split s = {0};
 
 		out.leaves[p] = 0.0;
 		if (at < 0)
@@ -165,15 +165,15 @@ lay_out_tree(const layout *lo, const md_dtree *t, uint32_t depth,
 {
 	const md_dnode *nodes = lo->f->nodes + t->first_node;
 	const md_dleaf *leaves = lo->f->leaves + t->first_leaf;
-	uint32_t	n_internal = (uint32_t) md_fast_slots(depth) - 1;
+	uint32_t n_internal = (uint32_t) md_fast_slots(depth) - 1;
 
 	if (t->flags & MD_DTREE_LINEAR)
 		return false;
 	lo->src[0] = t->n_nodes > 0 ? 0 : ~0;
 	for (uint32_t p = 0; p < n_internal; p++)
 	{
-		int32_t		at = lo->src[p];
-		fast_split	s;
+		int32_t at = lo->src[p];
+		fast_split s;
 
 		if (at < 0)
 		{
@@ -192,10 +192,10 @@ lay_out_tree(const layout *lo, const md_dtree *t, uint32_t depth,
 	}
 	for (uint32_t l = 0; l <= n_internal; l++)
 	{
-		int32_t		at = lo->src[n_internal + l];
+		int32_t at = lo->src[n_internal + l];
 
 		if (at >= 0)
-			return false;		/* deeper than 'depth' */
+			return false; /* deeper than 'depth' */
 		out.leaves[l] = leaves[~at].value;
 	}
 	return true;
@@ -209,7 +209,7 @@ is_oblivious(const tree_out *out, uint32_t depth, const md_dtree *t)
 		return false;
 	for (uint32_t j = 0; j < depth; j++)
 	{
-		uint32_t	first = (uint32_t) md_fast_slots(j) - 1;
+		uint32_t first = (uint32_t) md_fast_slots(j) - 1;
 
 		for (uint32_t p = first + 1; p < 2 * first + 1; p++)
 			if (out->thresholds[p] != out->thresholds[first] ||
@@ -222,16 +222,16 @@ is_oblivious(const tree_out *out, uint32_t depth, const md_dtree *t)
 /* Scratch for one tree laid out at its own depth. */
 typedef struct scratch
 {
-	double		thresholds[(1 << MD_FAST_MAX_DEPTH) - 1];
-	uint16_t	slots[(1 << MD_FAST_MAX_DEPTH) - 1];
-	double		leaves[1 << MD_FAST_MAX_DEPTH];
-	int32_t		src[(2 << MD_FAST_MAX_DEPTH) - 1];
+	double thresholds[(1 << MD_FAST_MAX_DEPTH) - 1];
+	uint16_t slots[(1 << MD_FAST_MAX_DEPTH) - 1];
+	double leaves[1 << MD_FAST_MAX_DEPTH];
+	int32_t src[(2 << MD_FAST_MAX_DEPTH) - 1];
 } scratch;
 
 static tree_out
 scratch_out(scratch *s)
 {
-	tree_out	out = {s->thresholds, s->slots, s->leaves, NULL};
+	tree_out out = {s->thresholds, s->slots, s->leaves, NULL};
 
 	return out;
 }
@@ -241,14 +241,14 @@ static uint32_t
 tree_shapes(const md_dforest *f, uint32_t n_features, md_fast_shape *shapes,
 			scratch *s)
 {
-	layout		lo = {f, n_features, 0, s->src, NULL};
-	uint32_t	rules = 0;
+	layout lo = {f, n_features, 0, s->src, NULL};
+	uint32_t rules = 0;
 
 	for (uint32_t i = 0; i < f->h->n_trees; i++)
 	{
 		const md_dtree *t = &f->trees[i];
-		tree_out	out = scratch_out(s);
-		uint32_t	tree_rules = 0;
+		tree_out out = scratch_out(s);
+		uint32_t tree_rules = 0;
 
 		shapes[i].depth = t->max_depth;
 		shapes[i].leaves = t->n_leaves;
@@ -263,8 +263,7 @@ tree_shapes(const md_dforest *f, uint32_t n_features, md_fast_shape *shapes,
 			continue;
 		}
 		lay_out_tree(&lo, t, t->max_depth, out, &tree_rules);
-		shapes[i].kind = is_oblivious(&out, t->max_depth, t) ?
-			MD_FAST_OBLIVIOUS : MD_FAST_COMPLETE;
+		shapes[i].kind = is_oblivious(&out, t->max_depth, t) ? MD_FAST_OBLIVIOUS : MD_FAST_COMPLETE;
 	}
 	return rules != 0 ? rules : 1u << MD_DSLOT_NAN_LOW;
 }
@@ -273,7 +272,7 @@ tree_shapes(const md_dforest *f, uint32_t n_features, md_fast_shape *shapes,
 static uint32_t
 first_rule(uint32_t rules)
 {
-	uint32_t	r = 0;
+	uint32_t r = 0;
 
 	while (!(rules & (1u << r)))
 		r++;
@@ -285,16 +284,17 @@ static void
 lay_out_group(const layout *lo, const md_fast_group *g, tree_out all,
 			  scratch *s)
 {
-	uint64_t	per_tree = md_fast_tree_nodes(g);
-	uint32_t	rules = 0;
+	uint64_t per_tree = md_fast_tree_nodes(g);
+	uint32_t rules = 0;
 
 	for (uint32_t j = 0; j < g->n_trees; j++)
 	{
 		const md_dtree *t = &lo->f->trees[g->first_tree + j];
-		uint64_t	node = g->first_node + j * per_tree;
-		tree_out	out = {all.thresholds + node, all.slots + node,
-						   all.leaves + g->first_leaf +
-						   j * md_fast_tree_leaves(g), all.next + node};
+		uint64_t node = g->first_node + j * per_tree;
+		tree_out out = {all.thresholds + node, all.slots + node,
+						all.leaves + g->first_leaf +
+							j * md_fast_tree_leaves(g),
+						all.next + node};
 
 		if (g->kind == MD_FAST_NODES)
 		{
@@ -324,10 +324,10 @@ write_section(md_builder *b, const md_dforest *f, uint32_t n_features,
 			  scratch *s, int32_t *order)
 {
 	md_dfast_header h = {0};
-	layout		lo = {f, n_features,
-					  (uint16_t) (first_rule(rules) * n_features), s->src,
-					  order};
-	uint64_t	at;
+	layout lo = {f, n_features,
+				 (uint16_t) (first_rule(rules) * n_features), s->src,
+				 order};
+	uint64_t at;
 
 	md_fast_place(groups, n_groups, &h.n_nodes, &h.n_leaves);
 	h.n_groups = n_groups;
@@ -344,7 +344,7 @@ write_section(md_builder *b, const md_dforest *f, uint32_t n_features,
 	h.next_offset = md_builder_reserve(b, sizeof(uint32_t) * h.n_nodes);
 	if (md_builder_at(b, at) != NULL)
 	{
-		tree_out	all;
+		tree_out all;
 
 		memcpy(md_builder_at(b, at), &h, sizeof(h));
 		all.thresholds = md_builder_at(b, h.thresholds_offset);
@@ -373,7 +373,7 @@ md_dfast_applies(const md_model *m)
 static uint32_t
 max_leaves(const md_dforest *f)
 {
-	uint32_t	n = 1;
+	uint32_t n = 1;
 
 	for (uint32_t i = 0; i < f->h->n_trees; i++)
 		if (f->trees[i].n_leaves > n)
@@ -385,21 +385,21 @@ max_leaves(const md_dforest *f)
 md_status
 md_dfast_compile(const md_model *m, void **blob, size_t *len, md_error *err)
 {
-	md_dforest	f = md_dforest_of(m);
-	uint32_t	nf = md_model_meta(m)->n_features;
+	md_dforest f = md_dforest_of(m);
+	uint32_t nf = md_model_meta(m)->n_features;
 	md_fast_group *groups = malloc(sizeof(md_fast_group) * f.h->n_trees);
 	md_fast_shape *shapes = malloc(sizeof(md_fast_shape) * f.h->n_trees);
-	scratch    *s = malloc(sizeof(scratch));
-	int32_t    *order = malloc(sizeof(int32_t) * (2 * max_leaves(&f) + 1));
-	md_builder	b;
-	md_status	st;
+	scratch *s = malloc(sizeof(scratch));
+	int32_t *order = malloc(sizeof(int32_t) * (2 * max_leaves(&f) + 1));
+	md_builder b;
+	md_status st;
 
 	md_builder_init(&b);
 	if (groups == NULL || shapes == NULL || s == NULL || order == NULL)
 		b.failed = true;
 	else
 	{
-		uint32_t	rules = tree_shapes(&f, nf, shapes, s);
+		uint32_t rules = tree_shapes(&f, nf, shapes, s);
 
 		md_builder_copy_sections(&b, m);
 		write_section(&b, &f, nf, groups,
@@ -425,7 +425,7 @@ md_dfast_compile(const md_model *m, void **blob, size_t *len, md_error *err)
 static bool
 next_ok(const md_fast_group *g, const double *thresholds, const uint32_t *next)
 {
-	uint64_t	n = g->n_trees * md_fast_tree_nodes(g);
+	uint64_t n = g->n_trees * md_fast_tree_nodes(g);
 
 	for (uint64_t i = 0; i < n; i++)
 	{
@@ -452,14 +452,14 @@ md_status
 md_dfast_validate(const md_model *m, md_error *err)
 {
 	const md_dfast_header *h = md_section_ptr(m, MD_SEC_DTREES_FAST);
-	uint64_t	size = m->section_size[MD_SEC_DTREES_FAST];
-	uint32_t	nf = md_model_meta(m)->n_features;
+	uint64_t size = m->section_size[MD_SEC_DTREES_FAST];
+	uint32_t nf = md_model_meta(m)->n_features;
 	const md_dforest_header *fh = md_section_ptr(m, MD_SEC_DTREES);
 	const unsigned char *base = (const unsigned char *) h;
 	const md_fast_group *groups;
 	const double *thresholds;
 	const uint16_t *slots;
-	md_status	st;
+	md_status st;
 
 	if (size < sizeof(*h) || h->n_trees != fh->n_trees ||
 		h->n_groups == 0 || h->n_groups > h->n_trees ||
@@ -516,7 +516,7 @@ rule_slots(uint32_t r, const double *row, uint32_t n, double *out)
 {
 	for (uint32_t f = 0; f < n; f++)
 	{
-		double		v = row[f];
+		double v = row[f];
 
 		switch ((md_dslot_rule) r)
 		{
@@ -551,15 +551,15 @@ complete_leaves(const double *thresholds, const uint16_t *slots,
 				const double *leaves, uint32_t depth, uint32_t count,
 				const double *x2, double *out)
 {
-	size_t		n_internal = md_fast_slots(depth) - 1;
-	size_t		k[MD_FAST_GROUP_MAX];
+	size_t n_internal = md_fast_slots(depth) - 1;
+	size_t k[MD_FAST_GROUP_MAX];
 
 	for (uint32_t j = 0; j < count; j++)
 		k[j] = 0;
 	for (uint32_t d = 0; d < depth; d++)
 		for (uint32_t j = 0; j < count; j++)
 		{
-			size_t		i = j * n_internal + k[j];
+			size_t i = j * n_internal + k[j];
 
 			k[j] = 2 * k[j] + 1 + (x2[slots[i]] > thresholds[i]);
 		}
@@ -577,7 +577,7 @@ oblivious_leaves(const double *thresholds, const uint16_t *slots,
 	{
 		const double *t = thresholds + j * depth;
 		const uint16_t *s = slots + j * depth;
-		size_t		leaf = 0;
+		size_t leaf = 0;
 
 		for (uint32_t d = 0; d < depth; d++)
 			leaf = 2 * leaf + (x2[s[d]] > t[d]);
@@ -592,15 +592,15 @@ nodes_leaves(const md_fast_group *g, const double *thresholds,
 			 const double *leaves, uint32_t count, const double *x2,
 			 double *out)
 {
-	size_t		w = g->width;
-	size_t		k[MD_FAST_GROUP_MAX];
+	size_t w = g->width;
+	size_t k[MD_FAST_GROUP_MAX];
 
 	for (uint32_t j = 0; j < count; j++)
 		k[j] = 0;
 	for (uint32_t d = 0; d < g->depth; d++)
 		for (uint32_t j = 0; j < count; j++)
 		{
-			size_t		i = j * w + k[j];
+			size_t i = j * w + k[j];
 
 			k[j] = next[i] + (x2[slots[i]] > thresholds[i]);
 		}
@@ -637,14 +637,14 @@ full_group_leaves(const md_fast_group *g, const double *thresholds,
 		return
 	switch (g->depth)
 	{
-			DEPTH_CASE(1);
-			DEPTH_CASE(2);
-			DEPTH_CASE(3);
-			DEPTH_CASE(4);
-			DEPTH_CASE(5);
-			DEPTH_CASE(6);
-			DEPTH_CASE(7);
-			DEPTH_CASE(8);
+		DEPTH_CASE(1);
+		DEPTH_CASE(2);
+		DEPTH_CASE(3);
+		DEPTH_CASE(4);
+		DEPTH_CASE(5);
+		DEPTH_CASE(6);
+		DEPTH_CASE(7);
+		DEPTH_CASE(8);
 	}
 #undef DEPTH_CASE
 	if (g->kind == MD_FAST_OBLIVIOUS)
@@ -691,8 +691,8 @@ md_dfast_add_leaves(const md_model *m, const md_dforest *f, const double *row,
 	const uint16_t *slots = (const uint16_t *) (base + h->slots_offset);
 	const double *leaves = (const double *) (base + h->leaves_offset);
 	const uint32_t *next = (const uint32_t *) (base + h->next_offset);
-	uint32_t	nf = md_model_meta(m)->n_features;
-	double		leaf[MD_FAST_GROUP_MAX];
+	uint32_t nf = md_model_meta(m)->n_features;
+	double leaf[MD_FAST_GROUP_MAX];
 
 	for (uint32_t r = 0; r < MD_DSLOT__COUNT; r++)
 		if (h->rules & (1u << r))
@@ -710,7 +710,7 @@ md_dfast_add_leaves(const md_model *m, const md_dforest *f, const double *row,
 					 next + g->first_node, leaves + g->first_leaf, x2, leaf);
 		if (f->h->n_outputs == 1)
 		{
-			double		sum = raw[0];
+			double sum = raw[0];
 
 			for (uint32_t j = 0; j < g->n_trees; j++)
 				sum += leaf[j];

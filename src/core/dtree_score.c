@@ -52,8 +52,8 @@ md_dtree_workspace_size(const md_model *m)
 	const md_meta *meta = md_model_meta(m);
 
 	return sizeof(double) *
-			   ((size_t) meta->n_features + 2 * (size_t) meta->n_outputs + 2) +
-		   md_dfast_row_size(m);
+		((size_t) meta->n_features + 2 * (size_t) meta->n_outputs + 2) +
+		md_dfast_row_size(m);
 }
 
 static uint32_t

@@ -17,7 +17,7 @@
 md_status
 md_fail(md_error *err, md_status status, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	if (err == NULL)
 		return status;
@@ -32,7 +32,7 @@ md_fail(md_error *err, md_status status, const char *fmt, ...)
 void
 md_hint(md_error *err, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	if (err == NULL)
 		return;

@@ -42,46 +42,46 @@
 /* One element of a TreeSHAP path. */
 typedef struct path_elem
 {
-	uint32_t	feature;
-	float		zero_fraction;	/* share of cover that took this branch */
-	float		one_fraction;	/* 1 if the row takes it, else 0 */
-	float		pweight;		/* weight of subsets of this many features */
+	uint32_t feature;
+	float zero_fraction; /* share of cover that took this branch */
+	float one_fraction;	 /* 1 if the row takes it, else 0 */
+	float pweight;		 /* weight of subsets of this many features */
 } path_elem;
 
 /* An internal node being visited: its children are walked hot first. */
 typedef struct frame
 {
-	uint32_t	node;			/* index in its tree */
-	uint32_t	depth;			/* last index of its path after unwinding */
-	uint32_t	hot;			/* child the row goes to */
-	uint32_t	entered;		/* children entered so far: 0, 1 or 2 */
-	float		hot_zero;		/* cover share of each child */
-	float		cold_zero;
-	float		incoming_zero;	/* fractions of an earlier split on the */
-	float		incoming_one;	/* same feature, unwound from the path */
-	float		child_mean[2];	/* cover-weighted leaf mean, left/right */
+	uint32_t node;	  /* index in its tree */
+	uint32_t depth;	  /* last index of its path after unwinding */
+	uint32_t hot;	  /* child the row goes to */
+	uint32_t entered; /* children entered so far: 0, 1 or 2 */
+	float hot_zero;	  /* cover share of each child */
+	float cold_zero;
+	float incoming_zero; /* fractions of an earlier split on the */
+	float incoming_one;	 /* same feature, unwound from the path */
+	float child_mean[2]; /* cover-weighted leaf mean, left/right */
 } frame;
 
 /* Scratch memory of one explanation, carved out of the workspace. */
 typedef struct workspace
 {
-	float	   *x;				/* the row rounded to float32 */
-	float	   *tree_phi;		/* one tree's contributions */
-	float	   *phi;			/* totals, bias last */
-	path_elem  *paths;			/* level L's path at L(L+1)/2, L+1 long */
-	frame	   *stack;			/* one frame per level */
+	float *x;		  /* the row rounded to float32 */
+	float *tree_phi;  /* one tree's contributions */
+	float *phi;		  /* totals, bias last */
+	path_elem *paths; /* level L's path at L(L+1)/2, L+1 long */
+	frame *stack;	  /* one frame per level */
 } workspace;
 
 /* What the walk of one tree reads and writes. */
 typedef struct tree_walk
 {
 	const md_node *nodes;
-	const float *cover;			/* parallel to nodes */
+	const float *cover; /* parallel to nodes */
 	const uint32_t *cat_words;
 	const float *x;
-	float	   *phi;
-	path_elem  *paths;
-	frame	   *stack;
+	float *phi;
+	path_elem *paths;
+	frame *stack;
 } tree_walk;
 
 static size_t
@@ -95,8 +95,8 @@ carve_workspace(const md_model *m, void *mem)
 {
 	const md_meta *meta = md_model_meta(m);
 	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
-	char	   *p = mem;
-	workspace	ws;
+	char *p = mem;
+	workspace ws;
 
 	memset(&ws, 0, sizeof(ws));
 	ws.x = (float *) p;
@@ -119,8 +119,8 @@ md_xgb_explain_workspace_size(const md_model *m, size_t *size,
 {
 	const md_meta *meta = md_model_meta(m);
 	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
-	size_t		features = md_align(sizeof(float) * meta->n_features);
-	uint32_t	levels;
+	size_t features = md_align(sizeof(float) * meta->n_features);
+	uint32_t levels;
 
 	md_clear_error(err);
 	*size = 0;
@@ -135,14 +135,15 @@ md_xgb_explain_workspace_size(const md_model *m, size_t *size,
 				"the model's trees carry no node cover (sum_hessian), which "
 				"explanations need");
 		md_hint(err, "Deploy the model from the JSON that XGBoost's "
-				"Booster.save_model() writes: it keeps sum_hessian.");
+					 "Booster.save_model() writes: it keeps sum_hessian.");
 		return MD_ERR_UNSUPPORTED;
 	}
 	if (fh->max_depth > MD_EXPLAIN_MAX_DEPTH)
 	{
 		md_fail(err, MD_ERR_LIMIT,
 				"the model's trees are %u levels deep; explanations support "
-				"at most %u", fh->max_depth, MD_EXPLAIN_MAX_DEPTH);
+				"at most %u",
+				fh->max_depth, MD_EXPLAIN_MAX_DEPTH);
 		return MD_ERR_LIMIT;
 	}
 	levels = fh->max_depth + 1;
@@ -179,20 +180,19 @@ extend_path(path_elem *path, uint32_t depth, float zero, float one,
 static void
 unwind_path(path_elem *path, uint32_t depth, uint32_t index)
 {
-	float		one = path[index].one_fraction;
-	float		zero = path[index].zero_fraction;
-	float		next_one = path[depth].pweight;
+	float one = path[index].one_fraction;
+	float zero = path[index].zero_fraction;
+	float next_one = path[depth].pweight;
 
 	for (int i = (int) depth - 1; i >= 0; i--)
 	{
 		if (one != 0.0f)
 		{
-			float		tmp = path[i].pweight;
+			float tmp = path[i].pweight;
 
 			path[i].pweight = next_one * (float) (depth + 1) /
 				((float) (i + 1) * one);
-			next_one = tmp - path[i].pweight * zero * (float) (depth - i) /
-				(float) (depth + 1);
+			next_one = tmp - path[i].pweight * zero * (float) (depth - i) / (float) (depth + 1);
 		}
 		else
 			path[i].pweight = path[i].pweight * (float) (depth + 1) /
@@ -210,16 +210,16 @@ unwind_path(path_elem *path, uint32_t depth, uint32_t index)
 static float
 unwound_sum(const path_elem *path, uint32_t depth, uint32_t index)
 {
-	float		one = path[index].one_fraction;
-	float		zero = path[index].zero_fraction;
-	float		next_one = path[depth].pweight;
-	float		total = 0.0f;
+	float one = path[index].one_fraction;
+	float zero = path[index].zero_fraction;
+	float next_one = path[depth].pweight;
+	float total = 0.0f;
 
 	for (int i = (int) depth - 1; i >= 0; i--)
 	{
 		if (one != 0.0f)
 		{
-			float		tmp = next_one * (float) (depth + 1) /
+			float tmp = next_one * (float) (depth + 1) /
 				((float) (i + 1) * one);
 
 			total += tmp;
@@ -250,11 +250,11 @@ static bool
 enter_node(tree_walk *w, uint32_t level, uint32_t node, uint32_t depth,
 		   float zero, float one, uint32_t feature, float *leaf_value)
 {
-	path_elem  *path = level_path(w, level);
+	path_elem *path = level_path(w, level);
 	const md_node *n = &w->nodes[node];
-	frame	   *f;
-	uint32_t	right;
-	uint32_t	k;
+	frame *f;
+	uint32_t right;
+	uint32_t k;
 
 	if (depth > 0)
 		memcpy(path, level_path(w, level - 1), sizeof(path_elem) * depth);
@@ -300,21 +300,21 @@ enter_node(tree_walk *w, uint32_t level, uint32_t node, uint32_t depth,
 static float
 shap_tree(tree_walk *w)
 {
-	uint32_t	level = 0;
-	float		value;
+	uint32_t level = 0;
+	float value;
 
 	if (enter_node(w, 0, 0, 0, 1.0f, 1.0f, NO_FEATURE, &value))
 		return value;
 	for (;;)
 	{
-		frame	   *f = &w->stack[level];
+		frame *f = &w->stack[level];
 		const md_node *n = &w->nodes[f->node];
 
 		if (f->entered < 2)
 		{
-			bool		hot = f->entered++ == 0;
-			uint32_t	child = hot ? f->hot : 2 * n->left + 1 - f->hot;
-			float		zero = hot ? f->hot_zero : f->cold_zero;
+			bool hot = f->entered++ == 0;
+			uint32_t child = hot ? f->hot : 2 * n->left + 1 - f->hot;
+			float zero = hot ? f->hot_zero : f->cold_zero;
 
 			if (enter_node(w, level + 1, child, f->depth + 1,
 						   zero * f->incoming_zero,
@@ -347,9 +347,9 @@ explain_forest(const md_model *m, workspace *ws, uint32_t output,
 	const md_node *nodes = (const md_node *) (base + fh->nodes_offset);
 	const float *cover = md_section_ptr(m, MD_SEC_FOREST_COVER);
 	const float *base_margin = (const float *) (base + fh->base_margin_offset);
-	uint32_t	n_features = md_model_meta(m)->n_features;
-	bool		weighted = (fh->flags & MD_FOREST_WEIGHTED) != 0;
-	tree_walk	w;
+	uint32_t n_features = md_model_meta(m)->n_features;
+	bool weighted = (fh->flags & MD_FOREST_WEIGHTED) != 0;
+	tree_walk w;
 
 	w.cat_words = (const uint32_t *) (base + fh->cat_words_offset);
 	w.x = ws->x;
@@ -362,8 +362,8 @@ explain_forest(const md_model *m, workspace *ws, uint32_t output,
 	for (uint32_t t = 0; t < fh->n_trees; t++)
 	{
 		const md_tree *tree = &trees[t];
-		float		weight = weighted ? tree->weight : 1.0f;
-		float		bias;
+		float weight = weighted ? tree->weight : 1.0f;
+		float bias;
 
 		if (tree->output != output)
 			continue;
@@ -374,7 +374,7 @@ explain_forest(const md_model *m, workspace *ws, uint32_t output,
 		/* only split features got a share: move theirs into the totals */
 		for (uint32_t i = 0; i < tree->n_nodes; i++)
 		{
-			uint32_t	f = w.nodes[i].feature;
+			uint32_t f = w.nodes[i].feature;
 
 			if (w.nodes[i].left == 0)
 				continue;
@@ -397,7 +397,7 @@ explain_linear(const md_model *m, const float *x, uint32_t output,
 	const unsigned char *base = (const unsigned char *) lh;
 	const float *w = (const float *) (base + lh->weights_offset);
 	const float *bm = (const float *) (base + lh->base_margin_offset);
-	uint32_t	k = lh->n_outputs;
+	uint32_t k = lh->n_outputs;
 
 	for (uint32_t f = 0; f < lh->n_features; f++)
 		contribs[f] = isnan(x[f]) ? 0.0 : x[f] * w[(size_t) f * k + output];
@@ -411,8 +411,8 @@ md_xgb_explain(const md_model *m, const double *x, uint32_t output,
 {
 	const md_meta *meta = md_model_meta(m);
 	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
-	workspace	ws;
-	bool		forest = meta->estimator == MD_EST_FOREST;
+	workspace ws;
+	bool forest = meta->estimator == MD_EST_FOREST;
 
 	/* callers that skipped md_explain_workspace_size() get its verdict */
 	if (forest && md_section_ptr(m, MD_SEC_FOREST_COVER) == NULL)

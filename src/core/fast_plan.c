@@ -75,9 +75,9 @@ uint32_t
 md_fast_plan(const md_fast_shape *shapes, uint32_t n_trees,
 			 md_fast_group *groups)
 {
-	uint32_t	n = 0;
+	uint32_t n = 0;
 	md_fast_group *g = NULL;
-	uint32_t	min_leaves = 0;
+	uint32_t min_leaves = 0;
 
 	for (uint32_t t = 0; t < n_trees; t++)
 	{
@@ -177,9 +177,9 @@ md_fast_validate_groups(const md_fast_group *groups, uint32_t n_groups,
 						uint32_t n_trees, uint64_t n_nodes, uint64_t n_leaves,
 						bool dtree_kinds, md_error *err)
 {
-	uint64_t	next_tree = 0;
-	uint64_t	next_node = 0;
-	uint64_t	next_leaf = 0;
+	uint64_t next_tree = 0;
+	uint64_t next_node = 0;
+	uint64_t next_leaf = 0;
 
 	for (uint32_t i = 0; i < n_groups; i++)
 	{

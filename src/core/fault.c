@@ -15,9 +15,9 @@
 #include "native.h"
 
 static const char *const encoder_hint =
-"The model's encoder was fitted with handle_unknown='error'; fit it with "
-"handle_unknown='ignore' (one-hot) or 'use_encoded_value' (ordinal) to "
-"score unknown categories.";
+	"The model's encoder was fitted with handle_unknown='error'; fit it with "
+	"handle_unknown='ignore' (one-hot) or 'use_encoded_value' (ordinal) to "
+	"score unknown categories.";
 
 /* An encoder met a category it does not know. */
 static md_status
@@ -25,27 +25,31 @@ unknown_category(const md_model *m, const md_fault *f, const char *name,
 				 md_error *err)
 {
 	const md_prep_op *op = f->op;
-	double		v = f->value;
+	double v = f->value;
 
 	if (isnan(v))
 		md_fail(err, MD_ERR_INPUT,
 				"feature \"%s\" is missing (NULL or NaN), and its encoder "
-				"was fitted without missing values", name);
+				"was fitted without missing values",
+				name);
 	else if (!(op->flags & MD_OPF_CODES))
 		md_fail(err, MD_ERR_INPUT,
 				"feature \"%s\": %.17g is not one of the categories its "
-				"encoder was fitted with", name, v);
+				"encoder was fitted with",
+				name, v);
 	else if (v >= 0 && v < op->n_codes && v == (double) (uint32_t) v)
 		md_fail(err, MD_ERR_INPUT,
 				"feature \"%s\": category \"%s\" is unknown to the model's "
-				"encoder", name, md_category_name(m, f->feature, (uint32_t) v));
+				"encoder",
+				name, md_category_name(m, f->feature, (uint32_t) v));
 	else if (v == MD_UNKNOWN_CATEGORY)
 		md_fail(err, MD_ERR_INPUT,
 				"feature \"%s\" has an unknown category (code -1)", name);
 	else
 		md_fail(err, MD_ERR_INPUT,
 				"feature \"%s\": %.17g is not a category code (the feature "
-				"has %u categories, codes 0 to %u)", name, v, op->n_codes,
+				"has %u categories, codes 0 to %u)",
+				name, v, op->n_codes,
 				op->n_codes - 1);
 	md_hint(err, "%s", encoder_hint);
 	return MD_ERR_INPUT;
@@ -68,14 +72,16 @@ describe(const md_model *m, const md_fault *f, md_error *err)
 		case MD_FAULT_MISSING:
 			md_fail(err, MD_ERR_INPUT,
 					"feature \"%s\" is missing (NULL or NaN), and the model "
-					"does not impute it", name);
+					"does not impute it",
+					name);
 			md_hint(err, "Pass a value, or train the model with an imputer "
-					"for this feature.");
+						 "for this feature.");
 			return MD_ERR_INPUT;
 		case MD_FAULT_RANGE:
 			md_fail(err, MD_ERR_INPUT,
 					"feature \"%s\" is too large for the model (%g after "
-					"preprocessing)", name, f->value);
+					"preprocessing)",
+					name, f->value);
 			return MD_ERR_INPUT;
 		case MD_FAULT_NONE:
 			break;
@@ -87,7 +93,7 @@ md_status
 md_native_check_row(const md_model *m, const double *x, void *workspace,
 					md_error *err)
 {
-	md_fault	fault = {MD_FAULT_NONE, 0, 0, NULL};
+	md_fault fault = {MD_FAULT_NONE, 0, 0, NULL};
 
 	if (md_native_inputs(m, x, workspace, &fault) != NULL)
 		return MD_OK;

@@ -62,8 +62,8 @@ tree_shapes(const forest_view *v, md_fast_shape *shapes)
 	for (uint32_t t = 0; t < v->fh->n_trees; t++)
 	{
 		const md_tree *tree = &v->trees[t];
-		uint32_t	leaves = (tree->n_nodes + 1) / 2;
-		bool		complete = md_fast_padding_ok(tree->max_depth, leaves) &&
+		uint32_t leaves = (tree->n_nodes + 1) / 2;
+		bool complete = md_fast_padding_ok(tree->max_depth, leaves) &&
 			!has_categorical_split(tree, v->nodes + tree->first_node);
 
 		shapes[t].kind = complete ? MD_FAST_COMPLETE : MD_FAST_WALK;
@@ -75,9 +75,9 @@ tree_shapes(const forest_view *v, md_fast_shape *shapes)
 /* Where a complete tree's splits and leaves go. */
 typedef struct tree_out
 {
-	float	   *thresholds;
-	uint16_t   *features;
-	float	   *leaves;
+	float *thresholds;
+	uint16_t *features;
+	float *leaves;
 } tree_out;
 
 /*
@@ -90,7 +90,7 @@ static void
 lay_out_tree(const md_node *tn, const md_tree *tree, bool weighted,
 			 uint32_t n_features, uint32_t depth, tree_out out, uint32_t *src)
 {
-	uint32_t	n_internal = (uint32_t) md_fast_slots(depth) - 1;
+	uint32_t n_internal = (uint32_t) md_fast_slots(depth) - 1;
 
 	src[0] = 0;
 	for (uint32_t p = 0; p < n_internal; p++)
@@ -107,13 +107,13 @@ lay_out_tree(const md_node *tn, const md_tree *tree, bool weighted,
 		out.thresholds[p] = n->value;
 		out.features[p] =
 			(uint16_t) (n->feature +
-							((n->flags & MD_NODE_DEFAULT_LEFT) ? 0 : n_features));
+						((n->flags & MD_NODE_DEFAULT_LEFT) ? 0 : n_features));
 		src[2 * p + 1] = n->left;
 		src[2 * p + 2] = n->left + 1;
 	}
 	for (uint32_t l = 0; l <= n_internal; l++)
 	{
-		float		v = tn[src[n_internal + l]].value;
+		float v = tn[src[n_internal + l]].value;
 
 		/* the very product the node walk adds */
 		out.leaves[l] = weighted ? v * tree->weight : v;
@@ -126,9 +126,9 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 			  md_fast_group *groups, uint32_t n_groups, uint32_t *src)
 {
 	md_fast_header h = {0};
-	uint32_t	n_features = md_model_meta(m)->n_features;
-	bool		weighted = (v->fh->flags & MD_FOREST_WEIGHTED) != 0;
-	uint64_t	at;
+	uint32_t n_features = md_model_meta(m)->n_features;
+	bool weighted = (v->fh->flags & MD_FOREST_WEIGHTED) != 0;
+	uint64_t at;
 
 	md_fast_place(groups, n_groups, &h.n_nodes, &h.n_leaves);
 	h.n_groups = n_groups;
@@ -143,7 +143,7 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 	h.leaves_offset = md_builder_reserve(b, sizeof(float) * h.n_leaves);
 	if (md_builder_at(b, at) != NULL)
 	{
-		tree_out	all;
+		tree_out all;
 
 		memcpy(md_builder_at(b, at), &h, sizeof(h));
 		all.thresholds = md_builder_at(b, h.thresholds_offset);
@@ -158,10 +158,10 @@ write_section(md_builder *b, const md_model *m, const forest_view *v,
 			for (uint32_t j = 0; j < g->n_trees; j++)
 			{
 				const md_tree *tree = &v->trees[g->first_tree + j];
-				uint64_t	node = g->first_node + j * (md_fast_slots(g->depth) - 1);
-				tree_out	out = {all.thresholds + node, all.features + node,
-										all.leaves + g->first_leaf +
-											j * md_fast_slots(g->depth)};
+				uint64_t node = g->first_node + j * (md_fast_slots(g->depth) - 1);
+				tree_out out = {all.thresholds + node, all.features + node,
+								all.leaves + g->first_leaf +
+									j * md_fast_slots(g->depth)};
 
 				lay_out_tree(v->nodes + tree->first_node, tree, weighted,
 							 n_features, g->depth, out, src);
@@ -194,10 +194,10 @@ md_fast_compile(const md_model *m, void **blob, size_t *len, md_error *err)
 	forest_view v = view_forest(m);
 	md_fast_group *groups = malloc(sizeof(md_fast_group) * v.fh->n_trees);
 	md_fast_shape *shapes = malloc(sizeof(md_fast_shape) * v.fh->n_trees);
-	uint32_t   *src = malloc(sizeof(uint32_t) *
-							 (2 * md_fast_slots(MD_FAST_MAX_DEPTH) - 1));
-	md_builder	b;
-	md_status	st;
+	uint32_t *src = malloc(sizeof(uint32_t) *
+						   (2 * md_fast_slots(MD_FAST_MAX_DEPTH) - 1));
+	md_builder b;
+	md_status st;
 
 	md_builder_init(&b);
 	if (groups == NULL || shapes == NULL || src == NULL)
@@ -227,14 +227,14 @@ md_status
 md_validate_fast(const md_model *m, md_error *err)
 {
 	const md_fast_header *h = md_section_ptr(m, MD_SEC_FOREST_FAST);
-	uint64_t	size = m->section_size[MD_SEC_FOREST_FAST];
-	uint64_t	row = 2 * (uint64_t) md_model_meta(m)->n_features;
+	uint64_t size = m->section_size[MD_SEC_FOREST_FAST];
+	uint64_t row = 2 * (uint64_t) md_model_meta(m)->n_features;
 	forest_view v = view_forest(m);
 	const unsigned char *base = (const unsigned char *) h;
 	const float *thresholds;
 	const uint16_t *features;
 	const float *leaves;
-	md_status	st;
+	md_status st;
 
 	if (size < sizeof(*h) || h->n_trees != v.fh->n_trees ||
 		h->n_groups == 0 || h->n_groups > h->n_trees ||
@@ -277,9 +277,9 @@ size_t
 md_fast_block_rows(const md_model *m)
 {
 	const md_meta *meta = md_model_meta(m);
-	size_t		per_row = sizeof(float) *
+	size_t per_row = sizeof(float) *
 		(3 * (size_t) meta->n_features + meta->n_outputs);
-	size_t		rows = BLOCK_SCRATCH_BYTES / per_row;
+	size_t rows = BLOCK_SCRATCH_BYTES / per_row;
 
 	if (md_section_ptr(m, MD_SEC_FOREST_FAST) == NULL || rows == 0)
 		return 1;
@@ -304,7 +304,7 @@ split_row(const float *x, uint32_t n, float *x2)
 {
 	for (uint32_t f = 0; f < n; f++)
 	{
-		bool		missing = isnan(x[f]);
+		bool missing = isnan(x[f]);
 
 		x2[f] = missing ? -INFINITY : x[f];
 		x2[n + f] = missing ? INFINITY : x[f];
@@ -323,15 +323,15 @@ group_leaves(const float *thresholds, const uint16_t *features,
 			 const float *leaves, uint32_t depth, uint32_t count,
 			 const float *x2, float *out)
 {
-	size_t		n_internal = md_fast_slots(depth) - 1;
-	size_t		k[MD_FAST_GROUP_MAX];
+	size_t n_internal = md_fast_slots(depth) - 1;
+	size_t k[MD_FAST_GROUP_MAX];
 
 	for (uint32_t j = 0; j < count; j++)
 		k[j] = 0;
 	for (uint32_t d = 0; d < depth; d++)
 		for (uint32_t j = 0; j < count; j++)
 		{
-			size_t		i = j * n_internal + k[j];
+			size_t i = j * n_internal + k[j];
 
 			k[j] = 2 * k[j] + 1 + (x2[features[i]] >= thresholds[i]);
 		}
@@ -351,18 +351,18 @@ full_group_leaves(const float *thresholds, const uint16_t *features,
 	switch (depth)
 	{
 #define DEPTH_CASE(d) \
-		case d: \
-			group_leaves(thresholds, features, leaves, d, MD_FAST_GROUP_MAX, \
-						 x2, out); \
-			break
-			DEPTH_CASE(1);
-			DEPTH_CASE(2);
-			DEPTH_CASE(3);
-			DEPTH_CASE(4);
-			DEPTH_CASE(5);
-			DEPTH_CASE(6);
-			DEPTH_CASE(7);
-			DEPTH_CASE(8);
+	case d: \
+		group_leaves(thresholds, features, leaves, d, MD_FAST_GROUP_MAX, \
+					 x2, out); \
+		break
+		DEPTH_CASE(1);
+		DEPTH_CASE(2);
+		DEPTH_CASE(3);
+		DEPTH_CASE(4);
+		DEPTH_CASE(5);
+		DEPTH_CASE(6);
+		DEPTH_CASE(7);
+		DEPTH_CASE(8);
 #undef DEPTH_CASE
 		default:
 			group_leaves(thresholds, features, leaves, depth,
@@ -388,9 +388,9 @@ md_fast_add_leaves(const md_model *m, const float *x, size_t n_rows,
 	const uint16_t *features = (const uint16_t *) (base + h->features_offset);
 	const float *leaves = (const float *) (base + h->leaves_offset);
 	forest_view v = view_forest(m);
-	uint32_t	nf = md_model_meta(m)->n_features;
-	uint32_t	no = v.fh->n_outputs;
-	float		leaf[MD_FAST_GROUP_MAX];
+	uint32_t nf = md_model_meta(m)->n_features;
+	uint32_t no = v.fh->n_outputs;
+	float leaf[MD_FAST_GROUP_MAX];
 
 	for (size_t r = 0; r < n_rows; r++)
 		split_row(x + r * nf, nf, x2 + r * 2 * nf);
@@ -400,7 +400,7 @@ md_fast_add_leaves(const md_model *m, const float *x, size_t n_rows,
 
 		for (size_t r = 0; r < n_rows; r++)
 		{
-			float	   *mr = margin + r * no;
+			float *mr = margin + r * no;
 
 			if (g->kind == MD_FAST_WALK)
 			{
@@ -418,7 +418,7 @@ md_fast_add_leaves(const md_model *m, const float *x, size_t n_rows,
 							 g->depth, g->n_trees, x2 + r * 2 * nf, leaf);
 			if (no == 1)
 			{
-				float		sum = mr[0];
+				float sum = mr[0];
 
 				for (uint32_t j = 0; j < g->n_trees; j++)
 					sum += leaf[j];

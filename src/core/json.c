@@ -36,8 +36,8 @@
 static bool
 token_at(const char *text, size_t len, size_t i, const char *word)
 {
-	size_t		n = strlen(word);
-	char		next;
+	size_t n = strlen(word);
+	char next;
 
 	if (len - i < n || memcmp(text + i, word, n) != 0)
 		return false;
@@ -59,18 +59,18 @@ prescan(const char *text, size_t len, uint32_t max_depth, char **out,
 		md_error *err)
 {
 	/* each 3-byte NaN may grow into a 4-byte null */
-	size_t		cap = len + len / 3 + 2;
-	char	   *buf = malloc(cap);
-	size_t		o = 0;
-	uint32_t	depth = 0;
-	bool		in_string = false;
+	size_t cap = len + len / 3 + 2;
+	char *buf = malloc(cap);
+	size_t o = 0;
+	uint32_t depth = 0;
+	bool in_string = false;
 
 	if (buf == NULL)
 		return md_fail(err, MD_ERR_NOMEM, "out of memory reading the model");
 
 	for (size_t i = 0; i < len; i++)
 	{
-		char		c = text[i];
+		char c = text[i];
 
 		if (c == '\0')
 		{
@@ -85,7 +85,8 @@ prescan(const char *text, size_t len, uint32_t max_depth, char **out,
 				free(buf);
 				return md_fail(err, MD_ERR_MODEL,
 							   "model text contains an escaped NUL character "
-							   "(\\u0000) at offset %zu", i);
+							   "(\\u0000) at offset %zu",
+							   i);
 			}
 			if (c == '\\' && i + 1 < len && text[i + 1] != '\0')
 				buf[o++] = text[i++];
@@ -106,9 +107,10 @@ prescan(const char *text, size_t len, uint32_t max_depth, char **out,
 					free(buf);
 					md_fail(err, MD_ERR_LIMIT,
 							"model JSON is nested deeper than %u levels "
-							"(at offset %zu)", max_depth, i);
+							"(at offset %zu)",
+							max_depth, i);
 					md_hint(err, "Raise model_deploy.max_json_depth if the "
-							"model is genuine.");
+								 "model is genuine.");
 					return MD_ERR_LIMIT;
 				}
 				break;
@@ -182,7 +184,7 @@ static cJSON *
 parse_interruptibly(const char *buf, const char **end,
 					const md_limits *limits, bool *interrupted)
 {
-	cJSON	   *root;
+	cJSON *root;
 
 	*interrupted = false;
 	if (limits->interrupted == NULL)
@@ -225,10 +227,10 @@ md_status
 md_json_parse(const char *text, size_t len, const md_limits *limits,
 			  cJSON **root, md_error *err)
 {
-	char	   *buf = NULL;
+	char *buf = NULL;
 	const char *end = NULL;
-	bool		interrupted;
-	md_status	st;
+	bool interrupted;
+	md_status st;
 
 	*root = NULL;
 	if (md_ubjson_detect(text, len))
@@ -245,9 +247,9 @@ md_json_parse(const char *text, size_t len, const md_limits *limits,
 	}
 	if (*root == NULL)
 	{
-		size_t		line,
-					column;
-		cJSON	   *prefix;
+		size_t line,
+			column;
+		cJSON *prefix;
 
 		if (end == NULL)
 			end = buf;
@@ -259,16 +261,19 @@ md_json_parse(const char *text, size_t len, const md_limits *limits,
 			cJSON_Delete(prefix);
 			md_fail(err, MD_ERR_SYNTAX,
 					"model text goes on after the end of its JSON value "
-					"(line %zu, column %zu)", line, column);
+					"(line %zu, column %zu)",
+					line, column);
 		}
 		else if (*end == '\0')
 			md_fail(err, MD_ERR_SYNTAX,
 					"model text is not valid JSON: it ends unexpectedly "
-					"(line %zu)", line);
+					"(line %zu)",
+					line);
 		else
 			md_fail(err, MD_ERR_SYNTAX,
 					"model text is not valid JSON: error at line %zu, "
-					"column %zu", line, column);
+					"column %zu",
+					line, column);
 		free(buf);
 		return MD_ERR_SYNTAX;
 	}
@@ -305,7 +310,7 @@ json_type_name(const cJSON *v)
 /* Fetch a required member and check its JSON type with 'is_type'. */
 static md_status
 required_member(const cJSON *obj, const char *key, const char *where,
-				cJSON_bool (*is_type) (const cJSON *const),
+				cJSON_bool (*is_type)(const cJSON *const),
 				const char *type_name, const cJSON **out, md_error *err)
 {
 	const cJSON *v = md_json_member(obj, key);
@@ -342,7 +347,7 @@ md_json_string(const cJSON *obj, const char *key, const char *where,
 			   const char **out, md_error *err)
 {
 	const cJSON *v;
-	md_status	st;
+	md_status st;
 
 	st = required_member(obj, key, where, cJSON_IsString, "a string", &v,
 						 err);
@@ -355,7 +360,7 @@ md_json_string(const cJSON *obj, const char *key, const char *where,
 static bool
 parse_double(const char *s, double *out)
 {
-	char	   *end;
+	char *end;
 
 	errno = 0;
 	if (*s == '\0')
@@ -369,7 +374,7 @@ md_json_uint(const cJSON *obj, const char *key, const char *where,
 			 uint64_t max, uint64_t *out, md_error *err)
 {
 	const cJSON *v = md_json_member(obj, key);
-	double		d;
+	double d;
 
 	if (v == NULL)
 		return md_fail(err, MD_ERR_MODEL, "model JSON has no \"%s\" in %s",
@@ -383,7 +388,8 @@ md_json_uint(const cJSON *obj, const char *key, const char *where,
 	if (!(d >= 0 && d <= (double) max && d == floor(d)))
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: %s.%s is %.15g; expected a whole number "
-					   "from 0 to %llu", where, key, d,
+					   "from 0 to %llu",
+					   where, key, d,
 					   (unsigned long long) max);
 	*out = (uint64_t) d;
 	return MD_OK;
@@ -393,7 +399,7 @@ md_status
 md_json_real(const cJSON *value, const char *where, double *out,
 			 md_error *err)
 {
-	double		d;
+	double d;
 
 	if (cJSON_IsNumber(value))
 		d = value->valuedouble;
@@ -411,7 +417,7 @@ md_status
 md_json_expect_length(const cJSON *arr, const char *where, uint64_t expected,
 					  md_error *err)
 {
-	uint64_t	n = 0;
+	uint64_t n = 0;
 
 	for (const cJSON *e = arr->child; e != NULL; e = e->next)
 		n++;
@@ -435,14 +441,14 @@ md_status
 md_json_int_array(const cJSON *arr, const char *where, int64_t min,
 				  int64_t max, int64_t *out, uint64_t n, md_error *err)
 {
-	uint64_t	i = 0;
-	md_status	st = md_json_expect_length(arr, where, n, err);
+	uint64_t i = 0;
+	md_status st = md_json_expect_length(arr, where, n, err);
 
 	if (st != MD_OK)
 		return st;
 	for (const cJSON *e = arr->child; e != NULL; e = e->next, i++)
 	{
-		double		d;
+		double d;
 
 		if (!cJSON_IsNumber(e))
 			return bad_element(where, i, "is not a number", err);
@@ -450,7 +456,8 @@ md_json_int_array(const cJSON *arr, const char *where, int64_t min,
 		if (!(d >= (double) min && d <= (double) max && d == floor(d)))
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: %s[%llu] is %.15g; expected a whole "
-						   "number from %lld to %lld", where,
+						   "number from %lld to %lld",
+						   where,
 						   (unsigned long long) i, d, (long long) min,
 						   (long long) max);
 		out[i] = (int64_t) d;
@@ -462,8 +469,8 @@ md_status
 md_json_bool_array(const cJSON *arr, const char *where, uint8_t *out,
 				   uint64_t n, md_error *err)
 {
-	uint64_t	i = 0;
-	md_status	st = md_json_expect_length(arr, where, n, err);
+	uint64_t i = 0;
+	md_status st = md_json_expect_length(arr, where, n, err);
 
 	if (st != MD_OK)
 		return st;
@@ -489,14 +496,14 @@ static md_status
 number_array(const cJSON *arr, const char *where, bool null_is_nan,
 			 bool single, void *out, uint64_t n, md_error *err)
 {
-	uint64_t	i = 0;
-	md_status	st = md_json_expect_length(arr, where, n, err);
+	uint64_t i = 0;
+	md_status st = md_json_expect_length(arr, where, n, err);
 
 	if (st != MD_OK)
 		return st;
 	for (const cJSON *e = arr->child; e != NULL; e = e->next, i++)
 	{
-		double		d = NAN;
+		double d = NAN;
 
 		if (!(cJSON_IsNull(e) && null_is_nan))
 		{
@@ -504,9 +511,7 @@ number_array(const cJSON *arr, const char *where, bool null_is_nan,
 				return bad_element(where, i, "is not a number", err);
 			d = single ? md_round_to_float(e->valuedouble) : e->valuedouble;
 			if (!isfinite(d))
-				return bad_element(where, i, single
-								   ? "is not a finite single-precision number"
-								   : "is not a finite number", err);
+				return bad_element(where, i, single ? "is not a finite single-precision number" : "is not a finite number", err);
 		}
 		if (single)
 			((float *) out)[i] = (float) d;

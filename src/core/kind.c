@@ -24,8 +24,8 @@
 
 static const md_kind_ops xgb_forest = {
 	.sections = COMMON_SECTIONS | SEC(MD_SEC_FOREST) |
-				SEC(MD_SEC_FOREST_COVER) | SEC(MD_SEC_FOREST_FAST) |
-				SEC(MD_SEC_NATIVE_FEATURES),
+		SEC(MD_SEC_FOREST_COVER) | SEC(MD_SEC_FOREST_FAST) |
+		SEC(MD_SEC_NATIVE_FEATURES),
 	.check_meta = md_xgb_check_meta,
 	.validate = md_xgb_validate_forest,
 	.info = md_xgb_info,
@@ -50,8 +50,8 @@ static const md_kind_ops xgb_linear = {
 
 static const md_kind_ops native = {
 	.sections = COMMON_SECTIONS | SEC(MD_SEC_NATIVE) |
-				SEC(MD_SEC_NATIVE_FEATURES) | SEC(MD_SEC_PREPROCESS) |
-				SEC(MD_SEC_CLASS_LABELS),
+		SEC(MD_SEC_NATIVE_FEATURES) | SEC(MD_SEC_PREPROCESS) |
+		SEC(MD_SEC_CLASS_LABELS),
 	.check_meta = md_check_native_meta,
 	.validate = md_validate_native,
 	.info = md_native_info,

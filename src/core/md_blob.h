@@ -32,8 +32,8 @@
 
 #include <stdint.h>
 
-#define MD_BLOB_MAGIC "mdscore"	/* 8 bytes with its NUL */
-#define MD_BLOB_LAYOUT_VERSION 9	/* 9: ONNX pre-processing and linear
+#define MD_BLOB_MAGIC "mdscore"	 /* 8 bytes with its NUL */
+#define MD_BLOB_LAYOUT_VERSION 9 /* 9: ONNX pre-processing and linear
 										 * models (MD_SEC_OPREP,
 										 * MD_SEC_OLINEAR); 8: the fast
 										 * layout of double-precision trees
@@ -48,12 +48,12 @@
 /* Section kinds; each appears at most once. */
 typedef enum md_section_kind
 {
-	MD_SEC_META = 0,			/* md_meta: required */
-	MD_SEC_FEATURE_NAMES = 1,	/* md_strtab: optional */
-	MD_SEC_FOREST = 2,			/* md_forest_header and its arrays */
-	MD_SEC_FOREST_COVER = 3,	/* float per forest node: training cover */
-	MD_SEC_LINEAR = 4,			/* md_linear_header and its weights */
-	MD_SEC_FOREST_FAST = 5,		/* md_fast_header: MD_SEC_FOREST for speed */
+	MD_SEC_META = 0,		  /* md_meta: required */
+	MD_SEC_FEATURE_NAMES = 1, /* md_strtab: optional */
+	MD_SEC_FOREST = 2,		  /* md_forest_header and its arrays */
+	MD_SEC_FOREST_COVER = 3,  /* float per forest node: training cover */
+	MD_SEC_LINEAR = 4,		  /* md_linear_header and its weights */
+	MD_SEC_FOREST_FAST = 5,	  /* md_fast_header: MD_SEC_FOREST for speed */
 	/* native models: layouts in native.h */
 	MD_SEC_NATIVE = 6,			/* md_native_header and its estimator */
 	MD_SEC_NATIVE_FEATURES = 7, /* feature kinds and categories */
@@ -69,44 +69,44 @@ typedef enum md_section_kind
 
 typedef struct md_section
 {
-	uint32_t	kind;
-	uint32_t	reserved;
-	uint64_t	offset;			/* from the start of the blob */
-	uint64_t	size;
+	uint32_t kind;
+	uint32_t reserved;
+	uint64_t offset; /* from the start of the blob */
+	uint64_t size;
 } md_section;
 
 typedef struct md_blob_header
 {
-	char		magic[8];
-	uint32_t	layout_version;
-	uint32_t	byte_order;
-	uint64_t	total_size;
-	uint64_t	checksum;		/* FNV-1a 64 of every byte after the header */
-	uint32_t	n_sections;
-	uint32_t	reserved;
+	char magic[8];
+	uint32_t layout_version;
+	uint32_t byte_order;
+	uint64_t total_size;
+	uint64_t checksum; /* FNV-1a 64 of every byte after the header */
+	uint32_t n_sections;
+	uint32_t reserved;
 	/* md_section table[n_sections] follows */
 } md_blob_header;
 
 /* Estimator kinds (what produces the margins). */
 typedef enum md_estimator
 {
-	MD_EST_FOREST = 1,			/* XGBoost gbtree / dart */
-	MD_EST_LINEAR = 2,			/* XGBoost gblinear */
-	MD_EST_NATIVE = 3,			/* native format: see md_native_header */
-	MD_EST_DTREES = 4,			/* double-precision trees: MD_SEC_DTREES */
-	MD_EST_OTREES = 5,			/* ONNX tree ensembles: MD_SEC_OTREES */
-	MD_EST_OLINEAR = 6			/* ONNX linear models: MD_SEC_OLINEAR */
+	MD_EST_FOREST = 1, /* XGBoost gbtree / dart */
+	MD_EST_LINEAR = 2, /* XGBoost gblinear */
+	MD_EST_NATIVE = 3, /* native format: see md_native_header */
+	MD_EST_DTREES = 4, /* double-precision trees: MD_SEC_DTREES */
+	MD_EST_OTREES = 5, /* ONNX tree ensembles: MD_SEC_OTREES */
+	MD_EST_OLINEAR = 6 /* ONNX linear models: MD_SEC_OLINEAR */
 } md_estimator;
 
 typedef struct md_meta
 {
-	uint32_t	format;			/* md_format */
-	uint32_t	objective;		/* md_objective (objective.h) */
-	uint32_t	estimator;		/* md_estimator */
-	uint32_t	booster;		/* md_booster (objective.h) */
-	uint32_t	n_features;
-	uint32_t	n_outputs;		/* margins per row */
-	uint32_t	reserved[2];
+	uint32_t format;	/* md_format */
+	uint32_t objective; /* md_objective (objective.h) */
+	uint32_t estimator; /* md_estimator */
+	uint32_t booster;	/* md_booster (objective.h) */
+	uint32_t n_features;
+	uint32_t n_outputs; /* margins per row */
+	uint32_t reserved[2];
 } md_meta;
 
 /*
@@ -120,8 +120,8 @@ typedef struct md_meta
  */
 typedef struct md_strtab
 {
-	uint32_t	count;
-	uint32_t	chars_size;
+	uint32_t count;
+	uint32_t chars_size;
 } md_strtab;
 
 /*
@@ -134,42 +134,42 @@ typedef struct md_strtab
  */
 typedef struct md_forest_header
 {
-	uint32_t	n_trees;
-	uint32_t	n_outputs;
-	uint64_t	n_nodes;
-	uint64_t	n_cat_words;
-	uint32_t	max_depth;		/* longest root-to-leaf path, in edges */
-	uint32_t	flags;			/* MD_FOREST_* */
-	uint64_t	base_margin_offset; /* offsets relative to the section */
-	uint64_t	trees_offset;
-	uint64_t	nodes_offset;
-	uint64_t	cat_words_offset;
+	uint32_t n_trees;
+	uint32_t n_outputs;
+	uint64_t n_nodes;
+	uint64_t n_cat_words;
+	uint32_t max_depth;			 /* longest root-to-leaf path, in edges */
+	uint32_t flags;				 /* MD_FOREST_* */
+	uint64_t base_margin_offset; /* offsets relative to the section */
+	uint64_t trees_offset;
+	uint64_t nodes_offset;
+	uint64_t cat_words_offset;
 } md_forest_header;
 
-#define MD_FOREST_WEIGHTED 0x1	/* trees carry DART weights */
-#define MD_FOREST_CATEGORICAL 0x2	/* some node splits on categories */
+#define MD_FOREST_WEIGHTED 0x1	  /* trees carry DART weights */
+#define MD_FOREST_CATEGORICAL 0x2 /* some node splits on categories */
 
 typedef struct md_tree
 {
-	uint64_t	first_node;		/* index into the forest's node array */
-	uint32_t	n_nodes;
-	uint32_t	output;			/* margin this tree adds to */
-	float		weight;			/* DART weight_drop; 1 otherwise */
-	uint32_t	max_depth;
+	uint64_t first_node; /* index into the forest's node array */
+	uint32_t n_nodes;
+	uint32_t output; /* margin this tree adds to */
+	float weight;	 /* DART weight_drop; 1 otherwise */
+	uint32_t max_depth;
 } md_tree;
 
 typedef struct md_node
 {
-	float		value;			/* split threshold, or the leaf value */
-	uint32_t	feature;		/* split feature (internal nodes) */
-	uint32_t	left;			/* left child's index in the tree; 0: leaf */
-	uint32_t	flags;			/* MD_NODE_* */
-	uint32_t	cat_offset;		/* categorical: first word of its bitset */
-	uint32_t	cat_words;		/* categorical: bitset length in words */
+	float value;		 /* split threshold, or the leaf value */
+	uint32_t feature;	 /* split feature (internal nodes) */
+	uint32_t left;		 /* left child's index in the tree; 0: leaf */
+	uint32_t flags;		 /* MD_NODE_* */
+	uint32_t cat_offset; /* categorical: first word of its bitset */
+	uint32_t cat_words;	 /* categorical: bitset length in words */
 } md_node;
 
-#define MD_NODE_DEFAULT_LEFT 0x1	/* a missing value goes left */
-#define MD_NODE_CATEGORICAL 0x2		/* listed categories go right */
+#define MD_NODE_DEFAULT_LEFT 0x1 /* a missing value goes left */
+#define MD_NODE_CATEGORICAL 0x2	 /* listed categories go right */
 
 /*
  * The trees of MD_SEC_FOREST again, laid out for speed (optional; written
@@ -215,14 +215,14 @@ typedef struct md_node
 
 typedef struct md_fast_header
 {
-	uint32_t	n_groups;
-	uint32_t	n_trees;		/* equals the forest's */
-	uint64_t	n_nodes;
-	uint64_t	n_leaves;
-	uint64_t	groups_offset;	/* offsets relative to the section */
-	uint64_t	thresholds_offset;
-	uint64_t	features_offset;
-	uint64_t	leaves_offset;
+	uint32_t n_groups;
+	uint32_t n_trees; /* equals the forest's */
+	uint64_t n_nodes;
+	uint64_t n_leaves;
+	uint64_t groups_offset; /* offsets relative to the section */
+	uint64_t thresholds_offset;
+	uint64_t features_offset;
+	uint64_t leaves_offset;
 } md_fast_header;
 
 typedef enum md_fast_kind
@@ -238,16 +238,16 @@ typedef enum md_fast_kind
 
 typedef struct md_fast_group
 {
-	uint32_t	kind;			/* md_fast_kind */
-	uint32_t	depth;			/* complete: D, at most MD_FAST_MAX_DEPTH */
-	uint32_t	first_tree;
-	uint32_t	n_trees;
-	uint64_t	first_node;		/* complete, oblivious: into the split arrays;
+	uint32_t kind;	/* md_fast_kind */
+	uint32_t depth; /* complete: D, at most MD_FAST_MAX_DEPTH */
+	uint32_t first_tree;
+	uint32_t n_trees;
+	uint64_t first_node; /* complete, oblivious: into the split arrays;
 								 * walk: 0 */
-	uint64_t	first_leaf;		/* complete, oblivious: into leaves[];
+	uint64_t first_leaf; /* complete, oblivious: into leaves[];
 								 * walk: 0 */
-	uint32_t	width;			/* nodes: positions per tree; others: 0 */
-	uint32_t	reserved;
+	uint32_t width;		 /* nodes: positions per tree; others: 0 */
+	uint32_t reserved;
 } md_fast_group;
 
 /*
@@ -274,11 +274,11 @@ typedef struct md_fast_group
  */
 typedef enum md_dslot_rule
 {
-	MD_DSLOT_NAN_LOW = 0,		/* NaN reads as -inf */
-	MD_DSLOT_NAN_HIGH,			/* NaN reads as +inf */
-	MD_DSLOT_NAN_ZERO,			/* NaN reads as 0 */
-	MD_DSLOT_ZERO_LOW,			/* NaN and |v| <= 1e-35f read as -inf */
-	MD_DSLOT_ZERO_HIGH,			/* NaN and |v| <= 1e-35f read as +inf */
+	MD_DSLOT_NAN_LOW = 0, /* NaN reads as -inf */
+	MD_DSLOT_NAN_HIGH,	  /* NaN reads as +inf */
+	MD_DSLOT_NAN_ZERO,	  /* NaN reads as 0 */
+	MD_DSLOT_ZERO_LOW,	  /* NaN and |v| <= 1e-35f read as -inf */
+	MD_DSLOT_ZERO_HIGH,	  /* NaN and |v| <= 1e-35f read as +inf */
 	MD_DSLOT__COUNT
 } md_dslot_rule;
 
@@ -286,17 +286,17 @@ typedef enum md_dslot_rule
 
 typedef struct md_dfast_header
 {
-	uint32_t	n_groups;
-	uint32_t	n_trees;		/* equals the forest's */
-	uint64_t	n_nodes;
-	uint64_t	n_leaves;
-	uint32_t	rules;			/* bit r: some split reads rule r's slots */
-	uint32_t	reserved;
-	uint64_t	groups_offset;	/* offsets relative to the section */
-	uint64_t	thresholds_offset;
-	uint64_t	slots_offset;
-	uint64_t	leaves_offset;
-	uint64_t	next_offset;
+	uint32_t n_groups;
+	uint32_t n_trees; /* equals the forest's */
+	uint64_t n_nodes;
+	uint64_t n_leaves;
+	uint32_t rules; /* bit r: some split reads rule r's slots */
+	uint32_t reserved;
+	uint64_t groups_offset; /* offsets relative to the section */
+	uint64_t thresholds_offset;
+	uint64_t slots_offset;
+	uint64_t leaves_offset;
+	uint64_t next_offset;
 } md_dfast_header;
 
 /*
@@ -307,10 +307,10 @@ typedef struct md_dfast_header
  */
 typedef struct md_linear_header
 {
-	uint32_t	n_features;
-	uint32_t	n_outputs;
-	uint64_t	weights_offset;
-	uint64_t	base_margin_offset;
+	uint32_t n_features;
+	uint32_t n_outputs;
+	uint64_t weights_offset;
+	uint64_t base_margin_offset;
 } md_linear_header;
 
 /*
@@ -343,17 +343,17 @@ typedef struct md_linear_header
 typedef enum md_dlink
 {
 	MD_DLINK_IDENTITY = 1,
-	MD_DLINK_SIGMOID,			/* 1 / (1 + exp(-link_param * r)) */
-	MD_DLINK_SOFTMAX,			/* max-shifted softmax over the outputs */
-	MD_DLINK_OVA_SIGMOID,		/* SIGMOID per output, not normalised */
-	MD_DLINK_EXP,				/* exp(r) */
-	MD_DLINK_SIGNED_SQUARE,		/* sign(r) * r * r */
-	MD_DLINK_LOG1P_EXP,			/* log1p(exp(r)) */
+	MD_DLINK_SIGMOID,		/* 1 / (1 + exp(-link_param * r)) */
+	MD_DLINK_SOFTMAX,		/* max-shifted softmax over the outputs */
+	MD_DLINK_OVA_SIGMOID,	/* SIGMOID per output, not normalised */
+	MD_DLINK_EXP,			/* exp(r) */
+	MD_DLINK_SIGNED_SQUARE, /* sign(r) * r * r */
+	MD_DLINK_LOG1P_EXP,		/* log1p(exp(r)) */
 	MD_DLINK__END
 } md_dlink;
 
-#define MD_DF_COVER 0x1			/* node and leaf cover arrays present */
-#define MD_DF_TINY_IS_ZERO 0x2	/* |x| <= 1e-35f reads as 0 (LightGBM) */
+#define MD_DF_COVER 0x1		   /* node and leaf cover arrays present */
+#define MD_DF_TINY_IS_ZERO 0x2 /* |x| <= 1e-35f reads as 0 (LightGBM) */
 /*
  * CatBoost's order: raw[k] = scale * (sum of the leaves of output k, from
  * 0, in tree order) + init[k], with scale stored as init[n_outputs] (the
@@ -363,102 +363,102 @@ typedef enum md_dlink
 
 typedef struct md_dforest_header
 {
-	uint32_t	n_trees;
-	uint32_t	n_outputs;
-	uint64_t	n_nodes;
-	uint64_t	n_leaves;
-	uint64_t	n_cat_words;
-	uint64_t	n_terms;
-	uint32_t	max_depth;		/* longest root-to-leaf path, in edges */
-	uint32_t	flags;			/* MD_DF_* */
-	uint32_t	task;			/* md_task */
-	uint32_t	link;			/* md_dlink */
-	double		link_param;
-	double		divisor;
-	char		objective[MD_DTREE_OBJECTIVE_LEN];	/* NUL-terminated */
-	uint64_t	init_offset;	/* offsets relative to the section */
-	uint64_t	trees_offset;
-	uint64_t	nodes_offset;
-	uint64_t	leaves_offset;
-	uint64_t	cat_words_offset;
-	uint64_t	terms_offset;
-	uint64_t	node_cover_offset;
-	uint64_t	leaf_cover_offset;
+	uint32_t n_trees;
+	uint32_t n_outputs;
+	uint64_t n_nodes;
+	uint64_t n_leaves;
+	uint64_t n_cat_words;
+	uint64_t n_terms;
+	uint32_t max_depth; /* longest root-to-leaf path, in edges */
+	uint32_t flags;		/* MD_DF_* */
+	uint32_t task;		/* md_task */
+	uint32_t link;		/* md_dlink */
+	double link_param;
+	double divisor;
+	char objective[MD_DTREE_OBJECTIVE_LEN]; /* NUL-terminated */
+	uint64_t init_offset;					/* offsets relative to the section */
+	uint64_t trees_offset;
+	uint64_t nodes_offset;
+	uint64_t leaves_offset;
+	uint64_t cat_words_offset;
+	uint64_t terms_offset;
+	uint64_t node_cover_offset;
+	uint64_t leaf_cover_offset;
 } md_dforest_header;
 
-#define MD_DTREE_LINEAR 0x1		/* leaves are linear models */
+#define MD_DTREE_LINEAR 0x1 /* leaves are linear models */
 
 typedef struct md_dtree
 {
-	uint64_t	first_node;		/* into nodes[] */
-	uint64_t	first_leaf;		/* into leaves[] */
-	uint32_t	n_nodes;		/* internal nodes; 0: a single leaf */
-	uint32_t	n_leaves;		/* n_nodes + 1 */
-	uint32_t	output;
-	uint32_t	max_depth;
-	uint32_t	flags;			/* MD_DTREE_* */
-	uint32_t	reserved;
+	uint64_t first_node; /* into nodes[] */
+	uint64_t first_leaf; /* into leaves[] */
+	uint32_t n_nodes;	 /* internal nodes; 0: a single leaf */
+	uint32_t n_leaves;	 /* n_nodes + 1 */
+	uint32_t output;
+	uint32_t max_depth;
+	uint32_t flags; /* MD_DTREE_* */
+	uint32_t reserved;
 } md_dtree;
 
 /* How a split compares the row's value v with its threshold t. */
 typedef enum md_dop
 {
-	MD_DOP_LEQ = 1,				/* v <= t */
-	MD_DOP_LT,					/* v < t */
-	MD_DOP_GTE,					/* v >= t */
-	MD_DOP_GT,					/* v > t */
-	MD_DOP_EQ,					/* v == t */
-	MD_DOP_NEQ,					/* v != t */
-	MD_DOP_IN,					/* category trunc(v) in the node's bitset */
+	MD_DOP_LEQ = 1, /* v <= t */
+	MD_DOP_LT,		/* v < t */
+	MD_DOP_GTE,		/* v >= t */
+	MD_DOP_GT,		/* v > t */
+	MD_DOP_EQ,		/* v == t */
+	MD_DOP_NEQ,		/* v != t */
+	MD_DOP_IN,		/* category trunc(v) in the node's bitset */
 	MD_DOP__END
 } md_dop;
 
 /* What a missing value (NaN) does at a split. */
 typedef enum md_dmissing
 {
-	MD_DMISS_NAN = 1,			/* NaN takes the default branch */
-	MD_DMISS_AS_ZERO,			/* NaN is compared as 0 (LightGBM None) */
-	MD_DMISS_ZERO,				/* NaN and |v| <= 1e-35f take the default
+	MD_DMISS_NAN = 1, /* NaN takes the default branch */
+	MD_DMISS_AS_ZERO, /* NaN is compared as 0 (LightGBM None) */
+	MD_DMISS_ZERO,	  /* NaN and |v| <= 1e-35f take the default
 								 * branch (LightGBM Zero) */
 	MD_DMISS__END
 } md_dmissing;
 
-#define MD_DNODE_DEFAULT_YES 0x1	/* the default branch is 'yes' */
+#define MD_DNODE_DEFAULT_YES 0x1 /* the default branch is 'yes' */
 
 /* Child references: >= 0 an internal node of the tree, < 0 leaf ~ref. */
 typedef struct md_dnode
 {
-	double		threshold;		/* not NaN; unused by MD_DOP_IN */
-	uint32_t	feature;
-	uint8_t		op;				/* md_dop */
-	uint8_t		missing;		/* md_dmissing */
-	uint8_t		flags;			/* MD_DNODE_* */
-	uint8_t		reserved;
-	int32_t		yes;			/* child when the comparison holds */
-	int32_t		no;
-	uint32_t	cat_offset;		/* MD_DOP_IN: first word of its bitset */
-	uint32_t	cat_words;		/* MD_DOP_IN: bitset length in words */
-	uint32_t	depth;
-	int32_t		parent;			/* -1 for the root */
+	double threshold; /* not NaN; unused by MD_DOP_IN */
+	uint32_t feature;
+	uint8_t op;		 /* md_dop */
+	uint8_t missing; /* md_dmissing */
+	uint8_t flags;	 /* MD_DNODE_* */
+	uint8_t reserved;
+	int32_t yes; /* child when the comparison holds */
+	int32_t no;
+	uint32_t cat_offset; /* MD_DOP_IN: first word of its bitset */
+	uint32_t cat_words;	 /* MD_DOP_IN: bitset length in words */
+	uint32_t depth;
+	int32_t parent; /* -1 for the root */
 } md_dnode;
 
 typedef struct md_dleaf
 {
-	double		value;			/* the leaf, or a linear leaf's fallback
+	double value;		 /* the leaf, or a linear leaf's fallback
 								 * when one of its features is missing */
-	double		constant;		/* linear leaves: constant + sum of terms */
-	uint64_t	first_term;		/* linear leaves: into terms[] */
-	uint32_t	n_terms;
-	uint32_t	depth;
-	int32_t		parent;			/* -1 for a single-leaf tree's leaf */
-	uint32_t	reserved;
+	double constant;	 /* linear leaves: constant + sum of terms */
+	uint64_t first_term; /* linear leaves: into terms[] */
+	uint32_t n_terms;
+	uint32_t depth;
+	int32_t parent; /* -1 for a single-leaf tree's leaf */
+	uint32_t reserved;
 } md_dleaf;
 
 typedef struct md_dterm
 {
-	double		coeff;
-	uint32_t	feature;
-	uint32_t	reserved;
+	double coeff;
+	uint32_t feature;
+	uint32_t reserved;
 } md_dterm;
 
 /*
@@ -495,58 +495,58 @@ typedef enum md_opost
 	MD_OPOST__END
 } md_opost;
 
-#define MD_OT_DOUBLE 0x1		/* double input: double thresholds and sums */
-#define MD_OT_BINARY_CASE 0x2	/* 2 classes, leaf weights for one of them */
-#define MD_OT_WEIGHTS_POSITIVE 0x4	/* no leaf weight is negative */
-#define MD_OT_DOUBLE_OUT 0x8	/* outputs in double, not rounded to float
+#define MD_OT_DOUBLE 0x1		   /* double input: double thresholds and sums */
+#define MD_OT_BINARY_CASE 0x2	   /* 2 classes, leaf weights for one of them */
+#define MD_OT_WEIGHTS_POSITIVE 0x4 /* no leaf weight is negative */
+#define MD_OT_DOUBLE_OUT 0x8	   /* outputs in double, not rounded to float
 								 * (TreeEnsemble of opset 5, double input) */
 
 typedef struct md_otrees_header
 {
-	uint32_t	n_trees;
-	uint32_t	n_outputs;		/* targets (1) or classes */
-	uint64_t	n_nodes;
-	uint64_t	n_weights;
-	uint32_t	task;			/* md_task: regression, binary, multiclass */
-	uint32_t	flags;			/* MD_OT_* */
-	uint32_t	aggregate;		/* md_oagg */
-	uint32_t	post_transform; /* md_opost */
-	uint32_t	n_base;
-	uint32_t	max_depth;
-	uint64_t	base_offset;	/* offsets relative to the section */
-	uint64_t	trees_offset;
-	uint64_t	nodes_offset;
-	uint64_t	weights_offset;
+	uint32_t n_trees;
+	uint32_t n_outputs; /* targets (1) or classes */
+	uint64_t n_nodes;
+	uint64_t n_weights;
+	uint32_t task;			 /* md_task: regression, binary, multiclass */
+	uint32_t flags;			 /* MD_OT_* */
+	uint32_t aggregate;		 /* md_oagg */
+	uint32_t post_transform; /* md_opost */
+	uint32_t n_base;
+	uint32_t max_depth;
+	uint64_t base_offset; /* offsets relative to the section */
+	uint64_t trees_offset;
+	uint64_t nodes_offset;
+	uint64_t weights_offset;
 } md_otrees_header;
 
 typedef struct md_otree
 {
-	uint64_t	first_node;		/* into nodes[] */
-	uint32_t	n_nodes;
-	uint32_t	reserved;
+	uint64_t first_node; /* into nodes[] */
+	uint32_t n_nodes;
+	uint32_t reserved;
 } md_otree;
 
 /* md_onode.mode: a comparison (md_dop, MD_DOP_LEQ..MD_DOP_NEQ) or a leaf */
 #define MD_OMODE_LEAF 0
-#define MD_ONODE_MISSING_TRUE 0x1	/* NaN takes the true branch */
+#define MD_ONODE_MISSING_TRUE 0x1 /* NaN takes the true branch */
 
 typedef struct md_onode
 {
-	double		value;			/* threshold; unused by a leaf */
-	uint32_t	feature;
-	uint8_t		mode;
-	uint8_t		flags;			/* MD_ONODE_* */
-	uint16_t	reserved;
-	uint32_t	yes;			/* split: true child's index in the tree;
+	double value; /* threshold; unused by a leaf */
+	uint32_t feature;
+	uint8_t mode;
+	uint8_t flags; /* MD_ONODE_* */
+	uint16_t reserved;
+	uint32_t yes; /* split: true child's index in the tree;
 								 * leaf: first weight, into weights[] */
-	uint32_t	no;				/* split: false child; leaf: weight count */
+	uint32_t no;  /* split: false child; leaf: weight count */
 } md_onode;
 
 typedef struct md_oweight
 {
-	double		value;
-	uint32_t	output;
-	uint32_t	reserved;
+	double value;
+	uint32_t output;
+	uint32_t reserved;
 } md_oweight;
 
 /*
@@ -563,33 +563,33 @@ typedef struct md_oweight
  */
 typedef enum md_oprep_kind
 {
-	MD_OPREP_TO_FLOAT = 1,		/* Cast to float: round */
-	MD_OPREP_SCALE,				/* Scaler: (x - a) * b */
-	MD_OPREP_IMPUTE,			/* Imputer: x == r (or both NaN) ? a : x */
-	MD_OPREP_MUL,				/* Mul: x * a */
-	MD_OPREP_ADD,				/* Add: x + a */
+	MD_OPREP_TO_FLOAT = 1, /* Cast to float: round */
+	MD_OPREP_SCALE,		   /* Scaler: (x - a) * b */
+	MD_OPREP_IMPUTE,	   /* Imputer: x == r (or both NaN) ? a : x */
+	MD_OPREP_MUL,		   /* Mul: x * a */
+	MD_OPREP_ADD,		   /* Add: x + a */
 	MD_OPREP__END
 } md_oprep_kind;
 
-#define MD_OPF_DOUBLE 0x1		/* the operation's input is a double tensor */
+#define MD_OPF_DOUBLE 0x1 /* the operation's input is a double tensor */
 
 typedef struct md_oprep_op
 {
-	uint32_t	kind;			/* md_oprep_kind */
-	uint32_t	flags;			/* MD_OPF_* */
-	uint32_t	n_values;		/* per operand: 1 or n_features (0: none) */
-	float		replaced;		/* MD_OPREP_IMPUTE: the value replaced */
-	uint64_t	a;				/* first operand, into values[] */
-	uint64_t	b;				/* second operand (MD_OPREP_SCALE) */
+	uint32_t kind;	   /* md_oprep_kind */
+	uint32_t flags;	   /* MD_OPF_* */
+	uint32_t n_values; /* per operand: 1 or n_features (0: none) */
+	float replaced;	   /* MD_OPREP_IMPUTE: the value replaced */
+	uint64_t a;		   /* first operand, into values[] */
+	uint64_t b;		   /* second operand (MD_OPREP_SCALE) */
 } md_oprep_op;
 
 typedef struct md_oprep_header
 {
-	uint32_t	n_ops;
-	uint32_t	flags;			/* MD_OPF_DOUBLE: the row is read as double */
-	uint64_t	n_values;
-	uint64_t	ops_offset;		/* offsets relative to the section */
-	uint64_t	values_offset;
+	uint32_t n_ops;
+	uint32_t flags; /* MD_OPF_DOUBLE: the row is read as double */
+	uint64_t n_values;
+	uint64_t ops_offset; /* offsets relative to the section */
+	uint64_t values_offset;
 } md_oprep_header;
 
 /*
@@ -613,18 +613,18 @@ typedef enum md_onorm
 	MD_ONORM__END
 } md_onorm;
 
-#define MD_OL_SECOND_CLASS 0x1	/* binary classifier with one score */
+#define MD_OL_SECOND_CLASS 0x1 /* binary classifier with one score */
 
 typedef struct md_olinear_header
 {
-	uint32_t	n_outputs;		/* rows of coefficients */
-	uint32_t	n_classes;		/* 0 for a regressor */
-	uint32_t	task;			/* md_task */
-	uint32_t	flags;			/* MD_OL_* */
-	uint32_t	post_transform; /* md_opost */
-	uint32_t	norm;			/* md_onorm */
-	uint64_t	coef_offset;	/* offsets relative to the section */
-	uint64_t	intercept_offset;
+	uint32_t n_outputs;		 /* rows of coefficients */
+	uint32_t n_classes;		 /* 0 for a regressor */
+	uint32_t task;			 /* md_task */
+	uint32_t flags;			 /* MD_OL_* */
+	uint32_t post_transform; /* md_opost */
+	uint32_t norm;			 /* md_onorm */
+	uint64_t coef_offset;	 /* offsets relative to the section */
+	uint64_t intercept_offset;
 } md_olinear_header;
 
-#endif							/* MD_BLOB_H */
+#endif /* MD_BLOB_H */

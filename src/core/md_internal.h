@@ -16,7 +16,7 @@
 #include "mdscore.h"
 #include "md_blob.h"
 
-#define FLEXIBLE_ARRAY_MEMBER	/* empty */
+#define FLEXIBLE_ARRAY_MEMBER /* empty */
 
 /*
  * md_unused marks a parameter that a table of operations' signature has
@@ -53,18 +53,18 @@ md_tree_output_width(md_output kind, uint32_t n_classes, uint32_t n_outputs)
 }
 
 /* error.c: set err (which may be NULL) and return its status. */
-md_status	md_fail(md_error *err, md_status status, const char *fmt, ...)
-			md_printf_like(3, 4);
-void		md_hint(md_error *err, const char *fmt, ...) md_printf_like(2, 3);
-void		md_clear_error(md_error *err);
+md_status md_fail(md_error *err, md_status status, const char *fmt, ...)
+	md_printf_like(3, 4);
+void md_hint(md_error *err, const char *fmt, ...) md_printf_like(2, 3);
+void md_clear_error(md_error *err);
 /*
  * MD_ERR_CANCELLED if the caller's interrupt poll says stop, else MD_OK;
  * called between compile steps and between trees.
  */
-md_status	md_poll_interrupt(const md_limits *limits, md_error *err);
+md_status md_poll_interrupt(const md_limits *limits, md_error *err);
 #define MD_CANCELLED_MESSAGE "compiling the model was interrupted"
-md_status	md_fail_limit(md_error *err, const char *what, uint64_t value,
-						  const char *unit, uint64_t limit, const char *guc);
+md_status md_fail_limit(md_error *err, const char *what, uint64_t value,
+						const char *unit, uint64_t limit, const char *guc);
 
 /* Rounds up to the blob's section alignment. */
 static inline uint64_t
@@ -95,7 +95,7 @@ md_round_to_float(double v)
 static inline uint32_t
 md_category_goes_right(const md_node *n, const uint32_t *cat_words, float v)
 {
-	uint32_t	c;
+	uint32_t c;
 
 	if (v < 0.0f || v >= XGB_CATEGORY_LIMIT)
 		return 0;
@@ -141,41 +141,41 @@ md_model_meta(const md_model *m)
 typedef struct md_builder
 {
 	unsigned char *buf;
-	size_t		len;
-	size_t		cap;
-	bool		failed;
-	md_section	sections[MD_SEC__COUNT];
-	uint32_t	n_sections;
-	uint32_t	open_kind;		/* section being written, or UINT32_MAX */
-	uint64_t	open_start;
+	size_t len;
+	size_t cap;
+	bool failed;
+	md_section sections[MD_SEC__COUNT];
+	uint32_t n_sections;
+	uint32_t open_kind; /* section being written, or UINT32_MAX */
+	uint64_t open_start;
 } md_builder;
 
-void		md_builder_init(md_builder *b);
-void		md_builder_free(md_builder *b);
-void		md_builder_begin(md_builder *b, md_section_kind kind);
+void md_builder_init(md_builder *b);
+void md_builder_free(md_builder *b);
+void md_builder_begin(md_builder *b, md_section_kind kind);
 /* Appends bytes at a 16-aligned offset within the open section; returns it */
-uint64_t	md_builder_put(md_builder *b, const void *data, size_t len);
+uint64_t md_builder_put(md_builder *b, const void *data, size_t len);
 /* Reserves zeroed space; returns its offset within the open section. */
-uint64_t	md_builder_reserve(md_builder *b, size_t len);
+uint64_t md_builder_reserve(md_builder *b, size_t len);
 /* Bytes of the open section (valid until the next put); NULL if failed */
-void	   *md_builder_at(md_builder *b, uint64_t section_offset);
-void		md_builder_end(md_builder *b);
-md_status	md_builder_finish(md_builder *b, void **blob, size_t *len,
-							  md_error *err);
+void *md_builder_at(md_builder *b, uint64_t section_offset);
+void md_builder_end(md_builder *b);
+md_status md_builder_finish(md_builder *b, void **blob, size_t *len,
+							md_error *err);
 /* Copies every section of an open model, byte for byte (they are position
  * independent): the start of a copy with a section added. */
-void		md_builder_copy_sections(md_builder *b, const md_model *m);
+void md_builder_copy_sections(md_builder *b, const md_model *m);
 
 /* blob.c / builder.c: the checksum over a blob's body */
-uint64_t	md_checksum(const unsigned char *p, size_t len);
+uint64_t md_checksum(const unsigned char *p, size_t len);
 
 /* check.c: helpers of every validator of untrusted sections */
-md_status	md_corrupt(md_error *err, const char *what);
-bool		md_fits(uint64_t offset, uint64_t count, uint64_t elem,
-					uint64_t size);
-bool		md_span_in(uint64_t len, uint64_t start, uint64_t n);
-bool		md_all_finite(const double *v, uint64_t n);
-md_status	md_validate_feature_table(const md_model *m, md_error *err);
+md_status md_corrupt(md_error *err, const char *what);
+bool md_fits(uint64_t offset, uint64_t count, uint64_t elem,
+			 uint64_t size);
+bool md_span_in(uint64_t len, uint64_t start, uint64_t n);
+bool md_all_finite(const double *v, uint64_t n);
+md_status md_validate_feature_table(const md_model *m, md_error *err);
 
 /*
  * kind.c: what each kind of model (md_meta.estimator) does.  The public
@@ -188,46 +188,46 @@ md_status	md_validate_feature_table(const md_model *m, md_error *err);
  */
 typedef struct md_kind_ops
 {
-	uint32_t	sections;
-	md_status	(*check_meta) (const md_model *m, md_error *err);
-	md_status	(*validate) (const md_model *m, md_error *err);
-	void		(*info) (const md_model *m, md_info *info);
-	uint32_t	(*output_width) (const md_model *m, md_output kind);
-	size_t		(*workspace_size) (const md_model *m);
-	md_status	(*score) (const md_model *m, md_output kind, const double *x,
-						  const float *x32, size_t n_rows, double *out,
-						  void *workspace);
-	md_status	(*explain_workspace_size) (const md_model *m, size_t *size,
-										   md_error *err);
-	md_status	(*explain) (const md_model *m, const double *x,
-							uint32_t output, double *contribs,
-							void *workspace);
-	md_status	(*check_row) (const md_model *m, const double *x,
-							  void *workspace, md_error *err);
+	uint32_t sections;
+	md_status (*check_meta)(const md_model *m, md_error *err);
+	md_status (*validate)(const md_model *m, md_error *err);
+	void (*info)(const md_model *m, md_info *info);
+	uint32_t (*output_width)(const md_model *m, md_output kind);
+	size_t (*workspace_size)(const md_model *m);
+	md_status (*score)(const md_model *m, md_output kind, const double *x,
+					   const float *x32, size_t n_rows, double *out,
+					   void *workspace);
+	md_status (*explain_workspace_size)(const md_model *m, size_t *size,
+										md_error *err);
+	md_status (*explain)(const md_model *m, const double *x,
+						 uint32_t output, double *contribs,
+						 void *workspace);
+	md_status (*check_row)(const md_model *m, const double *x,
+						   void *workspace, md_error *err);
 } md_kind_ops;
 
 /* The operations of an opened model's kind; NULL for an unknown kind. */
 const md_kind_ops *md_kind_of(const md_model *m);
 
 /* xgb_check.c, score.c, xgb_info.c, explain.c: XGBoost trees and gblinear */
-md_status	md_xgb_check_meta(const md_model *m, md_error *err);
-md_status	md_xgb_validate_forest(const md_model *m, md_error *err);
-md_status	md_xgb_validate_linear(const md_model *m, md_error *err);
-void		md_xgb_info(const md_model *m, md_info *info);
-uint32_t	md_xgb_output_width(const md_model *m, md_output kind);
-size_t		md_xgb_workspace_size(const md_model *m);
-md_status	md_xgb_score(const md_model *m, md_output kind, const double *x,
-						 const float *x32, size_t n_rows, double *out,
+md_status md_xgb_check_meta(const md_model *m, md_error *err);
+md_status md_xgb_validate_forest(const md_model *m, md_error *err);
+md_status md_xgb_validate_linear(const md_model *m, md_error *err);
+void md_xgb_info(const md_model *m, md_info *info);
+uint32_t md_xgb_output_width(const md_model *m, md_output kind);
+size_t md_xgb_workspace_size(const md_model *m);
+md_status md_xgb_score(const md_model *m, md_output kind, const double *x,
+					   const float *x32, size_t n_rows, double *out,
+					   void *workspace);
+md_status md_xgb_explain_workspace_size(const md_model *m, size_t *size,
+										md_error *err);
+md_status md_xgb_explain(const md_model *m, const double *x,
+						 uint32_t output, double *contribs,
 						 void *workspace);
-md_status	md_xgb_explain_workspace_size(const md_model *m, size_t *size,
-										  md_error *err);
-md_status	md_xgb_explain(const md_model *m, const double *x,
-						   uint32_t output, double *contribs,
-						   void *workspace);
 
 /* score.c: the node walk, for trees the fast layout leaves to it. */
-void		md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
-						  const float *x, float *margin);
+void md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
+				   const float *x, float *margin);
 
 /*
  * fast_plan.c: the groups of the fast layouts (md_fast_group).  A tree's
@@ -235,9 +235,9 @@ void		md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
  */
 typedef struct md_fast_shape
 {
-	uint32_t	kind;			/* md_fast_kind */
-	uint32_t	depth;
-	uint32_t	leaves;
+	uint32_t kind; /* md_fast_kind */
+	uint32_t depth;
+	uint32_t leaves;
 } md_fast_shape;
 
 /* The leaves of a complete tree of 'depth' levels. */
@@ -248,17 +248,17 @@ md_fast_slots(uint32_t depth)
 }
 
 /* May trees of at least 'min_leaves' leaves be padded to 'depth'? */
-bool		md_fast_padding_ok(uint32_t depth, uint32_t min_leaves);
-uint32_t	md_fast_plan(const md_fast_shape *shapes, uint32_t n_trees,
-						 md_fast_group *groups);
-uint64_t	md_fast_tree_nodes(const md_fast_group *g);
-uint64_t	md_fast_tree_leaves(const md_fast_group *g);
-void		md_fast_place(md_fast_group *groups, uint32_t n_groups,
-						  uint64_t *n_nodes, uint64_t *n_leaves);
-md_status	md_fast_validate_groups(const md_fast_group *groups,
-									uint32_t n_groups, uint32_t n_trees,
-									uint64_t n_nodes, uint64_t n_leaves,
-									bool dtree_kinds, md_error *err);
+bool md_fast_padding_ok(uint32_t depth, uint32_t min_leaves);
+uint32_t md_fast_plan(const md_fast_shape *shapes, uint32_t n_trees,
+					  md_fast_group *groups);
+uint64_t md_fast_tree_nodes(const md_fast_group *g);
+uint64_t md_fast_tree_leaves(const md_fast_group *g);
+void md_fast_place(md_fast_group *groups, uint32_t n_groups,
+				   uint64_t *n_nodes, uint64_t *n_leaves);
+md_status md_fast_validate_groups(const md_fast_group *groups,
+								  uint32_t n_groups, uint32_t n_trees,
+								  uint64_t n_nodes, uint64_t n_leaves,
+								  bool dtree_kinds, md_error *err);
 
 /*
  * forest_fast.c: the fast layout of a forest (MD_SEC_FOREST_FAST).
@@ -269,13 +269,13 @@ md_status	md_fast_validate_groups(const md_fast_group *groups,
  * md_fast_add_leaves() adds every tree's leaf to the margins of n_rows rows
  * in tree order.
  */
-bool		md_fast_applies(const md_model *m);
-md_status	md_fast_compile(const md_model *m, void **blob, size_t *len,
-							md_error *err);
-md_status	md_validate_fast(const md_model *m, md_error *err);
-size_t		md_fast_block_rows(const md_model *m);
-size_t		md_fast_row_size(const md_model *m);
-void		md_fast_add_leaves(const md_model *m, const float *x,
-							   size_t n_rows, float *x2, float *margin);
+bool md_fast_applies(const md_model *m);
+md_status md_fast_compile(const md_model *m, void **blob, size_t *len,
+						  md_error *err);
+md_status md_validate_fast(const md_model *m, md_error *err);
+size_t md_fast_block_rows(const md_model *m);
+size_t md_fast_row_size(const md_model *m);
+void md_fast_add_leaves(const md_model *m, const float *x,
+						size_t n_rows, float *x2, float *margin);
 
-#endif							/* MD_INTERNAL_H */
+#endif /* MD_INTERNAL_H */

@@ -23,7 +23,7 @@
 bool
 md_native_shape_ok(const md_native_header *h)
 {
-	bool		classifier = h->task == MD_TASK_BINARY ||
+	bool classifier = h->task == MD_TASK_BINARY ||
 		h->task == MD_TASK_MULTICLASS;
 
 	if (h->link < MD_LINK_IDENTITY || h->link >= MD_LINK__END ||
@@ -89,7 +89,7 @@ typedef struct prep_bounds
 	const double *dpool;
 	const int32_t *ipool;
 	const md_native_feature *features;
-	uint32_t	n_features;
+	uint32_t n_features;
 } prep_bounds;
 
 static bool
@@ -114,7 +114,7 @@ doubles_in(const prep_bounds *pb, uint64_t start, uint64_t n)
 static bool
 encoder_ok(const prep_bounds *pb, const md_prep_op *op)
 {
-	uint32_t	n_search;
+	uint32_t n_search;
 
 	if ((op->flags & ~(uint32_t) (MD_OPF_CODES | MD_OPF_UNKNOWN_ERROR)) ||
 		op->src >= pb->h->n_registers || op->n_cats == 0 ||
@@ -155,7 +155,7 @@ encoder_ok(const prep_bounds *pb, const md_prep_op *op)
 static bool
 in_place_ok(const prep_bounds *pb, const md_prep_op *op)
 {
-	uint32_t	n = op->n_out;
+	uint32_t n = op->n_out;
 
 	if (op->src != op->dst || !doubles_in(pb, op->p0, n) ||
 		!md_all_finite(pb->dpool + op->p0, n))
@@ -180,7 +180,7 @@ in_place_ok(const prep_bounds *pb, const md_prep_op *op)
 static bool
 op_ok(const prep_bounds *pb, const md_prep_op *op)
 {
-	uint32_t	regs = pb->h->n_registers;
+	uint32_t regs = pb->h->n_registers;
 
 	if (op->feature >= pb->n_features || op->dst > regs ||
 		op->n_out > regs - op->dst)
@@ -207,13 +207,13 @@ static md_status
 check_preprocessing(const md_model *m, md_error *err)
 {
 	const md_prep_header *h = md_section_ptr(m, MD_SEC_PREPROCESS);
-	uint64_t	size = m->section_size[MD_SEC_PREPROCESS];
+	uint64_t size = m->section_size[MD_SEC_PREPROCESS];
 	const md_native_features *fs = md_section_ptr(m, MD_SEC_NATIVE_FEATURES);
 	prep_bounds pb = {h, NULL, NULL, md_native_at(fs, fs->features_offset),
-	md_model_meta(m)->n_features};
+					  md_model_meta(m)->n_features};
 	const md_prep_op *ops;
 	const uint32_t *origin;
-	uint64_t	written = pb.n_features;
+	uint64_t written = pb.n_features;
 
 	if (size < sizeof(*h) || h->n_registers < pb.n_features ||
 		h->out_start > h->n_registers ||
@@ -233,7 +233,8 @@ check_preprocessing(const md_model *m, md_error *err)
 		if (!op_ok(&pb, &ops[i]))
 			return md_fail(err, MD_ERR_BLOB,
 						   "compiled model is corrupt: preprocessing "
-						   "operation %u", i);
+						   "operation %u",
+						   i);
 		written += ops[i].n_out;
 	}
 	/* every register but the inputs is written by some op: this bounds the
@@ -262,7 +263,7 @@ check_linear(const md_native_header *h, const void *sec, uint64_t size,
 		!md_fits(lin->intercept_offset, lin->n_outputs, sizeof(double), size))
 		return md_corrupt(err, "bad linear model header");
 	if (!md_all_finite(md_native_at(sec, lin->coef_offset),
-					(uint64_t) lin->n_outputs * lin->n_inputs) ||
+					   (uint64_t) lin->n_outputs * lin->n_inputs) ||
 		!md_all_finite(md_native_at(sec, lin->intercept_offset), lin->n_outputs))
 		return md_corrupt(err, "non-finite linear coefficient");
 	return MD_OK;
@@ -273,7 +274,7 @@ check_kmeans(const md_native_header *h, const void *sec, uint64_t size,
 			 md_error *err)
 {
 	const md_native_kmeans *km;
-	uint64_t	n;
+	uint64_t n;
 
 	if (!md_fits(h->body_offset, 1, sizeof(*km), size))
 		return md_corrupt(err, "bad k-means header");
@@ -293,8 +294,8 @@ check_mlp(const md_native_header *h, const void *sec, uint64_t size,
 {
 	const md_native_mlp *mlp;
 	const md_native_layer *layers;
-	uint32_t	n_in = h->n_inputs,
-				widest = 0;
+	uint32_t n_in = h->n_inputs,
+			 widest = 0;
 
 	if (!md_fits(h->body_offset, 1, sizeof(*mlp), size))
 		return md_corrupt(err, "bad MLP header");
@@ -306,8 +307,8 @@ check_mlp(const md_native_header *h, const void *sec, uint64_t size,
 	for (uint32_t i = 0; i < mlp->n_layers; i++)
 	{
 		const md_native_layer *l = &layers[i];
-		uint64_t	n = (uint64_t) l->n_out * l->n_in;
-		bool		last = i + 1 == mlp->n_layers;
+		uint64_t n = (uint64_t) l->n_out * l->n_in;
+		bool last = i + 1 == mlp->n_layers;
 
 		if (l->n_in != n_in || l->n_out == 0 ||
 			l->activation < MD_ACT_IDENTITY || l->activation >= MD_ACT__END ||
@@ -342,7 +343,7 @@ split_ok(const md_native_node *n, const md_native_forest *f)
 			n->value == 0 && isfinite(n->threshold);
 	return n->n_words >= 1 && n->n_words <= f->n_words &&
 		md_span_in(f->n_words, n->value,
-				(uint64_t) n->n_words * ((n->flags & MD_NODE_KNOWN) ? 2 : 1));
+				   (uint64_t) n->n_words * ((n->flags & MD_NODE_KNOWN) ? 2 : 1));
 }
 
 /*
@@ -354,9 +355,9 @@ static bool
 tree_ok(const md_native_tree *t, const md_native_node *nodes,
 		const md_native_forest *f, uint32_t n_inputs)
 {
-	uint64_t	internal = 0,
-				level_end = 1;
-	uint32_t	depth = 0;
+	uint64_t internal = 0,
+			 level_end = 1;
+	uint32_t depth = 0;
 
 	for (uint64_t i = 0; i < t->n_nodes; i++)
 	{
@@ -389,8 +390,8 @@ check_forest_arrays(const md_native_header *h, const md_native_forest *f,
 	const md_native_tree *trees = md_native_at(sec, f->trees_offset);
 	const md_native_node *nodes = md_native_at(sec, f->nodes_offset);
 	const double *init = md_native_at(sec, f->init_offset);
-	uint64_t	next = 0;
-	uint32_t	deepest = 0;
+	uint64_t next = 0;
+	uint32_t deepest = 0;
 
 	if (!md_all_finite(init, f->n_outputs) ||
 		!md_all_finite(md_native_at(sec, f->values_offset), f->n_values))
@@ -445,8 +446,8 @@ md_status
 md_validate_native(const md_model *m, md_error *err)
 {
 	const md_native_header *h = md_native_head(m);
-	uint64_t	size = m->section_size[MD_SEC_NATIVE];
-	md_status	st;
+	uint64_t size = m->section_size[MD_SEC_NATIVE];
+	md_status st;
 
 	if ((st = check_classes(m, h, err)) != MD_OK ||
 		(st = check_preprocessing(m, err)) != MD_OK)

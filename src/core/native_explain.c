@@ -58,7 +58,7 @@ explain_linear(const md_model *m, const double *x, uint32_t output,
 	const md_prep_header *ph = md_section_ptr(m, MD_SEC_PREPROCESS);
 	const uint32_t *origin = md_native_at(ph, ph->origin_offset);
 	const double *coef = (const double *) md_native_at(h, lin->coef_offset) +
-						 (size_t) output * lin->n_inputs;
+		(size_t) output * lin->n_inputs;
 	const double *intercept = md_native_at(h, lin->intercept_offset);
 	uint32_t n_features = md_model_meta(m)->n_features;
 	const double *in;

@@ -46,10 +46,12 @@ objective_name(const md_native_header *h)
 			if (h->link == MD_LINK_EXP)
 				return "native:log_linear_regression";
 			return h->task == MD_TASK_REGRESSION
-				? "native:linear_regression" : "native:logistic_regression";
+				? "native:linear_regression"
+				: "native:logistic_regression";
 		case MD_NATIVE_TREES:
 			return f->aggregation == MD_AGG_SUM
-				? "native:boosted_trees" : "native:averaged_trees";
+				? "native:boosted_trees"
+				: "native:averaged_trees";
 		case MD_NATIVE_MLP:
 			return "native:mlp";
 		case MD_NATIVE_KMEANS:
@@ -175,8 +177,8 @@ static void
 list_categories(const md_model *m, const md_native_feature *f, uint32_t i,
 				char *buf, size_t len)
 {
-	size_t		used = 0;
-	uint32_t	k;
+	size_t used = 0;
+	uint32_t k;
 
 	buf[0] = '\0';
 	for (k = 0; k < f->n_categories && used + 40 < len; k++)
@@ -193,7 +195,7 @@ list_categories(const md_model *m, const md_native_feature *f, uint32_t i,
 static int
 quoted_length(const char *value, size_t len)
 {
-	size_t		n = len;
+	size_t n = len;
 
 	if (n <= MAX_QUOTED_VALUE)
 		return (int) n;
@@ -208,9 +210,9 @@ md_category_code(const md_model *m, uint32_t feature, const char *value,
 				 size_t len, double *code, md_error *err)
 {
 	const md_native_feature *f = native_feature(m, feature);
-	int64_t		i;
-	char		known[200];
-	int			shown;
+	int64_t i;
+	char known[200];
+	int shown;
 
 	md_clear_error(err);
 	if (f == NULL || f->kind != MD_FEATURE_CATEGORICAL)
@@ -234,9 +236,11 @@ md_category_code(const md_model *m, uint32_t feature, const char *value,
 			(size_t) shown < len ? "..." : "");
 	if (md_model_meta(m)->format == MD_FORMAT_XGBOOST)
 		md_hint(err, "The model knows the categories %s; XGBoost refuses a "
-				"category it was not trained with.", known);
+					 "category it was not trained with.",
+				known);
 	else
 		md_hint(err, "The model knows the categories %s; its encoder was "
-				"fitted with handle_unknown='error'.", known);
+					 "fitted with handle_unknown='error'.",
+				known);
 	return MD_ERR_INPUT;
 }

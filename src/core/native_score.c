@@ -28,10 +28,10 @@
 /* The workspace: registers, raw outputs, probabilities, estimator scratch */
 typedef struct native_ws
 {
-	double	   *reg;
-	double	   *raw;
-	double	   *proba;
-	double	   *scratch;
+	double *reg;
+	double *raw;
+	double *proba;
+	double *scratch;
 } native_ws;
 
 static uint32_t
@@ -52,7 +52,7 @@ carve(const md_model *m, void *mem)
 {
 	const md_native_header *h = md_native_head(m);
 	const md_prep_header *ph = md_section_ptr(m, MD_SEC_PREPROCESS);
-	native_ws	ws;
+	native_ws ws;
 
 	ws.reg = mem;
 	ws.raw = ws.reg + ph->n_registers;
@@ -67,9 +67,7 @@ md_native_workspace_size(const md_model *m)
 	const md_native_header *h = md_native_head(m);
 	const md_prep_header *ph = md_section_ptr(m, MD_SEC_PREPROCESS);
 
-	return sizeof(double) * ((size_t) ph->n_registers + h->n_outputs +
-							 (h->n_classes > 2 ? h->n_classes : 2) +
-							 scratch_size(m));
+	return sizeof(double) * ((size_t) ph->n_registers + h->n_outputs + (h->n_classes > 2 ? h->n_classes : 2) + scratch_size(m));
 }
 
 /* --- estimators: inputs x[n_inputs] -> raw outputs r[n_outputs] -------- */
@@ -84,7 +82,7 @@ linear_raw(const md_native_linear *lin, const void *sec, const double *x,
 	for (uint32_t k = 0; k < lin->n_outputs; k++)
 	{
 		const double *w = coef + (size_t) k * lin->n_inputs;
-		double		s = 0.0;
+		double s = 0.0;
 
 		for (uint32_t i = 0; i < lin->n_inputs; i++)
 			s += x[i] * w[i];
@@ -102,7 +100,7 @@ category_goes_left(const md_native_node *n, const uint32_t *bits, double v)
 {
 	if (v >= 0.0 && v < 32.0 * n->n_words)
 	{
-		uint32_t	c = (uint32_t) v;
+		uint32_t c = (uint32_t) v;
 
 		if ((bits[c / 32] >> (c % 32)) & 1)
 			return true;
@@ -147,17 +145,15 @@ forest_raw(const md_native_forest *f, const void *sec, const double *x,
 	{
 		const md_native_node *tn = nodes + trees[t].first_node;
 		const double *leaf;
-		uint32_t	i = 0;
+		uint32_t i = 0;
 
 		/* a plain numeric split sends NaN right, as !(NaN <= t) */
 		while (tn[i].left != 0)
-			i = tn[i].left + !(tn[i].flags == 0
-							   ? in[tn[i].feature] <= tn[i].threshold
-							   : goes_left(&tn[i], words, in[tn[i].feature]));
+			i = tn[i].left + !(tn[i].flags == 0 ? in[tn[i].feature] <= tn[i].threshold : goes_left(&tn[i], words, in[tn[i].feature]));
 		leaf = values + tn[i].value;
 		for (uint32_t j = 0; j < trees[t].width; j++)
 		{
-			double		step = f->learning_rate * leaf[j];
+			double step = f->learning_rate * leaf[j];
 
 			r[trees[t].output + j] += step;
 		}
@@ -201,13 +197,13 @@ mlp_raw(const md_native_mlp *mlp, const void *sec, const double *x,
 		const md_native_layer *layer = &layers[l];
 		const double *w = md_native_at(sec, layer->weights_offset);
 		const double *bias = md_native_at(sec, layer->bias_offset);
-		double	   *out = l + 1 == mlp->n_layers ? r
-			: buf + (l % 2) * mlp->max_width;
+		double *out = l + 1 == mlp->n_layers ? r
+											 : buf + (l % 2) * mlp->max_width;
 
 		for (uint32_t j = 0; j < layer->n_out; j++)
 		{
 			const double *wj = w + (size_t) j * layer->n_in;
-			double		s = 0.0;
+			double s = 0.0;
 
 			for (uint32_t i = 0; i < layer->n_in; i++)
 				s += in[i] * wj[i];
@@ -227,11 +223,11 @@ kmeans_raw(const md_native_kmeans *km, const void *sec, const double *x,
 	for (uint32_t k = 0; k < km->n_clusters; k++)
 	{
 		const double *ck = c + (size_t) k * km->n_inputs;
-		double		s = 0.0;
+		double s = 0.0;
 
 		for (uint32_t i = 0; i < km->n_inputs; i++)
 		{
-			double		d = x[i] - ck[i];
+			double d = x[i] - ck[i];
 
 			s += d * d;
 		}
@@ -268,8 +264,8 @@ estimator_raw(const md_native_header *h, const double *x, native_ws *ws)
 static void
 softmax(const double *r, uint32_t n, double *p)
 {
-	double		max = r[0],
-				sum = 0.0;
+	double max = r[0],
+		   sum = 0.0;
 
 	for (uint32_t k = 1; k < n; k++)
 		if (r[k] > max)
@@ -286,11 +282,11 @@ softmax(const double *r, uint32_t n, double *p)
 static void
 probabilities(const md_native_header *h, const double *r, double *p)
 {
-	double		sum = 0.0;
+	double sum = 0.0;
 
 	if (h->link == MD_LINK_SOFTMAX && h->n_outputs == 1)
 	{
-		double		pair[2] = {-r[0], r[0]};
+		double pair[2] = {-r[0], r[0]};
 
 		softmax(pair, 2, p);
 	}
@@ -320,7 +316,7 @@ probabilities(const md_native_header *h, const double *r, double *p)
 static uint32_t
 extreme(const double *v, uint32_t n, bool smallest)
 {
-	uint32_t	best = 0;
+	uint32_t best = 0;
 
 	for (uint32_t k = 1; k < n; k++)
 		if (smallest ? v[k] < v[best] : v[k] > v[best])
@@ -401,10 +397,10 @@ check_inputs(const md_model *m, const double *x, md_fault *fault)
 	const md_prep_header *ph = md_section_ptr(m, MD_SEC_PREPROCESS);
 	const uint32_t *origin = md_native_at(ph, ph->origin_offset);
 	const md_native_header *h = md_native_head(m);
-	uint32_t	flags = forest_flags(h);
-	bool		single = h->kind == MD_NATIVE_TREES &&
+	uint32_t flags = forest_flags(h);
+	bool single = h->kind == MD_NATIVE_TREES &&
 		!(flags & MD_FOREST_DOUBLE);
-	bool		missing_ok = (flags & MD_FOREST_MISSING) != 0;
+	bool missing_ok = (flags & MD_FOREST_MISSING) != 0;
 
 	for (uint32_t i = 0; i < ph->out_width; i++)
 	{
@@ -444,17 +440,17 @@ md_native_score(const md_model *m, md_output kind, const double *x,
 				void *workspace)
 {
 	const md_native_header *h = md_native_head(m);
-	uint32_t	nf = md_model_meta(m)->n_features;
-	uint32_t	width = md_native_output_width(m, kind);
-	native_ws	ws = carve(m, workspace);
-	md_status	st = MD_OK;
+	uint32_t nf = md_model_meta(m)->n_features;
+	uint32_t width = md_native_output_width(m, kind);
+	native_ws ws = carve(m, workspace);
+	md_status st = MD_OK;
 
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
 	for (size_t r = 0; r < n_rows; r++)
 	{
 		const double *in;
-		md_fault	fault;
+		md_fault fault;
 
 		for (uint32_t f = 0; f < nf; f++)
 			ws.reg[f] = x ? x[r * nf + f] : (double) x32[r * nf + f];
@@ -480,9 +476,8 @@ const double *
 md_native_inputs(const md_model *m, const double *x, void *workspace,
 				 md_fault *fault)
 {
-	native_ws	ws = carve(m, workspace);
+	native_ws ws = carve(m, workspace);
 
 	memcpy(ws.reg, x, sizeof(double) * md_model_meta(m)->n_features);
 	return estimator_inputs(m, &ws, fault);
 }
-

@@ -18,7 +18,7 @@
 typedef struct objective_def
 {
 	const char *name;
-	md_task		task;
+	md_task task;
 	md_base_link base_link;
 } objective_def;
 
@@ -88,7 +88,7 @@ static float
 xgb_sigmoid(float x)
 {
 	const float eps = 1e-16f;
-	float		t = fminf(-x, 88.7f);
+	float t = fminf(-x, 88.7f);
 
 	return 1.0f / (expf(t) + 1.0f + eps);
 }
@@ -97,9 +97,9 @@ xgb_sigmoid(float x)
 static void
 xgb_softmax(const float *margin, uint32_t n, double *out)
 {
-	float		wmax = margin[0];
-	double		wsum = 0.0;
-	float		e;
+	float wmax = margin[0];
+	double wsum = 0.0;
+	float e;
 
 	for (uint32_t i = 1; i < n; i++)
 		wmax = fmaxf(margin[i], wmax);
@@ -117,7 +117,7 @@ xgb_softmax(const float *margin, uint32_t n, double *out)
 static uint32_t
 argmax(const float *margin, uint32_t n)
 {
-	uint32_t	best = 0;
+	uint32_t best = 0;
 
 	for (uint32_t i = 1; i < n; i++)
 		if (margin[i] > margin[best])
@@ -153,8 +153,8 @@ predict_value(md_objective objective, const float *margin, uint32_t n)
 		case MD_OBJ_COUNT_POISSON:
 		case MD_OBJ_REG_GAMMA:
 		case MD_OBJ_REG_TWEEDIE:
-		case MD_OBJ_SURVIVAL_AFT:	/* the predicted survival time */
-		case MD_OBJ_SURVIVAL_COX:	/* the hazard ratio */
+		case MD_OBJ_SURVIVAL_AFT: /* the predicted survival time */
+		case MD_OBJ_SURVIVAL_COX: /* the hazard ratio */
 			return expf(margin[0]);
 		case MD_OBJ_MULTI_SOFTMAX:
 		case MD_OBJ_MULTI_SOFTPROB:
@@ -169,7 +169,7 @@ static void
 predict_proba(md_objective objective, const float *margin, uint32_t n,
 			  double *out)
 {
-	double		p;
+	double p;
 
 	if (md_objective_task(objective) == MD_TASK_MULTICLASS)
 	{

@@ -57,7 +57,7 @@ typedef enum md_base_link
 /* Lookup by XGBoost name; returns 0 if unknown. */
 md_objective md_objective_from_name(const char *name);
 const char *md_objective_name(md_objective objective);
-md_task		md_objective_task(md_objective objective);
+md_task md_objective_task(md_objective objective);
 md_base_link md_objective_base_link(md_objective objective);
 const char *md_booster_name(md_booster booster);
 
@@ -72,8 +72,8 @@ md_objective_is_valid(uint32_t objective)
  * Turn one row's float32 margins into the requested output, exactly as
  * XGBoost's PredTransform does.  'out' holds md_output_width() values.
  */
-void		md_objective_transform(md_objective objective, md_output kind,
-								   const float *margin, uint32_t n_outputs,
-								   double *out);
+void md_objective_transform(md_objective objective, md_output kind,
+							const float *margin, uint32_t n_outputs,
+							double *out);
 
-#endif							/* MD_OBJECTIVE_H */
+#endif /* MD_OBJECTIVE_H */

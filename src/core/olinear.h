@@ -24,7 +24,7 @@ md_olinear_of(const md_model *m)
 {
 	const md_olinear_header *h = md_section_ptr(m, MD_SEC_OLINEAR);
 	const unsigned char *base = (const unsigned char *) h;
-	md_olinear	l;
+	md_olinear l;
 
 	l.h = h;
 	l.coef = (const float *) (base + h->coef_offset);
@@ -33,20 +33,20 @@ md_olinear_of(const md_model *m)
 }
 
 /* olinear_check.c */
-md_status	md_olinear_check_meta(const md_model *m, md_error *err);
-md_status	md_olinear_validate(const md_model *m, md_error *err);
+md_status md_olinear_check_meta(const md_model *m, md_error *err);
+md_status md_olinear_validate(const md_model *m, md_error *err);
 
 /* olinear_score.c */
-void		md_olinear_info(const md_model *m, md_info *info);
-uint32_t	md_olinear_output_width(const md_model *m, md_output kind);
-size_t		md_olinear_workspace_size(const md_model *m);
-md_status	md_olinear_score(const md_model *m, md_output kind,
-							 const double *x, const float *x32,
-							 size_t n_rows, double *out, void *workspace);
-md_status	md_olinear_explain_workspace_size(const md_model *m, size_t *size,
-											  md_error *err);
-md_status	md_olinear_explain(const md_model *m, const double *x,
-							   uint32_t output, double *contribs,
-							   void *workspace);
+void md_olinear_info(const md_model *m, md_info *info);
+uint32_t md_olinear_output_width(const md_model *m, md_output kind);
+size_t md_olinear_workspace_size(const md_model *m);
+md_status md_olinear_score(const md_model *m, md_output kind,
+						   const double *x, const float *x32,
+						   size_t n_rows, double *out, void *workspace);
+md_status md_olinear_explain_workspace_size(const md_model *m, size_t *size,
+											md_error *err);
+md_status md_olinear_explain(const md_model *m, const double *x,
+							 uint32_t output, double *contribs,
+							 void *workspace);
 
-#endif							/* MD_OLINEAR_H */
+#endif /* MD_OLINEAR_H */

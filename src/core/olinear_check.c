@@ -32,7 +32,7 @@ md_olinear_check_meta(const md_model *m, md_error *err)
 static bool
 shape_ok(const md_olinear_header *h)
 {
-	bool		second = (h->flags & MD_OL_SECOND_CLASS) != 0;
+	bool second = (h->flags & MD_OL_SECOND_CLASS) != 0;
 
 	if (h->post_transform < MD_OPOST_NONE ||
 		h->post_transform >= MD_OPOST__END || h->norm < MD_ONORM_NONE ||
@@ -45,7 +45,8 @@ shape_ok(const md_olinear_header *h)
 		case MD_TASK_BINARY:
 			return h->n_classes == 2 &&
 				(second ? h->n_outputs == 1 &&
-				 h->post_transform != MD_OPOST_PROBIT : h->n_outputs == 2);
+						 h->post_transform != MD_OPOST_PROBIT
+						: h->n_outputs == 2);
 		case MD_TASK_MULTICLASS:
 			return h->n_classes > 2 && h->n_outputs == h->n_classes &&
 				!second;
@@ -59,7 +60,7 @@ md_olinear_validate(const md_model *m, md_error *err)
 {
 	const md_meta *meta = md_model_meta(m);
 	const md_olinear_header *h = md_section_ptr(m, MD_SEC_OLINEAR);
-	uint64_t	size = m->section_size[MD_SEC_OLINEAR];
+	uint64_t size = m->section_size[MD_SEC_OLINEAR];
 	const md_strtab *labels = md_section_ptr(m, MD_SEC_CLASS_LABELS);
 
 	if (h->n_outputs != meta->n_outputs || !shape_ok(h) ||

@@ -45,8 +45,7 @@ md_olinear_workspace_size(const md_model *m)
 	const md_meta *meta = md_model_meta(m);
 
 	/* the row, the raw scores, the transformed scores */
-	return sizeof(double) * ((size_t) meta->n_features + 2 +
-							 2 * (size_t) meta->n_outputs);
+	return sizeof(double) * ((size_t) meta->n_features + 2 + 2 * (size_t) meta->n_outputs);
 }
 
 uint32_t
@@ -63,8 +62,7 @@ md_olinear_info(const md_model *m, md_info *info)
 	const md_olinear_header *h = md_section_ptr(m, MD_SEC_OLINEAR);
 
 	info->task = (md_task) h->task;
-	info->objective = h->task == MD_TASK_REGRESSION ?
-		"onnx:LinearRegressor" : "onnx:LinearClassifier";
+	info->objective = h->task == MD_TASK_REGRESSION ? "onnx:LinearRegressor" : "onnx:LinearClassifier";
 	info->booster = "linear";
 	info->n_classes = h->n_classes;
 }
@@ -90,7 +88,7 @@ static float
 gemm_score(const md_olinear *l, uint32_t nf, uint32_t k, const double *row)
 {
 	const float *w = l->coef + (size_t) k * nf;
-	float		acc = 0.0f;
+	float acc = 0.0f;
 
 	for (uint32_t j = 0; j < nf; j++)
 		acc = fmaf((float) row[j], w[j], acc);
@@ -101,7 +99,7 @@ gemm_score(const md_olinear *l, uint32_t nf, uint32_t k, const double *row)
 static uint32_t
 label_of(const md_olinear_header *h, const double *raw)
 {
-	uint32_t	best = 0;
+	uint32_t best = 0;
 
 	if (h->n_outputs == 1)
 		return raw[0] > 0;
@@ -115,12 +113,12 @@ label_of(const md_olinear_header *h, const double *raw)
 static void
 transform(const md_olinear_header *h, const double *raw, double *z)
 {
-	uint32_t	n = h->n_outputs;
+	uint32_t n = h->n_outputs;
 
 	memcpy(z, raw, sizeof(double) * n);
 	if (h->flags & MD_OL_SECOND_CLASS)
 	{
-		float		p = (float) raw[0];
+		float p = (float) raw[0];
 
 		if (h->post_transform == MD_OPOST_LOGISTIC)
 			p = md_opost_logistic(p);
@@ -149,13 +147,13 @@ transform(const md_olinear_header *h, const double *raw, double *z)
 static void
 normalize(uint32_t norm, double *z, uint32_t n)
 {
-	float		s = norm == MD_ONORM_MAX ? -FLT_MAX : 0.0f;
+	float s = norm == MD_ONORM_MAX ? -FLT_MAX : 0.0f;
 
 	if (norm == MD_ONORM_NONE)
 		return;
 	for (uint32_t k = 0; k < n; k++)
 	{
-		float		v = (float) z[k];
+		float v = (float) z[k];
 
 		if (norm == MD_ONORM_MAX)
 			s = v > s ? v : s;
@@ -166,7 +164,7 @@ normalize(uint32_t norm, double *z, uint32_t n)
 		return;
 	for (uint32_t k = 0; k < n; k++)
 	{
-		float		v = (float) z[k];
+		float v = (float) z[k];
 
 		if (norm != MD_ONORM_L2)
 			z[k] = v / s;
@@ -204,18 +202,18 @@ md_olinear_score(const md_model *m, md_output kind, const double *x,
 				 const float *x32, size_t n_rows, double *out,
 				 void *workspace)
 {
-	uint32_t	nf = md_model_meta(m)->n_features;
-	uint32_t	width = md_olinear_output_width(m, kind);
-	md_olinear	l = md_olinear_of(m);
-	double	   *row = workspace;
-	double	   *raw = row + nf;
-	double	   *z = raw + l.h->n_outputs;
+	uint32_t nf = md_model_meta(m)->n_features;
+	uint32_t width = md_olinear_output_width(m, kind);
+	md_olinear l = md_olinear_of(m);
+	double *row = workspace;
+	double *raw = row + nf;
+	double *z = raw + l.h->n_outputs;
 
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
 	for (size_t r = 0; r < n_rows; r++)
 	{
-		uint32_t	label;
+		uint32_t label;
 
 		for (uint32_t j = 0; j < nf; j++)
 			row[j] = x ? x[r * nf + j] : (double) x32[r * nf + j];

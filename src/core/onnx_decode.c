@@ -27,7 +27,7 @@
 static void *
 budget_alloc(void *data, size_t size)
 {
-	md_onnx    *o = data;
+	md_onnx *o = data;
 	unsigned char *p;
 
 	if (size > o->budget - o->used || size > SIZE_MAX - HEAD)
@@ -45,9 +45,9 @@ budget_alloc(void *data, size_t size)
 static void
 budget_free(void *data, void *ptr)
 {
-	md_onnx    *o = data;
+	md_onnx *o = data;
 	unsigned char *p = ptr;
-	size_t		size;
+	size_t size;
 
 	if (p == NULL)
 		return;
@@ -61,7 +61,7 @@ bool
 md_onnx_detect(const char *bytes, size_t len)
 {
 	const unsigned char *p = (const unsigned char *) bytes;
-	size_t		i = 1;
+	size_t i = 1;
 
 	/* field 1 (ir_version) as a varint, then a field of ModelProto */
 	if (len < 3 || p[0] != 0x08)
@@ -77,8 +77,7 @@ md_status
 md_onnx_decode(const char *bytes, size_t len, md_onnx *o, md_error *err)
 {
 	memset(o, 0, sizeof(*o));
-	o->budget = (len > (SIZE_MAX - (4u << 20)) / MD_ONNX_MEMORY_FACTOR) ?
-		SIZE_MAX : len * MD_ONNX_MEMORY_FACTOR + (4u << 20);
+	o->budget = (len > (SIZE_MAX - (4u << 20)) / MD_ONNX_MEMORY_FACTOR) ? SIZE_MAX : len * MD_ONNX_MEMORY_FACTOR + (4u << 20);
 	o->allocator.alloc = budget_alloc;
 	o->allocator.free = budget_free;
 	o->allocator.allocator_data = o;
@@ -90,17 +89,19 @@ md_onnx_decode(const char *bytes, size_t len, md_onnx *o, md_error *err)
 	{
 		md_fail(err, MD_ERR_LIMIT,
 				"decoding the ONNX model (%zu bytes) needs more than %zu "
-				"bytes of memory, %d times its size", len, o->budget,
+				"bytes of memory, %d times its size",
+				len, o->budget,
 				MD_ONNX_MEMORY_FACTOR);
 		md_hint(err, "A genuine model needs far less: the file is corrupt "
-				"or made to exhaust memory.");
+					 "or made to exhaust memory.");
 		return MD_ERR_LIMIT;
 	}
 	md_fail(err, MD_ERR_MODEL,
 			"the ONNX model is not a valid protobuf ModelProto (%zu bytes): "
-			"truncated, or a length or field is wrong", len);
+			"truncated, or a length or field is wrong",
+			len);
 	md_hint(err, "Write the file with onnx.save_model() or the converter's "
-			"SerializeToString(), and deploy its bytes unchanged (bytea).");
+				 "SerializeToString(), and deploy its bytes unchanged (bytea).");
 	return MD_ERR_MODEL;
 }
 
@@ -125,7 +126,7 @@ md_onnx_attr(const Onnx__NodeProto *node, const char *name)
 bool
 md_onnx_is(const ProtobufCBinaryData *b, const char *s)
 {
-	size_t		n = strlen(s);
+	size_t n = strlen(s);
 
 	return b->len == n && memcmp(b->data, s, n) == 0;
 }
@@ -225,7 +226,7 @@ md_onnx_string(const Onnx__NodeProto *node, const char *name,
 			   const char *dflt, char *buf, size_t buf_size, md_error *err)
 {
 	const Onnx__AttributeProto *a = md_onnx_attr(node, name);
-	size_t		len;
+	size_t len;
 
 	if (a == NULL)
 	{
@@ -244,11 +245,11 @@ md_onnx_string(const Onnx__NodeProto *node, const char *name,
 
 md_status
 md_onnx_choice(const Onnx__NodeProto *node, const char *name,
-				   const char *dflt, const char *const *names, int n_names,
-				   uint32_t *choice, md_error *err)
+			   const char *dflt, const char *const *names, int n_names,
+			   uint32_t *choice, md_error *err)
 {
-	char		buf[32];
-	md_status	st = md_onnx_string(node, name, dflt, buf, sizeof(buf), err);
+	char buf[32];
+	md_status st = md_onnx_string(node, name, dflt, buf, sizeof(buf), err);
 
 	if (st != MD_OK)
 		return st;
@@ -259,7 +260,8 @@ md_onnx_choice(const Onnx__NodeProto *node, const char *name,
 			return MD_OK;
 		}
 	return md_fail(err, MD_ERR_UNSUPPORTED, "ONNX %s: %s \"%s\" is not "
-				   "supported", node->op_type, name, buf);
+											"supported",
+				   node->op_type, name, buf);
 }
 
 md_status
@@ -267,9 +269,7 @@ md_onnx_post_transform(const Onnx__NodeProto *node, uint32_t *post,
 					   md_error *err)
 {
 	static const char *const posts[] = {
-		[MD_OPOST_NONE] = "NONE", [MD_OPOST_LOGISTIC] = "LOGISTIC",
-		[MD_OPOST_SOFTMAX] = "SOFTMAX", [MD_OPOST_SOFTMAX_ZERO] = "SOFTMAX_ZERO",
-		[MD_OPOST_PROBIT] = "PROBIT"};
+		[MD_OPOST_NONE] = "NONE", [MD_OPOST_LOGISTIC] = "LOGISTIC", [MD_OPOST_SOFTMAX] = "SOFTMAX", [MD_OPOST_SOFTMAX_ZERO] = "SOFTMAX_ZERO", [MD_OPOST_PROBIT] = "PROBIT"};
 
 	return md_onnx_choice(node, "post_transform", "NONE", posts,
 						  MD_OPOST__END, post, err);
@@ -281,17 +281,18 @@ tensor_reals(const Onnx__NodeProto *node, const char *name,
 			 const Onnx__TensorProto *t, double **v, size_t *n,
 			 bool *is_double, md_error *err)
 {
-	bool		dbl = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
-	size_t		width = dbl ? sizeof(double) : sizeof(float);
-	size_t		count;
-	uint64_t	dims = 1;
+	bool dbl = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+	size_t width = dbl ? sizeof(double) : sizeof(float);
+	size_t count;
+	uint64_t dims = 1;
 
 	if (!dbl && t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
 		return wrong_type(node, name, "a float or double tensor", err);
 	if (t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
 		return md_fail(err, MD_ERR_UNSUPPORTED,
 					   "attribute \"%s\" of the ONNX %s node is stored in an "
-					   "external file", name, node->op_type);
+					   "external file",
+					   name, node->op_type);
 	if (t->has_raw_data)
 	{
 		if (t->raw_data.len % width != 0)
@@ -301,8 +302,7 @@ tensor_reals(const Onnx__NodeProto *node, const char *name,
 	else
 		count = dbl ? t->n_double_data : t->n_float_data;
 	for (size_t i = 0; i < t->n_dims; i++)
-		dims = (t->dims[i] < 0 || (uint64_t) t->dims[i] > count) ?
-			UINT64_MAX : dims * (uint64_t) t->dims[i];
+		dims = (t->dims[i] < 0 || (uint64_t) t->dims[i] > count) ? UINT64_MAX : dims * (uint64_t) t->dims[i];
 	if (t->n_dims > 0 && dims != count)
 		return wrong_type(node, name, "a tensor whose shape fits its data",
 						  err);
@@ -310,7 +310,7 @@ tensor_reals(const Onnx__NodeProto *node, const char *name,
 		return md_fail(err, MD_ERR_NOMEM, "out of memory reading the ONNX model");
 	for (size_t i = 0; i < count; i++)
 	{
-		float		f;
+		float f;
 
 		if (t->has_raw_data && dbl)
 			memcpy(&(*v)[i], t->raw_data.data + i * width, width);
@@ -331,7 +331,7 @@ md_status
 md_onnx_reals(const Onnx__NodeProto *node, const char *name, double **v,
 			  size_t *n, bool *is_double, md_error *err)
 {
-	char		tname[64];
+	char tname[64];
 	const Onnx__AttributeProto *a = md_onnx_attr(node, name);
 	const Onnx__AttributeProto *t;
 
@@ -420,8 +420,8 @@ md_onnx_tensor_ints(const Onnx__NodeProto *node, const char *name,
 {
 	const Onnx__AttributeProto *a = md_onnx_attr(node, name);
 	const Onnx__TensorProto *t;
-	size_t		width;
-	size_t		count;
+	size_t width;
+	size_t count;
 
 	*v = NULL;
 	*n = 0;
@@ -444,7 +444,7 @@ md_onnx_tensor_ints(const Onnx__NodeProto *node, const char *name,
 	for (size_t i = 0; i < count; i++)
 	{
 		const uint8_t *p = t->has_raw_data ? t->raw_data.data + i * width : NULL;
-		int32_t		i32;
+		int32_t i32;
 
 		if (p && width == 1)
 			(*v)[i] = p[0];

@@ -52,10 +52,10 @@ md_onnx_linear_width(const Onnx__NodeProto *node, int64_t *width,
 {
 	const float *coef;
 	const float *icpt;
-	size_t		n_coef;
-	size_t		n_icpt;
-	int64_t		outputs;
-	md_status	st = md_onnx_floats(node, "coefficients", &coef, &n_coef, err);
+	size_t n_coef;
+	size_t n_icpt;
+	int64_t outputs;
+	md_status st = md_onnx_floats(node, "coefficients", &coef, &n_coef, err);
 
 	if (st == MD_OK)
 		st = md_onnx_floats(node, "intercepts", &icpt, &n_icpt, err);
@@ -85,12 +85,10 @@ static md_status
 read_shape(const Onnx__NodeProto *node, uint32_t n_classes, int64_t outputs,
 		   const md_limits *limits, md_olinear_header *h, md_error *err)
 {
-	bool		classifier = is_op(node, "LinearClassifier");
+	bool classifier = is_op(node, "LinearClassifier");
 
 	if (outputs < 1)
-		return refuse(node, MD_ERR_MODEL, classifier ?
-					  "has no intercepts (one per class)" :
-					  "has no targets", err);
+		return refuse(node, MD_ERR_MODEL, classifier ? "has no intercepts (one per class)" : "has no targets", err);
 	if (outputs > limits->max_classes)
 		return md_fail_limit(err, "the ONNX linear model has", outputs,
 							 "outputs", limits->max_classes, "max_classes");
@@ -100,7 +98,8 @@ read_shape(const Onnx__NodeProto *node, uint32_t n_classes, int64_t outputs,
 	{
 		if (outputs != 1)
 			return refuse(node, MD_ERR_UNSUPPORTED, "has several targets; "
-						  "single-target regressors are supported", err);
+													"single-target regressors are supported",
+						  err);
 		h->task = MD_TASK_REGRESSION;
 		return MD_OK;
 	}
@@ -109,11 +108,13 @@ read_shape(const Onnx__NodeProto *node, uint32_t n_classes, int64_t outputs,
 		h->flags = MD_OL_SECOND_CLASS;
 	else if (outputs != n_classes)
 		return refuse(node, MD_ERR_MODEL, "does not have one intercept per "
-					  "class label", err);
+										  "class label",
+					  err);
 	if ((h->flags & MD_OL_SECOND_CLASS) &&
 		h->post_transform == MD_OPOST_PROBIT)
 		return refuse(node, MD_ERR_UNSUPPORTED, "has PROBIT on one score "
-					  "of two classes, which ONNX Runtime does not pair", err);
+												"of two classes, which ONNX Runtime does not pair",
+					  err);
 	return MD_OK;
 }
 
@@ -121,7 +122,7 @@ static void
 write_section(md_olinear_header *h, const float *coef, size_t n_coef,
 			  const float *icpt, md_builder *b)
 {
-	uint64_t	head_at;
+	uint64_t head_at;
 
 	md_builder_begin(b, MD_SEC_OLINEAR);
 	head_at = md_builder_reserve(b, sizeof(*h));
@@ -144,10 +145,10 @@ md_onnx_build_linear(const Onnx__NodeProto *node, const Onnx__NodeProto *norm,
 	md_olinear_header h;
 	const float *coef;
 	const float *icpt;
-	size_t		n_coef;
-	size_t		n_icpt;
-	int64_t		outputs;
-	md_status	st;
+	size_t n_coef;
+	size_t n_icpt;
+	int64_t outputs;
+	md_status st;
 
 	memset(&h, 0, sizeof(h));
 	st = md_onnx_floats(node, "coefficients", &coef, &n_coef, err);
@@ -166,7 +167,8 @@ md_onnx_build_linear(const Onnx__NodeProto *node, const Onnx__NodeProto *norm,
 	if (n_coef != (uint64_t) h.n_outputs * n_features)
 		return md_fail(err, MD_ERR_MODEL,
 					   "the ONNX %s node \"%s\" has %zu coefficients for %u "
-					   "outputs of %u features", node->op_type,
+					   "outputs of %u features",
+					   node->op_type,
 					   node->name ? node->name : "", n_coef, h.n_outputs,
 					   n_features);
 	/* a regressor without one intercept per target adds none */

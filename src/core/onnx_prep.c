@@ -26,12 +26,12 @@
 typedef struct prep_build
 {
 	const Onnx__GraphProto *g;
-	uint32_t	n_features;
-	bool		dbl;			/* the tensor's type where the chain is */
+	uint32_t n_features;
+	bool dbl; /* the tensor's type where the chain is */
 	md_oprep_op ops[MD_ONNX_MAX_PREP];
-	uint32_t	n_ops;
-	vec			values;			/* float */
-	md_error   *err;
+	uint32_t n_ops;
+	vec values; /* float */
+	md_error *err;
 } prep_build;
 
 static bool
@@ -76,7 +76,7 @@ put_operand(prep_build *p, const Onnx__NodeProto *n, const double *v,
 {
 	if (count != 1 && count != p->n_features)
 		return bad_node(p, n, "has a constant that is neither one value "
-						"nor one per feature");
+							  "nor one per feature");
 	if (*n_values != 0 && *n_values != count)
 		return bad_node(p, n, "has operands of different lengths");
 	if (!vec_reserve(&p->values, count))
@@ -92,8 +92,8 @@ static md_status
 put_floats(prep_build *p, const Onnx__NodeProto *n, const float *f,
 		   size_t count, md_oprep_op *op, uint64_t *first)
 {
-	double	   *v = malloc(sizeof(double) * (count ? count : 1));
-	md_status	st;
+	double *v = malloc(sizeof(double) * (count ? count : 1));
+	md_status st;
 
 	if (v == NULL)
 		return md_fail(p->err, MD_ERR_NOMEM, "out of memory reading ONNX");
@@ -110,9 +110,9 @@ read_scaler(prep_build *p, const Onnx__NodeProto *n, md_oprep_op *op)
 {
 	const float *scale;
 	const float *offset;
-	size_t		n_scale;
-	size_t		n_offset;
-	md_status	st = md_onnx_floats(n, "scale", &scale, &n_scale, p->err);
+	size_t n_scale;
+	size_t n_offset;
+	md_status st = md_onnx_floats(n, "scale", &scale, &n_scale, p->err);
 
 	if (st == MD_OK)
 		st = md_onnx_floats(n, "offset", &offset, &n_offset, p->err);
@@ -120,7 +120,7 @@ read_scaler(prep_build *p, const Onnx__NodeProto *n, md_oprep_op *op)
 		return st;
 	if (n_scale == 0 || n_scale != n_offset)
 		return bad_node(p, n, "needs as many offsets as scales, at least "
-						"one");
+							  "one");
 	op->kind = MD_OPREP_SCALE;
 	op->flags = p->dbl ? MD_OPF_DOUBLE : 0;
 	st = put_floats(p, n, offset, n_offset, op, &op->a);
@@ -136,10 +136,10 @@ read_imputer(prep_build *p, const Onnx__NodeProto *n, md_oprep_op *op)
 {
 	const float *imputed;
 	const int64_t *ints;
-	size_t		n_imputed;
-	size_t		n_ints;
-	md_status	st = md_onnx_floats(n, "imputed_value_floats", &imputed,
-									&n_imputed, p->err);
+	size_t n_imputed;
+	size_t n_ints;
+	md_status st = md_onnx_floats(n, "imputed_value_floats", &imputed,
+								  &n_imputed, p->err);
 
 	if (st == MD_OK)
 		st = md_onnx_ints(n, "imputed_value_int64s", &ints, &n_ints, p->err);
@@ -151,10 +151,11 @@ read_imputer(prep_build *p, const Onnx__NodeProto *n, md_oprep_op *op)
 	if (n_ints > 0 || n_imputed == 0)
 		return md_fail(p->err, MD_ERR_UNSUPPORTED,
 					   "the ONNX Imputer node \"%s\" does not impute floats "
-					   "(imputed_value_floats)", n->name ? n->name : "");
+					   "(imputed_value_floats)",
+					   n->name ? n->name : "");
 	if (p->dbl)
 		return bad_node(p, n, "reads a double tensor (ONNX Runtime's "
-						"Imputer takes float)");
+							  "Imputer takes float)");
 	op->kind = MD_OPREP_IMPUTE;
 	return put_floats(p, n, imputed, n_imputed, op, &op->a);
 }
@@ -164,18 +165,19 @@ static md_status
 read_arith(prep_build *p, const Onnx__NodeProto *n, md_oprep_op *op)
 {
 	const Onnx__TensorProto *t = md_onnx_initializer(p->g, n->input[1]);
-	double	   *v;
-	size_t		count;
-	bool		dbl;
-	md_status	st = md_onnx_initializer_reals(n, t, &v, &count, &dbl,
-											   p->err);
+	double *v;
+	size_t count;
+	bool dbl;
+	md_status st = md_onnx_initializer_reals(n, t, &v, &count, &dbl,
+											 p->err);
 
 	if (st != MD_OK)
 		return st;
 	if (dbl || p->dbl)
 		st = md_fail(p->err, MD_ERR_UNSUPPORTED,
 					 "the ONNX %s node \"%s\" computes in double; float is "
-					 "supported", n->op_type, n->name ? n->name : "");
+					 "supported",
+					 n->op_type, n->name ? n->name : "");
 	op->kind = is_op(n, "Mul") ? MD_OPREP_MUL : MD_OPREP_ADD;
 	if (st == MD_OK)
 		st = put_operand(p, n, v, count, &op->n_values, &op->a);
@@ -188,8 +190,8 @@ static md_status
 read_cast(prep_build *p, const Onnx__NodeProto *n, md_oprep_op *op,
 		  bool *emitted)
 {
-	int64_t		to;
-	md_status	st = md_onnx_int(n, "to", 0, &to, p->err);
+	int64_t to;
+	md_status st = md_onnx_int(n, "to", 0, &to, p->err);
 
 	if (st != MD_OK)
 		return st;
@@ -209,8 +211,8 @@ static md_status
 read_node(prep_build *p, const Onnx__NodeProto *n, bool *computes)
 {
 	md_oprep_op *op = &p->ops[p->n_ops];
-	bool		emitted = true;
-	md_status	st = MD_OK;
+	bool emitted = true;
+	md_status st = MD_OK;
 
 	memset(op, 0, sizeof(*op));
 	if (is_op(n, "Identity"))
@@ -233,7 +235,7 @@ static void
 write_section(prep_build *p, bool input_double, md_builder *b)
 {
 	md_oprep_header h;
-	uint64_t	head_at;
+	uint64_t head_at;
 
 	memset(&h, 0, sizeof(h));
 	h.n_ops = p->n_ops;
@@ -255,10 +257,10 @@ md_onnx_build_prep(const Onnx__GraphProto *g,
 				   uint32_t n_features, bool *is_double, md_builder *b,
 				   md_error *err)
 {
-	prep_build	p;
-	bool		computes = false;
-	bool		input_double = *is_double;
-	md_status	st = MD_OK;
+	prep_build p;
+	bool computes = false;
+	bool input_double = *is_double;
+	md_status st = MD_OK;
 
 	memset(&p, 0, sizeof(p));
 	p.g = g;
@@ -268,7 +270,8 @@ md_onnx_build_prep(const Onnx__GraphProto *g,
 	p.err = err;
 	if (n > MD_ONNX_MAX_PREP)
 		st = md_fail(err, MD_ERR_UNSUPPORTED, "the ONNX graph has more "
-					 "than %d nodes before its estimator", MD_ONNX_MAX_PREP);
+											  "than %d nodes before its estimator",
+					 MD_ONNX_MAX_PREP);
 	for (size_t k = 0; k < n && st == MD_OK; k++)
 		st = read_node(&p, chain[k], &computes);
 	/* only Identity and Cast: the estimator reads the input as cast */

@@ -28,27 +28,27 @@ typedef md_tree_attrs tree_attrs;
 
 typedef struct node_key
 {
-	int64_t		tree;
-	int64_t		node;
-	size_t		i;				/* index in the attribute arrays */
+	int64_t tree;
+	int64_t node;
+	size_t i; /* index in the attribute arrays */
 } node_key;
 
 /* Scratch of the build, freed together. */
 typedef struct tree_work
 {
-	node_key   *order;			/* the nodes sorted by (tree, node) */
-	uint8_t    *mode;			/* md_dop or MD_OMODE_LEAF per node */
-	uint32_t   *local;			/* node's index within its stored tree */
-	uint8_t    *state;			/* DFS: 0 new, 1 open, 2 done */
-	size_t	   *stack;
-	size_t	   *topo;			/* one tree's nodes, reverse post-order */
-	uint32_t   *depth;
-	size_t	   *w_first;		/* per node: first weight in w_sorted */
-	size_t	   *w_count;
-	size_t	   *w_sorted;		/* weight entries grouped by node */
-	md_onode   *out_nodes;
+	node_key *order; /* the nodes sorted by (tree, node) */
+	uint8_t *mode;	 /* md_dop or MD_OMODE_LEAF per node */
+	uint32_t *local; /* node's index within its stored tree */
+	uint8_t *state;	 /* DFS: 0 new, 1 open, 2 done */
+	size_t *stack;
+	size_t *topo; /* one tree's nodes, reverse post-order */
+	uint32_t *depth;
+	size_t *w_first; /* per node: first weight in w_sorted */
+	size_t *w_count;
+	size_t *w_sorted; /* weight entries grouped by node */
+	md_onode *out_nodes;
 	md_oweight *out_weights;
-	md_otree   *out_trees;
+	md_otree *out_trees;
 } tree_work;
 
 static md_status
@@ -84,12 +84,12 @@ cmp_node(const void *pa, const void *pb)
 static size_t
 find_node(const tree_attrs *a, const tree_work *w, int64_t tree, int64_t id)
 {
-	size_t		lo = 0;
-	size_t		hi = a->n;
+	size_t lo = 0;
+	size_t hi = a->n;
 
 	while (lo < hi)
 	{
-		size_t		mid = lo + (hi - lo) / 2;
+		size_t mid = lo + (hi - lo) / 2;
 		const node_key *k = &w->order[mid];
 
 		if (k->tree < tree || (k->tree == tree && k->node < id))
@@ -107,10 +107,7 @@ read_mode(const tree_attrs *a, const ProtobufCBinaryData *strs, size_t i,
 		  uint8_t *mode, md_error *err)
 {
 	static const char *const names[] = {
-		[MD_OMODE_LEAF] = "LEAF", [MD_DOP_LEQ] = "BRANCH_LEQ",
-		[MD_DOP_LT] = "BRANCH_LT", [MD_DOP_GTE] = "BRANCH_GTE",
-		[MD_DOP_GT] = "BRANCH_GT", [MD_DOP_EQ] = "BRANCH_EQ",
-		[MD_DOP_NEQ] = "BRANCH_NEQ"};
+		[MD_OMODE_LEAF] = "LEAF", [MD_DOP_LEQ] = "BRANCH_LEQ", [MD_DOP_LT] = "BRANCH_LT", [MD_DOP_GTE] = "BRANCH_GTE", [MD_DOP_GT] = "BRANCH_GT", [MD_DOP_EQ] = "BRANCH_EQ", [MD_DOP_NEQ] = "BRANCH_NEQ"};
 
 	for (uint8_t k = 0; k <= MD_DOP_NEQ; k++)
 		if (names[k] != NULL && md_onnx_is(&strs[i], names[k]))
@@ -121,7 +118,8 @@ read_mode(const tree_attrs *a, const ProtobufCBinaryData *strs, size_t i,
 	md_fail(err, MD_ERR_UNSUPPORTED,
 			"ONNX %s: node %lld of tree %lld has the mode \"%.*s\"; "
 			"BRANCH_LEQ, BRANCH_LT, BRANCH_GTE, BRANCH_GT, BRANCH_EQ, "
-			"BRANCH_NEQ and LEAF are supported", a->node->op_type,
+			"BRANCH_NEQ and LEAF are supported",
+			a->node->op_type,
 			(long long) a->node_id[i], (long long) a->tree_id[i],
 			(int) (strs[i].len > 40 ? 40 : strs[i].len),
 			(const char *) strs[i].data);
@@ -159,7 +157,7 @@ static md_status
 child_of(const tree_attrs *a, const tree_work *w, size_t i, bool yes,
 		 size_t *child, md_error *err)
 {
-	int64_t		id = yes ? a->yes[i] : a->no[i];
+	int64_t id = yes ? a->yes[i] : a->no[i];
 
 	/* ONNX Runtime requires child ids below the total node count */
 	if (id < 0 || (uint64_t) id >= a->n ||
@@ -181,16 +179,16 @@ static md_status
 order_tree(const tree_attrs *a, tree_work *w, size_t root, size_t *count,
 		   md_error *err)
 {
-	size_t		sp = 0;
-	size_t		done = 0;
+	size_t sp = 0;
+	size_t done = 0;
 
 	w->stack[sp++] = root;
 	while (sp > 0)
 	{
-		size_t		i = w->stack[sp - 1];
-		size_t		kids[2];
-		bool		pushed = false;
-		md_status	st;
+		size_t i = w->stack[sp - 1];
+		size_t kids[2];
+		bool pushed = false;
+		md_status st;
 
 		if (w->state[i] == 0)
 			w->state[i] = 1;
@@ -220,7 +218,7 @@ order_tree(const tree_attrs *a, tree_work *w, size_t root, size_t *count,
 	/* post-order reversed */
 	for (size_t k = 0; k < done / 2; k++)
 	{
-		size_t		t = w->topo[k];
+		size_t t = w->topo[k];
 
 		w->topo[k] = w->topo[done - 1 - k];
 		w->topo[done - 1 - k] = t;
@@ -234,8 +232,8 @@ static md_status
 index_weights(const tree_attrs *a, tree_work *w, uint32_t n_outputs,
 			  md_error *err)
 {
-	size_t	   *node_of = malloc(sizeof(size_t) * (a->nw ? a->nw : 1));
-	size_t		at = 0;
+	size_t *node_of = malloc(sizeof(size_t) * (a->nw ? a->nw : 1));
+	size_t at = 0;
 
 	if (node_of == NULL)
 		return nomem(err);
@@ -246,14 +244,16 @@ index_weights(const tree_attrs *a, tree_work *w, uint32_t n_outputs,
 		{
 			free(node_of);
 			return bad(a, err, "a weight is for node %lld of tree %lld, "
-					   "which does not exist", a->w_node[k], a->w_tree[k]);
+							   "which does not exist",
+					   a->w_node[k], a->w_tree[k]);
 		}
 		if ((a->w_out[k] < 0 || a->w_out[k] >= n_outputs) ||
 			isnan(a->w_value[k]))
 		{
 			free(node_of);
 			return bad(a, err, "the weight of node %lld of tree %lld has a "
-					   "bad target or class id, or is NaN", a->w_node[k],
+							   "bad target or class id, or is NaN",
+					   a->w_node[k],
 					   a->w_tree[k]);
 		}
 		w->w_count[node_of[k]]++;
@@ -272,7 +272,7 @@ index_weights(const tree_attrs *a, tree_work *w, uint32_t n_outputs,
 	}
 	for (size_t k = 0; k < a->nw; k++)
 	{
-		size_t		i = node_of[k];
+		size_t i = node_of[k];
 
 		w->w_sorted[w->w_first[i] + w->w_count[i]++] = k;
 	}
@@ -284,7 +284,7 @@ index_weights(const tree_attrs *a, tree_work *w, uint32_t n_outputs,
 static md_status
 check_runs(const tree_attrs *a, tree_work *w, size_t *n_trees, md_error *err)
 {
-	size_t		runs = 0;
+	size_t runs = 0;
 
 	for (size_t k = 0; k < a->n; k++)
 		if (k == 0 || w->order[k].tree != w->order[k - 1].tree)
@@ -306,8 +306,8 @@ emit_tree(const tree_attrs *a, tree_work *w, size_t root, uint64_t *n_nodes,
 		  uint64_t *n_weights, uint32_t *max_depth, const md_limits *limits,
 		  uint32_t n_outputs, md_error *err)
 {
-	size_t		count;
-	md_status	st = order_tree(a, w, root, &count, err);
+	size_t count;
+	md_status st = order_tree(a, w, root, &count, err);
 
 	if (st != MD_OK)
 		return st;
@@ -321,8 +321,8 @@ emit_tree(const tree_attrs *a, tree_work *w, size_t root, uint64_t *n_nodes,
 	}
 	for (size_t k = 0; k < count; k++)
 	{
-		size_t		i = w->topo[k];
-		md_onode   *o = &w->out_nodes[*n_nodes + k];
+		size_t i = w->topo[k];
+		md_onode *o = &w->out_nodes[*n_nodes + k];
 
 		memset(o, 0, sizeof(*o));
 		o->mode = w->mode[i];
@@ -337,7 +337,7 @@ emit_tree(const tree_attrs *a, tree_work *w, size_t root, uint64_t *n_nodes,
 			o->no = (uint32_t) w->w_count[i];
 			for (size_t j = 0; j < w->w_count[i]; j++)
 			{
-				size_t		e = w->w_sorted[w->w_first[i] + j];
+				size_t e = w->w_sorted[w->w_first[i] + j];
 				md_oweight *ow = &w->out_weights[(*n_weights)++];
 
 				ow->value = a->w_value[e];
@@ -347,8 +347,8 @@ emit_tree(const tree_attrs *a, tree_work *w, size_t root, uint64_t *n_nodes,
 			continue;
 		}
 		{
-			size_t		yes;
-			size_t		no;
+			size_t yes;
+			size_t no;
 
 			st = child_of(a, w, i, true, &yes, err);
 			if (st == MD_OK)
@@ -357,8 +357,7 @@ emit_tree(const tree_attrs *a, tree_work *w, size_t root, uint64_t *n_nodes,
 				return st;
 			o->value = a->value[i];
 			o->feature = (uint32_t) a->feature[i];
-			o->flags = (i < a->n_missing && a->missing[i] == 1) ?
-				MD_ONODE_MISSING_TRUE : 0;
+			o->flags = (i < a->n_missing && a->missing[i] == 1) ? MD_ONODE_MISSING_TRUE : 0;
 			o->yes = w->local[yes];
 			o->no = w->local[no];
 			if (w->depth[yes] < w->depth[i] + 1)
@@ -417,7 +416,7 @@ static void
 write_section(md_builder *b, md_otrees_header *h, const tree_attrs *a,
 			  const tree_work *w)
 {
-	uint64_t	head_at;
+	uint64_t head_at;
 
 	md_builder_begin(b, MD_SEC_OTREES);
 	head_at = md_builder_reserve(b, sizeof(*h));
@@ -438,9 +437,9 @@ static md_status
 build(const tree_attrs *a, md_otrees_header *h, const md_limits *limits,
 	  md_builder *b, md_error *err)
 {
-	tree_work	w;
-	size_t		n_trees;
-	md_status	st;
+	tree_work w;
+	size_t n_trees;
+	md_status st;
 
 	if (!work_alloc(&w, a->n, a->nw))
 	{
@@ -457,7 +456,7 @@ build(const tree_attrs *a, md_otrees_header *h, const md_limits *limits,
 		st = index_weights(a, &w, h->n_outputs, err);
 	for (size_t i = 0; st == MD_OK && i < a->n; i++)
 	{
-		md_otree   *t;
+		md_otree *t;
 
 		if (i > 0 && a->tree_id[i] == a->tree_id[i - 1])
 			continue;
@@ -480,12 +479,12 @@ build(const tree_attrs *a, md_otrees_header *h, const md_limits *limits,
 static md_status
 read_nodes(const Onnx__NodeProto *node, tree_attrs *a, md_error *err)
 {
-	size_t		n[6];
-	size_t		n_values;
-	size_t		n_modes;
+	size_t n[6];
+	size_t n_values;
+	size_t n_modes;
 	const ProtobufCBinaryData *modes;
-	bool		dbl;
-	md_status	st;
+	bool dbl;
+	md_status st;
 
 	st = md_onnx_ints(node, "nodes_treeids", &a->tree_id, &n[0], err);
 	if (st == MD_OK)
@@ -519,7 +518,8 @@ read_nodes(const Onnx__NodeProto *node, tree_attrs *a, md_error *err)
 		return md_fail(err, MD_ERR_MODEL,
 					   "ONNX %s: nodes_values or "
 					   "nodes_missing_value_tracks_true does not have one "
-					   "entry per node (%zu)", node->op_type, a->n);
+					   "entry per node (%zu)",
+					   node->op_type, a->n);
 	if (a->n == 0)
 		return md_fail(err, MD_ERR_MODEL, "ONNX %s: the ensemble has no node",
 					   node->op_type);
@@ -540,10 +540,10 @@ read_weights(const Onnx__NodeProto *node, bool classifier, tree_attrs *a,
 			 md_error *err)
 {
 	const char *p = classifier ? "class" : "target";
-	char		name[32];
-	size_t		n[3];
-	bool		dbl;
-	md_status	st;
+	char name[32];
+	size_t n[3];
+	bool dbl;
+	md_status st;
 
 	snprintf(name, sizeof(name), "%s_treeids", p);
 	st = md_onnx_ints(node, name, &a->w_tree, &n[0], err);
@@ -565,7 +565,8 @@ read_weights(const Onnx__NodeProto *node, bool classifier, tree_attrs *a,
 	if (n[0] != a->nw || n[1] != a->nw || n[2] != a->nw)
 		return md_fail(err, MD_ERR_MODEL,
 					   "ONNX %s: the %s_* attributes are not all of the "
-					   "same length", node->op_type, p);
+					   "same length",
+					   node->op_type, p);
 	for (size_t k = 0; k < a->n_base; k++)
 		if (isnan(a->base[k]))
 			return md_fail(err, MD_ERR_MODEL, "ONNX %s: a base value is NaN",
@@ -579,10 +580,9 @@ read_shape(const Onnx__NodeProto *node, bool classifier, uint32_t n_classes,
 		   const tree_attrs *a, md_otrees_header *h, md_error *err)
 {
 	static const char *const aggs[] = {
-		[MD_OAGG_SUM] = "SUM", [MD_OAGG_AVERAGE] = "AVERAGE",
-		[MD_OAGG_MIN] = "MIN", [MD_OAGG_MAX] = "MAX"};
-	int64_t		n_targets = 1;
-	md_status	st;
+		[MD_OAGG_SUM] = "SUM", [MD_OAGG_AVERAGE] = "AVERAGE", [MD_OAGG_MIN] = "MIN", [MD_OAGG_MAX] = "MAX"};
+	int64_t n_targets = 1;
+	md_status st;
 
 	h->aggregate = MD_OAGG_SUM;
 	st = md_onnx_post_transform(node, &h->post_transform, err);
@@ -599,12 +599,13 @@ read_shape(const Onnx__NodeProto *node, bool classifier, uint32_t n_classes,
 					   "only single-target regressors are supported",
 					   (long long) n_targets);
 	h->n_outputs = classifier ? n_classes : 1;
-	h->task = !classifier ? MD_TASK_REGRESSION :
-		n_classes == 2 ? MD_TASK_BINARY : MD_TASK_MULTICLASS;
+	h->task = !classifier ? MD_TASK_REGRESSION : n_classes == 2 ? MD_TASK_BINARY
+																: MD_TASK_MULTICLASS;
 	if (a->n_base != 0 && a->n_base != 1 && a->n_base != h->n_outputs)
 		return md_fail(err, MD_ERR_MODEL,
 					   "ONNX %s: %zu base values for %u outputs (0, 1 or %u "
-					   "expected)", node->op_type, a->n_base, h->n_outputs,
+					   "expected)",
+					   node->op_type, a->n_base, h->n_outputs,
 					   h->n_outputs);
 	h->n_base = (uint32_t) a->n_base;
 	return MD_OK;
@@ -614,8 +615,8 @@ read_shape(const Onnx__NodeProto *node, bool classifier, uint32_t n_classes,
 static void
 binary_flags(const tree_attrs *a, md_otrees_header *h)
 {
-	bool		positive = true;
-	bool		one_class = true;
+	bool positive = true;
+	bool one_class = true;
 
 	for (size_t k = 0; k < a->nw; k++)
 	{
@@ -634,9 +635,9 @@ md_onnx_build_trees(const Onnx__NodeProto *node, bool classifier,
 					const md_limits *limits, md_builder *b,
 					uint32_t *n_outputs, md_error *err)
 {
-	tree_attrs	a;
+	tree_attrs a;
 	md_otrees_header h;
-	md_status	st;
+	md_status st;
 
 	memset(&a, 0, sizeof(a));
 	memset(&h, 0, sizeof(h));
@@ -653,12 +654,14 @@ md_onnx_build_trees(const Onnx__NodeProto *node, bool classifier,
 		if (st == MD_OK && a.dbl && !in->is_double)
 			st = md_fail(err, MD_ERR_UNSUPPORTED,
 						 "ONNX %s: double-precision attributes (*_as_tensor) "
-						 "with a float input", node->op_type);
+						 "with a float input",
+						 node->op_type);
 	}
 	for (size_t i = 0; st == MD_OK && i < a.n; i++)
 		if (a.feature[i] < 0 || a.feature[i] >= in->n_features)
 			st = bad(&a, err, "node %lld of tree %lld reads a feature beyond "
-					 "the input's", a.node_id[i], a.tree_id[i]);
+							  "the input's",
+					 a.node_id[i], a.tree_id[i]);
 	if (st == MD_OK)
 	{
 		h.flags |= in->is_double ? MD_OT_DOUBLE : 0;

@@ -35,55 +35,55 @@
 typedef struct v5_attrs
 {
 	const int64_t *roots;
-	size_t		n_roots;
-	size_t		n;				/* nodes */
+	size_t n_roots;
+	size_t n; /* nodes */
 	const int64_t *feature;
 	const int64_t *yes;
 	const int64_t *no;
 	const int64_t *yes_leaf;
 	const int64_t *no_leaf;
 	const int64_t *missing;
-	size_t		n_missing;
-	int64_t    *modes;
-	double	   *splits;
-	size_t		n_leaves;
+	size_t n_missing;
+	int64_t *modes;
+	double *splits;
+	size_t n_leaves;
 	const int64_t *leaf_target;
-	double	   *leaf_weight;
-	double	   *members;
-	size_t		n_members;
-	size_t	   *member_start;	/* per node: first value, count */
-	size_t	   *member_count;
+	double *leaf_weight;
+	double *members;
+	size_t n_members;
+	size_t *member_start; /* per node: first value, count */
+	size_t *member_count;
 } v5_attrs;
 
 /* What is left to expand: a node or leaf, reached from a parent's branch */
 typedef struct frame
 {
-	size_t		src;
-	bool		leaf;
-	bool		is_false;
-	uint32_t	member;			/* MEMBER: which value this EQ tests */
-	uint32_t	depth;
-	int64_t		parent;			/* output index, or -1 */
+	size_t src;
+	bool leaf;
+	bool is_false;
+	uint32_t member; /* MEMBER: which value this EQ tests */
+	uint32_t depth;
+	int64_t parent; /* output index, or -1 */
 } frame;
 
 /* Growing output arrays (the opset-3 form). */
 typedef struct v3_out
 {
-	size_t		n;
-	size_t		cap;
-	int64_t    *tree;
-	int64_t    *node;
-	int64_t    *feature;
-	int64_t    *yes;
-	int64_t    *no;
-	int64_t    *missing;
-	uint8_t    *mode;
-	double	   *value;
-	size_t		nw;
-	int64_t    *w_tree;
-	int64_t    *w_node;
-	int64_t    *w_out;
-	double	   *w_value;
+	size_t n;
+	size_t cap;
+	int64_t *tree;
+	int64_t *node;
+	int64_t *feature;
+	int64_t *yes;
+	int64_t *no;
+	int64_t *missing;
+	uint8_t *mode;
+	double *value;
+	size_t nw;
+	int64_t *w_tree;
+	int64_t *w_node;
+	int64_t *w_out;
+	double *w_value;
 } v3_out;
 
 #define V5_MAX_NODES (1u << 24)
@@ -97,8 +97,8 @@ v5_bad(md_error *err, const char *what)
 static bool
 grow_out(v3_out *o)
 {
-	size_t		cap = o->cap ? o->cap * 2 : 256;
-	void	   *p[12];
+	size_t cap = o->cap ? o->cap * 2 : 256;
+	void *p[12];
 
 	p[0] = realloc(o->tree, cap * sizeof(int64_t));
 	if (p[0])
@@ -150,7 +150,7 @@ static uint8_t
 v3_mode(int64_t m)
 {
 	static const uint8_t map[] = {MD_DOP_LEQ, MD_DOP_LT, MD_DOP_GTE,
-	MD_DOP_GT, MD_DOP_EQ, MD_DOP_NEQ, MD_DOP_EQ};
+								  MD_DOP_GT, MD_DOP_EQ, MD_DOP_NEQ, MD_DOP_EQ};
 
 	return map[m];
 }
@@ -161,7 +161,7 @@ expand_one(const v5_attrs *v, v3_out *o, frame f, int64_t tree,
 		   int64_t id, frame *stack, size_t *sp, const md_limits *limits,
 		   md_error *err)
 {
-	size_t		i = o->n++;
+	size_t i = o->n++;
 
 	o->tree[i] = tree;
 	o->node[i] = id;
@@ -186,17 +186,16 @@ expand_one(const v5_attrs *v, v3_out *o, frame f, int64_t tree,
 	o->feature[i] = v->feature[f.src];
 	o->missing[i] = f.src < v->n_missing ? v->missing[f.src] : 0;
 	o->mode[i] = v3_mode(v->modes[f.src]);
-	o->value[i] = v->modes[f.src] == V5_MEMBER ?
-		v->members[v->member_start[f.src] + f.member] : v->splits[f.src];
+	o->value[i] = v->modes[f.src] == V5_MEMBER ? v->members[v->member_start[f.src] + f.member] : v->splits[f.src];
 	/* the false branch waits under the true one: pre-order, true first */
 	if (v->modes[f.src] == V5_MEMBER && f.member + 1 < v->member_count[f.src])
-		stack[(*sp)++] = (frame) {f.src, false, true, f.member + 1,
-		f.depth + 1, (int64_t) i};
+		stack[(*sp)++] = (frame){f.src, false, true, f.member + 1,
+								 f.depth + 1, (int64_t) i};
 	else
-		stack[(*sp)++] = (frame) {(size_t) v->no[f.src],
-			v->no_leaf[f.src] != 0, true, 0, f.depth + 1, (int64_t) i};
-	stack[(*sp)++] = (frame) {(size_t) v->yes[f.src], v->yes_leaf[f.src] != 0,
-	false, 0, f.depth + 1, (int64_t) i};
+		stack[(*sp)++] = (frame){(size_t) v->no[f.src],
+								 v->no_leaf[f.src] != 0, true, 0, f.depth + 1, (int64_t) i};
+	stack[(*sp)++] = (frame){(size_t) v->yes[f.src], v->yes_leaf[f.src] != 0,
+							 false, 0, f.depth + 1, (int64_t) i};
 	return MD_OK;
 }
 
@@ -204,31 +203,32 @@ expand_one(const v5_attrs *v, v3_out *o, frame f, int64_t tree,
 static md_status
 expand(const v5_attrs *v, v3_out *o, const md_limits *limits, md_error *err)
 {
-	frame	   *stack = malloc(sizeof(frame) * (2 * (size_t) limits->max_depth + 4));
-	md_status	st = MD_OK;
+	frame *stack = malloc(sizeof(frame) * (2 * (size_t) limits->max_depth + 4));
+	md_status st = MD_OK;
 
 	if (stack == NULL)
 		return md_fail(err, MD_ERR_NOMEM, "out of memory reading ONNX");
 	for (size_t t = 0; st == MD_OK && t < v->n_roots; t++)
 	{
-		size_t		root = (size_t) v->roots[t];
-		size_t		sp = 0;
-		int64_t		id = 0;
+		size_t root = (size_t) v->roots[t];
+		size_t sp = 0;
+		int64_t id = 0;
 
-		stack[sp++] = (frame) {root, false, false, 0, 0, -1};
+		stack[sp++] = (frame){root, false, false, 0, 0, -1};
 		while (st == MD_OK && sp > 0)
 		{
 			if (o->n == o->cap && (o->n >= V5_MAX_NODES || !grow_out(o)))
 				st = md_fail(err, MD_ERR_LIMIT, "ONNX TreeEnsemble: the "
-							 "trees unrolled as ONNX Runtime reads them have "
-							 "more than %u nodes", V5_MAX_NODES);
+												"trees unrolled as ONNX Runtime reads them have "
+												"more than %u nodes",
+							 V5_MAX_NODES);
 			else if (id >= (int64_t) limits->max_nodes_per_tree)
 				st = md_fail_limit(err, "an ONNX tree has more than", id,
 								   "nodes", limits->max_nodes_per_tree,
 								   "max_nodes_per_tree");
 			else
 			{
-				frame		f = stack[--sp];
+				frame f = stack[--sp];
 
 				st = expand_one(v, o, f, (int64_t) t, id++, stack, &sp,
 								limits, err);
@@ -243,7 +243,7 @@ expand(const v5_attrs *v, v3_out *o, const md_limits *limits, md_error *err)
 static md_status
 split_members(v5_attrs *v, md_error *err)
 {
-	size_t		at = 0;
+	size_t at = 0;
 
 	v->member_start = calloc(v->n ? v->n : 1, sizeof(size_t));
 	v->member_count = calloc(v->n ? v->n : 1, sizeof(size_t));
@@ -280,12 +280,13 @@ check_v5(const v5_attrs *v, uint32_t n_targets, md_error *err)
 			return v5_bad(err, "a tree root is out of range");
 	for (size_t i = 0; i < v->n; i++)
 	{
-		uint64_t	yes_max = v->yes_leaf[i] ? v->n_leaves : v->n;
-		uint64_t	no_max = v->no_leaf[i] ? v->n_leaves : v->n;
+		uint64_t yes_max = v->yes_leaf[i] ? v->n_leaves : v->n;
+		uint64_t no_max = v->no_leaf[i] ? v->n_leaves : v->n;
 
 		if (v->modes[i] < 0 || v->modes[i] > V5_MEMBER)
 			return md_fail(err, MD_ERR_UNSUPPORTED, "ONNX TreeEnsemble: node "
-						   "mode %lld is not supported", (long long) v->modes[i]);
+													"mode %lld is not supported",
+						   (long long) v->modes[i]);
 		if (v->yes[i] < 0 || (uint64_t) v->yes[i] >= yes_max ||
 			v->no[i] < 0 || (uint64_t) v->no[i] >= no_max)
 			return v5_bad(err, "a child index is out of range");
@@ -298,7 +299,8 @@ check_v5(const v5_attrs *v, uint32_t n_targets, md_error *err)
 			return v5_bad(err, "a leaf weight is NaN");
 		if (v->leaf_target[l] < 0 || v->leaf_target[l] >= n_targets)
 			return md_fail(err, MD_ERR_MODEL, "ONNX TreeEnsemble: leaf %zu "
-						   "is for target %lld, and n_targets is %u", l,
+											  "is for target %lld, and n_targets is %u",
+						   l,
 						   (long long) v->leaf_target[l], n_targets);
 	}
 	return MD_OK;
@@ -310,15 +312,15 @@ read_shape_v5(const Onnx__NodeProto *node, const md_limits *limits,
 			  md_otrees_header *h, md_error *err)
 {
 	static const uint32_t aggs[] = {MD_OAGG_AVERAGE, MD_OAGG_SUM, MD_OAGG_MIN,
-	MD_OAGG_MAX};
+									MD_OAGG_MAX};
 	/* ONNX Runtime's POST_EVAL_TRANSFORM numbers (see the file's header) */
 	static const uint32_t posts[] = {MD_OPOST_NONE, MD_OPOST_LOGISTIC,
-		MD_OPOST_SOFTMAX, MD_OPOST_SOFTMAX_ZERO,
-	MD_OPOST_PROBIT};
-	int64_t		agg;
-	int64_t		post;
-	int64_t		n_targets;
-	md_status	st = md_onnx_int(node, "aggregate_function", 1, &agg, err);
+									 MD_OPOST_SOFTMAX, MD_OPOST_SOFTMAX_ZERO,
+									 MD_OPOST_PROBIT};
+	int64_t agg;
+	int64_t post;
+	int64_t n_targets;
+	md_status st = md_onnx_int(node, "aggregate_function", 1, &agg, err);
 
 	if (st == MD_OK)
 		st = md_onnx_int(node, "post_transform", 0, &post, err);
@@ -328,10 +330,10 @@ read_shape_v5(const Onnx__NodeProto *node, const md_limits *limits,
 		return st;
 	if (agg < 0 || agg > 3 || post < 0 || post > 4)
 		return v5_bad(err, "aggregate_function or post_transform is out of "
-					  "range");
+						   "range");
 	if (n_targets < 1)
 		return md_fail(err, MD_ERR_MODEL, "ONNX TreeEnsemble with n_targets "
-					   "= %lld: one target or more is needed",
+										  "= %lld: one target or more is needed",
 					   (long long) n_targets);
 	if (n_targets > limits->max_classes)
 		return md_fail_limit(err, "the ONNX TreeEnsemble has", n_targets,
@@ -347,12 +349,12 @@ static md_status
 read_v5(const Onnx__NodeProto *node, bool is_double, v5_attrs *v,
 		md_error *err)
 {
-	size_t		n[6];
-	size_t		n_modes;
-	size_t		n_splits;
-	size_t		n_weights;
-	bool		dbl[3] = {is_double, is_double, is_double};
-	md_status	st;
+	size_t n[6];
+	size_t n_modes;
+	size_t n_splits;
+	size_t n_weights;
+	bool dbl[3] = {is_double, is_double, is_double};
+	md_status st;
 
 	st = md_onnx_ints(node, "tree_roots", &v->roots, &v->n_roots, err);
 	if (st == MD_OK)
@@ -390,11 +392,11 @@ read_v5(const Onnx__NodeProto *node, bool is_double, v5_attrs *v,
 	for (int k = 0; k < 6; k++)
 		if (n[k] != v->n)
 			return v5_bad(err, "the nodes_* attributes are not all of the "
-						  "same length");
+							   "same length");
 	if (v->n == 0 || v->n_roots == 0 || n_weights != v->n_leaves ||
 		(v->n_missing != 0 && v->n_missing != v->n))
 		return v5_bad(err, "no tree, or leaf_weights, leaf_targetids or "
-					  "nodes_missing_value_tracks_true of the wrong length");
+						   "nodes_missing_value_tracks_true of the wrong length");
 	for (int k = 0; k < 3; k++)
 		if (dbl[k] != is_double)
 			return md_fail(err, MD_ERR_UNSUPPORTED,
@@ -418,8 +420,8 @@ free_v5(v5_attrs *v)
 static void
 adopt(md_tree_attrs *a, v3_out *o)
 {
-	void	   *own[] = {o->tree, o->node, o->feature, o->yes, o->no,
-	o->missing, o->w_tree, o->w_node, o->w_out};
+	void *own[] = {o->tree, o->node, o->feature, o->yes, o->no,
+				   o->missing, o->w_tree, o->w_node, o->w_out};
 
 	a->n = o->n;
 	a->tree_id = o->tree;
@@ -446,9 +448,9 @@ md_onnx_read_v5(const Onnx__NodeProto *node, bool is_double,
 				const md_limits *limits, md_tree_attrs *a,
 				md_otrees_header *h, md_error *err)
 {
-	v5_attrs	v;
-	v3_out		o;
-	md_status	st;
+	v5_attrs v;
+	v3_out o;
+	md_status st;
 
 	memset(&v, 0, sizeof(v));
 	memset(&o, 0, sizeof(o));

@@ -20,7 +20,7 @@
 float
 md_opost_logistic(float v)
 {
-	float		e = 1.0f / (1.0f + expf(-fabsf(v)));
+	float e = 1.0f / (1.0f + expf(-fabsf(v)));
 
 	return v < 0.0f ? 1.0f - e : e;
 }
@@ -29,11 +29,11 @@ md_opost_logistic(float v)
 static float
 erf_inv(float x)
 {
-	float		sgn = x < 0.0f ? -1.0f : 1.0f;
-	float		lg;
-	float		v;
-	float		v2;
-	float		v3;
+	float sgn = x < 0.0f ? -1.0f : 1.0f;
+	float lg;
+	float v;
+	float v2;
+	float v3;
 
 	x = (1.0f - x) * (1.0f + x);
 	lg = logf(x);
@@ -59,9 +59,9 @@ md_opost_probit(float v)
 void
 md_opost_softmax(double *v, uint32_t n, bool zero, bool dbl)
 {
-	float		vmax = -FLT_MAX;
-	float		sum = 0.0f;
-	float		exp_neg_max;
+	float vmax = -FLT_MAX;
+	float sum = 0.0f;
+	float exp_neg_max;
 
 	for (uint32_t k = 0; k < n; k++)
 		if ((float) v[k] > vmax)
@@ -69,7 +69,7 @@ md_opost_softmax(double *v, uint32_t n, bool zero, bool dbl)
 	exp_neg_max = expf(-vmax);
 	for (uint32_t k = 0; k < n; k++)
 	{
-		float		e = (float) v[k];
+		float e = (float) v[k];
 
 		if (!zero || e > 0.0000001f || e < -0.0000001f)
 		{
@@ -92,11 +92,11 @@ md_opost_softmax(double *v, uint32_t n, bool zero, bool dbl)
 float
 md_opost_mlas_logistic(float v)
 {
-	float		x = v < -18.0f ? -18.0f : v;
-	float		x2;
-	float		p;
-	float		q;
-	float		r;
+	float x = v < -18.0f ? -18.0f : v;
+	float x2;
+	float p;
+	float q;
+	float r;
 
 	x = x > 18.0f ? 18.0f : x;
 	x2 = x * x;

@@ -40,8 +40,8 @@ operand(const md_oprep_op *op, const float *values, uint64_t first,
 static double
 scale(const md_oprep_op *op, const float *values, uint32_t i, double x)
 {
-	double		a = operand(op, values, op->a, i);
-	double		b = operand(op, values, op->b, i);
+	double a = operand(op, values, op->a, i);
+	double b = operand(op, values, op->b, i);
 
 	if (op->flags & MD_OPF_DOUBLE)
 		return md_round_to_float((x - a) * b);
@@ -77,14 +77,13 @@ md_oprep_run(const md_model *m, double *row)
 	const md_oprep_op *ops;
 	const float *values;
 	const md_oprep_header *h = prep_of(m, &ops, &values);
-	uint32_t	nf = md_model_meta(m)->n_features;
+	uint32_t nf = md_model_meta(m)->n_features;
 
 	if (h == NULL)
 		return;
 	for (uint32_t i = 0; i < nf; i++)
 	{
-		double		x = (h->flags & MD_OPF_DOUBLE) ? row[i] :
-			md_round_to_float(row[i]);
+		double x = (h->flags & MD_OPF_DOUBLE) ? row[i] : md_round_to_float(row[i]);
 
 		for (uint32_t k = 0; k < h->n_ops; k++)
 			x = run_op(&ops[k], values, i, x);
@@ -96,8 +95,8 @@ md_oprep_run(const md_model *m, double *row)
 static bool
 op_ok(const md_oprep_header *h, const md_oprep_op *op, uint32_t nf)
 {
-	uint32_t	operands = op->kind == MD_OPREP_SCALE ? 2 :
-		op->kind == MD_OPREP_TO_FLOAT ? 0 : 1;
+	uint32_t operands = op->kind == MD_OPREP_SCALE ? 2 : op->kind == MD_OPREP_TO_FLOAT ? 0
+																					   : 1;
 
 	if (op->kind < MD_OPREP_TO_FLOAT || op->kind >= MD_OPREP__END ||
 		(op->flags & ~MD_OPF_DOUBLE))
@@ -114,7 +113,7 @@ md_status
 md_oprep_validate(const md_model *m, md_error *err)
 {
 	const md_oprep_header *h = md_section_ptr(m, MD_SEC_OPREP);
-	uint64_t	size = m->section_size[MD_SEC_OPREP];
+	uint64_t size = m->section_size[MD_SEC_OPREP];
 	const md_oprep_op *ops;
 	const float *values;
 

@@ -12,12 +12,12 @@
 #include "md_internal.h"
 
 /* Checks an MD_SEC_OPREP section, if the model has one. */
-md_status	md_oprep_validate(const md_model *m, md_error *err);
+md_status md_oprep_validate(const md_model *m, md_error *err);
 
 /*
  * The row (n_features doubles, in place) as the model's estimator reads
  * it: unchanged if the model has no pre-processing.
  */
-void		md_oprep_run(const md_model *m, double *row);
+void md_oprep_run(const md_model *m, double *row);
 
-#endif							/* MD_OPREP_H */
+#endif /* MD_OPREP_H */

@@ -37,20 +37,20 @@ md_oforest_of(const md_model *m)
 }
 
 /* otree_check.c */
-md_status	md_otree_check_meta(const md_model *m, md_error *err);
-md_status	md_otree_validate(const md_model *m, md_error *err);
+md_status md_otree_check_meta(const md_model *m, md_error *err);
+md_status md_otree_validate(const md_model *m, md_error *err);
 
 /* otree_score.c */
-void		md_otree_info(const md_model *m, md_info *info);
-uint32_t	md_otree_output_width(const md_model *m, md_output kind);
-size_t		md_otree_workspace_size(const md_model *m);
-md_status	md_otree_score(const md_model *m, md_output kind, const double *x,
-						   const float *x32, size_t n_rows, double *out,
+void md_otree_info(const md_model *m, md_info *info);
+uint32_t md_otree_output_width(const md_model *m, md_output kind);
+size_t md_otree_workspace_size(const md_model *m);
+md_status md_otree_score(const md_model *m, md_output kind, const double *x,
+						 const float *x32, size_t n_rows, double *out,
+						 void *workspace);
+md_status md_otree_explain_workspace_size(const md_model *m, size_t *size,
+										  md_error *err);
+md_status md_otree_explain(const md_model *m, const double *x,
+						   uint32_t output, double *contribs,
 						   void *workspace);
-md_status	md_otree_explain_workspace_size(const md_model *m, size_t *size,
-											md_error *err);
-md_status	md_otree_explain(const md_model *m, const double *x,
-							 uint32_t output, double *contribs,
-							 void *workspace);
 
-#endif							/* MD_OTREE_H */
+#endif /* MD_OTREE_H */

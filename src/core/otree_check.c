@@ -45,7 +45,7 @@ shape_ok(const md_otrees_header *h)
 	switch ((md_task) h->task)
 	{
 		case MD_TASK_REGRESSION:
-			return h->n_outputs >= 1;	/* targets */
+			return h->n_outputs >= 1; /* targets */
 		case MD_TASK_BINARY:
 			return h->n_outputs == 2 && h->aggregate == MD_OAGG_SUM;
 		case MD_TASK_MULTICLASS:
@@ -59,7 +59,7 @@ static md_status
 check_header(const md_otrees_header *h, uint64_t size, uint32_t n_outputs,
 			 md_error *err)
 {
-	uint32_t	known = MD_OT_DOUBLE | MD_OT_BINARY_CASE | MD_OT_WEIGHTS_POSITIVE |
+	uint32_t known = MD_OT_DOUBLE | MD_OT_BINARY_CASE | MD_OT_WEIGHTS_POSITIVE |
 		MD_OT_DOUBLE_OUT;
 
 	if (h->n_outputs != n_outputs || h->n_trees == 0 || h->n_nodes == 0 ||
@@ -98,7 +98,7 @@ static md_status
 check_trees(const md_oforest *f, uint32_t n_features, md_error *err)
 {
 	const md_otrees_header *h = f->h;
-	uint64_t	next = 0;
+	uint64_t next = 0;
 
 	for (uint32_t t = 0; t < h->n_trees; t++)
 	{
@@ -138,7 +138,7 @@ static md_status
 check_classes(const md_model *m, const md_otrees_header *h, md_error *err)
 {
 	const md_strtab *labels = md_section_ptr(m, MD_SEC_CLASS_LABELS);
-	bool		classifier = h->task != MD_TASK_REGRESSION;
+	bool classifier = h->task != MD_TASK_REGRESSION;
 
 	if ((labels != NULL) != classifier)
 		return md_corrupt(err, "class labels do not match the classes");
@@ -152,8 +152,8 @@ md_status
 md_otree_validate(const md_model *m, md_error *err)
 {
 	const md_meta *meta = md_model_meta(m);
-	md_oforest	f;
-	md_status	st;
+	md_oforest f;
+	md_status st;
 
 	/* the offsets first: a pointer past the section is not even formed */
 	st = check_header(md_section_ptr(m, MD_SEC_OTREES),

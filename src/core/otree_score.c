@@ -39,17 +39,17 @@
 /* The workspace: the row, and per output a score, a has-score flag, Z */
 typedef struct otree_ws
 {
-	double	   *row;
-	double	   *score;
-	double	   *has;
-	double	   *z;
+	double *row;
+	double *score;
+	double *has;
+	double *z;
 } otree_ws;
 
 static otree_ws
 carve(const md_model *m, void *mem)
 {
 	const md_meta *meta = md_model_meta(m);
-	otree_ws	ws;
+	otree_ws ws;
 
 	ws.row = mem;
 	ws.score = ws.row + meta->n_features;
@@ -90,8 +90,7 @@ md_otree_info(const md_model *m, md_info *info)
 	const md_otrees_header *h = md_section_ptr(m, MD_SEC_OTREES);
 
 	info->task = (md_task) h->task;
-	info->objective = h->task == MD_TASK_REGRESSION ?
-		"onnx:TreeEnsembleRegressor" : "onnx:TreeEnsembleClassifier";
+	info->objective = h->task == MD_TASK_REGRESSION ? "onnx:TreeEnsembleRegressor" : "onnx:TreeEnsembleClassifier";
 	info->booster = (h->flags & MD_OT_DOUBLE) ? "trees (double)" : "trees";
 	info->n_classes = class_count(h);
 	info->n_trees = h->n_trees;
@@ -132,8 +131,8 @@ leaf_of(const md_onode *nodes, const double *row)
 
 	while (n->mode != MD_OMODE_LEAF)
 	{
-		double		v = row[n->feature];
-		bool		yes;
+		double v = row[n->feature];
+		bool yes;
 
 		switch ((md_dop) n->mode)
 		{
@@ -194,11 +193,11 @@ walk_trees(const md_oforest *f, const double *row, otree_ws *ws)
 	{
 		const md_onode *leaf = leaf_of(f->nodes + f->trees[t].first_node, row);
 		const md_oweight *w = f->weights + leaf->yes;
-		uint32_t	count = h->n_outputs == 1 ? 1 : leaf->no;
+		uint32_t count = h->n_outputs == 1 ? 1 : leaf->no;
 
 		for (uint32_t i = 0; i < count; i++)
 		{
-			uint32_t	o = h->n_outputs == 1 ? 0 : w[i].output;
+			uint32_t o = h->n_outputs == 1 ? 0 : w[i].output;
 
 			aggregate(h, w[i].value, &ws->score[o], &ws->has[o]);
 		}
@@ -210,8 +209,8 @@ static void
 finish_regression(const md_oforest *f, otree_ws *ws)
 {
 	const md_otrees_header *h = f->h;
-	double		origin = h->n_base == 1 ? f->base[0] : 0.0;
-	double		s = ws->score[0];
+	double origin = h->n_base == 1 ? f->base[0] : 0.0;
+	double s = ws->score[0];
 
 	switch ((md_oagg) h->aggregate)
 	{
@@ -274,11 +273,11 @@ static void
 finish_targets(const md_oforest *f, otree_ws *ws)
 {
 	const md_otrees_header *h = f->h;
-	bool		base = h->n_base == h->n_outputs;
+	bool base = h->n_base == h->n_outputs;
 
 	for (uint32_t k = 0; k < h->n_outputs; k++)
 	{
-		double		s = ws->score[k];
+		double s = ws->score[k];
 
 		switch ((md_oagg) h->aggregate)
 		{
@@ -290,8 +289,7 @@ finish_targets(const md_oforest *f, otree_ws *ws)
 				s = base ? to_t(h, s + f->base[k]) : s;
 				break;
 			default:
-				s = to_t(h, (base ? f->base[k] : 0.0) +
-						 (ws->has[k] != 0.0 ? s : 0.0));
+				s = to_t(h, (base ? f->base[k] : 0.0) + (ws->has[k] != 0.0 ? s : 0.0));
 				break;
 		}
 		ws->score[k] = s;
@@ -305,12 +303,11 @@ static uint32_t
 finish_multiclass(const md_oforest *f, otree_ws *ws)
 {
 	const md_otrees_header *h = f->h;
-	int64_t		best = -1;
+	int64_t best = -1;
 
 	for (uint32_t k = 0; k < h->n_base; k++)
 	{
-		ws->score[k] = ws->has[k] != 0.0 ?
-			to_t(h, ws->score[k] + f->base[k]) : f->base[k];
+		ws->score[k] = ws->has[k] != 0.0 ? to_t(h, ws->score[k] + f->base[k]) : f->base[k];
 		ws->has[k] = 1.0;
 	}
 	for (uint32_t k = 0; k < h->n_outputs; k++)
@@ -345,9 +342,9 @@ binary_label(const md_otrees_header *h, double pos, int *second)
 static void
 second_score(const md_otrees_header *h, int second, otree_ws *ws)
 {
-	double		v = ws->score[0];
+	double v = ws->score[0];
 
-	ws->z[1] = NAN;				/* ONNX Runtime does not write it */
+	ws->z[1] = NAN; /* ONNX Runtime does not write it */
 	if (h->post_transform == MD_OPOST_PROBIT)
 		ws->z[0] = md_opost_probit((float) v);
 	else if (second == 0 || second == 1)
@@ -374,12 +371,12 @@ static uint32_t
 finish_binary(const md_oforest *f, otree_ws *ws)
 {
 	const md_otrees_header *h = f->h;
-	double	   *s = ws->score;
-	double	   *has = ws->has;
-	uint32_t	size = 2;
-	int			second = -1;
-	double		pos;
-	uint32_t	label;
+	double *s = ws->score;
+	double *has = ws->has;
+	uint32_t size = 2;
+	int second = -1;
+	double pos;
+	uint32_t label;
 
 	if (h->n_base == 2 && has[1] != 0.0)
 	{
@@ -451,16 +448,16 @@ md_status
 md_otree_score(const md_model *m, md_output kind, const double *x,
 			   const float *x32, size_t n_rows, double *out, void *workspace)
 {
-	uint32_t	nf = md_model_meta(m)->n_features;
-	uint32_t	width = md_otree_output_width(m, kind);
-	md_oforest	f = md_oforest_of(m);
-	otree_ws	ws = carve(m, workspace);
+	uint32_t nf = md_model_meta(m)->n_features;
+	uint32_t width = md_otree_output_width(m, kind);
+	md_oforest f = md_oforest_of(m);
+	otree_ws ws = carve(m, workspace);
 
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
 	for (size_t r = 0; r < n_rows; r++)
 	{
-		uint32_t	label = 0;
+		uint32_t label = 0;
 
 		read_row(m, f.h, nf, x ? x + r * nf : NULL, x32 ? x32 + r * nf : NULL,
 				 ws.row);

@@ -102,8 +102,8 @@ bool
 md_catboost_detect(const cJSON *root)
 {
 	return cJSON_IsObject(md_json_member(root, "features_info")) &&
-		   (md_json_member(root, "oblivious_trees") != NULL ||
-			md_json_member(root, "trees") != NULL);
+		(md_json_member(root, "oblivious_trees") != NULL ||
+		 md_json_member(root, "trees") != NULL);
 }
 
 static md_status
@@ -230,8 +230,8 @@ ctr_feature_names(const cJSON *info, char *buf, size_t len)
 		{
 			const cJSON *i = md_json_member(e, "cat_feature_index");
 			const cJSON *f = cJSON_IsNumber(i) && cJSON_IsArray(cats)
-								 ? cJSON_GetArrayItem(cats, i->valueint)
-								 : NULL;
+				? cJSON_GetArrayItem(cats, i->valueint)
+				: NULL;
 			const cJSON *id = md_json_member(f, "feature_id");
 			char name[80];
 
@@ -415,7 +415,8 @@ read_loss(const cJSON *root, const cb_model *cb, md_dforest_header *h,
 		return MD_OK;
 	}
 	md_fail(err, MD_ERR_UNSUPPORTED, "CatBoost loss function \"%s\" is not "
-			"supported", type);
+									 "supported",
+			type);
 	md_hint(err, "Supported: Logloss, CrossEntropy, MultiClass, "
 				 "MultiClassOneVsAll, RMSE, MAE, Quantile, MAPE, Huber, Lq, "
 				 "Expectile, Poisson, Tweedie and the ranking losses.");
@@ -744,9 +745,9 @@ nonsym_leaf(cb_model *cb, cb_tree *t, const cJSON *node, int32_t parent,
 	if (cJSON_IsArray(value))
 		st = md_json_double_array(value, "a leaf's values", false, out,
 								  cb->dim, err) == MD_OK &&
-					 cJSON_GetArraySize(value) == (int) cb->dim
-				 ? MD_OK
-				 : tree_error(err, cb, "a leaf without one value per output");
+				cJSON_GetArraySize(value) == (int) cb->dim
+			? MD_OK
+			: tree_error(err, cb, "a leaf without one value per output");
 	else if (cb->dim == 1)
 		st = md_json_real(value, "a leaf's value", out, err);
 	else

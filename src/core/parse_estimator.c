@@ -22,9 +22,9 @@
 
 /* Names in the order of their enums, from 1. */
 static const char *const link_names[] = {"identity", "logistic", "softmax",
-"exp", NULL};
+										 "exp", NULL};
 static const char *const activation_names[] = {"identity", "relu", "tanh",
-"logistic", NULL};
+											   "logistic", NULL};
 
 /* What every estimator reader gets. */
 typedef struct est_reader
@@ -32,15 +32,15 @@ typedef struct est_reader
 	const native_model *nm;
 	md_native_header *h;
 	md_builder *b;
-	md_error   *err;
+	md_error *err;
 } est_reader;
 
 static md_status
 read_link(est_reader *r, const cJSON *est)
 {
-	uint32_t	link;
-	md_status	st = md_json_enum(est, "link", "estimator", link_names, &link,
-								  r->err);
+	uint32_t link;
+	md_status st = md_json_enum(est, "link", "estimator", link_names, &link,
+								r->err);
 
 	r->h->link = link + 1;
 	return st;
@@ -51,9 +51,9 @@ static md_status
 read_matrix(est_reader *r, const cJSON *arr, const char *where, uint32_t rows,
 			uint32_t cols, double **out)
 {
-	char		path[MD_PATH_LEN];
-	uint32_t	i = 0;
-	md_status	st = md_json_expect_length(arr, where, rows, r->err);
+	char path[MD_PATH_LEN];
+	uint32_t i = 0;
+	md_status st = md_json_expect_length(arr, where, rows, r->err);
 
 	*out = malloc(sizeof(double) * ((size_t) rows * cols + 1));
 	if (*out == NULL)
@@ -76,7 +76,7 @@ counted_array(est_reader *r, const cJSON *obj, const char *key,
 			  const char *where, uint32_t max, const char *setting,
 			  const cJSON **out, uint32_t *n)
 {
-	md_status	st = md_json_array(obj, key, where, out, r->err);
+	md_status st = md_json_array(obj, key, where, out, r->err);
 
 	if (st != MD_OK)
 		return st;
@@ -102,14 +102,14 @@ static md_status
 parse_linear(est_reader *r, const cJSON *est)
 {
 	static const char *const keys[] = {"type", "coefficients", "intercepts",
-	"link", NULL};
+									   "link", NULL};
 	md_native_linear lin = {r->h->n_inputs, 0, 0, 0};
 	const cJSON *coef,
-			   *icpt;
-	double	   *w = NULL,
-			   *b0 = NULL;
-	uint64_t	at;
-	md_status	st;
+		*icpt;
+	double *w = NULL,
+		   *b0 = NULL;
+	uint64_t at;
+	md_status st;
 
 	if ((st = md_json_check_keys(est, "estimator", keys, r->err)) != MD_OK ||
 		(st = read_link(r, est)) != MD_OK ||
@@ -122,17 +122,15 @@ parse_linear(est_reader *r, const cJSON *est)
 	b0 = malloc(sizeof(double) * lin.n_outputs);
 	st = b0 ? md_json_double_array(icpt, "estimator.intercepts", false, b0,
 								   lin.n_outputs, r->err)
-		: md_native_nomem(r->err);
+			: md_native_nomem(r->err);
 	if (st == MD_OK)
 		st = read_matrix(r, coef, "estimator.coefficients", lin.n_outputs,
 						 lin.n_inputs, &w);
 	if (st == MD_OK)
 	{
 		at = md_builder_put(r->b, &lin, sizeof(lin));
-		lin.coef_offset = md_builder_put(r->b, w, sizeof(double) *
-										 lin.n_outputs * lin.n_inputs);
-		lin.intercept_offset = md_builder_put(r->b, b0, sizeof(double) *
-											  lin.n_outputs);
+		lin.coef_offset = md_builder_put(r->b, w, sizeof(double) * lin.n_outputs * lin.n_inputs);
+		lin.intercept_offset = md_builder_put(r->b, b0, sizeof(double) * lin.n_outputs);
 		patch(r->b, at, &lin, sizeof(lin));
 		r->h->body_offset = at;
 		r->h->n_outputs = lin.n_outputs;
@@ -150,9 +148,9 @@ parse_kmeans(est_reader *r, const cJSON *est)
 	static const char *const keys[] = {"type", "centroids", NULL};
 	md_native_kmeans km = {0, r->h->n_inputs, 0};
 	const cJSON *jc;
-	double	   *c = NULL;
-	uint64_t	at;
-	md_status	st;
+	double *c = NULL;
+	uint64_t at;
+	md_status st;
 
 	if ((st = md_json_check_keys(est, "estimator", keys, r->err)) != MD_OK ||
 		(st = counted_array(r, est, "centroids", "estimator",
@@ -164,8 +162,7 @@ parse_kmeans(est_reader *r, const cJSON *est)
 	if (st == MD_OK)
 	{
 		at = md_builder_put(r->b, &km, sizeof(km));
-		km.centroids_offset = md_builder_put(r->b, c, sizeof(double) *
-											 km.n_clusters * km.n_inputs);
+		km.centroids_offset = md_builder_put(r->b, c, sizeof(double) * km.n_clusters * km.n_inputs);
 		patch(r->b, at, &km, sizeof(km));
 		r->h->body_offset = at;
 		r->h->n_outputs = km.n_clusters;
@@ -183,10 +180,10 @@ read_layer(est_reader *r, const cJSON *jl, const char *where, bool last,
 {
 	static const char *const keys[] = {"weights", "biases", "activation", NULL};
 	const cJSON *jw,
-			   *jb;
-	char		path[MD_PATH_LEN];
-	uint32_t	act = 0;
-	md_status	st;
+		*jb;
+	char path[MD_PATH_LEN];
+	uint32_t act = 0;
+	md_status st;
 
 	if (!cJSON_IsObject(jl))
 		return md_fail(r->err, MD_ERR_MODEL,
@@ -200,9 +197,9 @@ read_layer(est_reader *r, const cJSON *jl, const char *where, bool last,
 	if (last && md_json_member(jl, "activation") != NULL)
 		return md_fail(r->err, MD_ERR_MODEL,
 					   "model JSON: %s is the output layer: its activation "
-					   "is the estimator's link", where);
-	if (!last && (st = md_json_enum(jl, "activation", where, activation_names,
-									&act, r->err)) != MD_OK)
+					   "is the estimator's link",
+					   where);
+	if (!last && (st = md_json_enum(jl, "activation", where, activation_names, &act, r->err)) != MD_OK)
 		return st;
 	layer->activation = act + 1;
 	*bias = malloc(sizeof(double) * layer->n_out);
@@ -224,9 +221,9 @@ parse_mlp(est_reader *r, const cJSON *est)
 	md_native_mlp mlp = {0};
 	md_native_layer *layers;
 	const cJSON *jls,
-			   *jl;
-	uint64_t	at;
-	md_status	st;
+		*jl;
+	uint64_t at;
+	md_status st;
 
 	if ((st = md_json_check_keys(est, "estimator", keys, r->err)) != MD_OK ||
 		(st = read_link(r, est)) != MD_OK ||
@@ -238,14 +235,13 @@ parse_mlp(est_reader *r, const cJSON *est)
 	if (layers == NULL)
 		return md_native_nomem(r->err);
 	at = md_builder_put(r->b, &mlp, sizeof(mlp));
-	mlp.layers_offset = md_builder_reserve(r->b, sizeof(md_native_layer) *
-										   mlp.n_layers);
+	mlp.layers_offset = md_builder_reserve(r->b, sizeof(md_native_layer) * mlp.n_layers);
 	jl = jls->child;
 	for (uint32_t i = 0; st == MD_OK && i < mlp.n_layers; i++, jl = jl->next)
 	{
-		double	   *w = NULL,
-				   *bias = NULL;
-		char		where[MD_PATH_LEN];
+		double *w = NULL,
+			   *bias = NULL;
+		char where[MD_PATH_LEN];
 
 		md_path(where, "estimator.layers[%u]", i);
 		layers[i].n_in = i == 0 ? r->h->n_inputs : layers[i - 1].n_out;
@@ -253,12 +249,11 @@ parse_mlp(est_reader *r, const cJSON *est)
 						&bias);
 		if (st == MD_OK)
 		{
-			size_t		n = (size_t) layers[i].n_out * layers[i].n_in;
+			size_t n = (size_t) layers[i].n_out * layers[i].n_in;
 
 			layers[i].weights_offset = md_builder_put(r->b, w,
 													  sizeof(double) * n);
-			layers[i].bias_offset = md_builder_put(r->b, bias, sizeof(double) *
-												   layers[i].n_out);
+			layers[i].bias_offset = md_builder_put(r->b, bias, sizeof(double) * layers[i].n_out);
 			if (layers[i].n_out > mlp.max_width)
 				mlp.max_width = layers[i].n_out;
 		}
@@ -283,28 +278,28 @@ parse_mlp(est_reader *r, const cJSON *est)
 typedef struct forest_builder
 {
 	md_native_forest f;
-	vec			trees;			/* md_native_tree */
-	vec			nodes;			/* md_native_node */
-	vec			values;			/* double */
-	vec			words;			/* uint32_t: category bitsets */
-	const cJSON *known;			/* "known_categories", or NULL */
-	int			missing;		/* trees with missing_go_to_left: -1 unknown */
+	vec trees;			/* md_native_tree */
+	vec nodes;			/* md_native_node */
+	vec values;			/* double */
+	vec words;			/* uint32_t: category bitsets */
+	const cJSON *known; /* "known_categories", or NULL */
+	int missing;		/* trees with missing_go_to_left: -1 unknown */
 } forest_builder;
 
 /* One tree's arrays as the JSON has them. */
 typedef struct raw_nodes
 {
-	uint64_t	n;
-	int64_t    *left;
-	int64_t    *right;
-	int64_t    *feature;
-	double	   *threshold;
-	double	   *value;			/* n * width */
-	uint8_t    *missing_left;	/* NULL without "missing_go_to_left" */
-	const cJSON *cats;			/* "categories_left", or NULL */
-	uint64_t   *order;			/* breadth-first position -> node */
-	uint64_t   *child;			/* breadth-first position -> left child's */
-	uint32_t	depth;
+	uint64_t n;
+	int64_t *left;
+	int64_t *right;
+	int64_t *feature;
+	double *threshold;
+	double *value;		   /* n * width */
+	uint8_t *missing_left; /* NULL without "missing_go_to_left" */
+	const cJSON *cats;	   /* "categories_left", or NULL */
+	uint64_t *order;	   /* breadth-first position -> node */
+	uint64_t *child;	   /* breadth-first position -> left child's */
+	uint32_t depth;
 } raw_nodes;
 
 static void
@@ -327,10 +322,10 @@ raw_nodes_free(raw_nodes *t)
 static md_status
 order_nodes(est_reader *r, raw_nodes *t, const char *where)
 {
-	uint32_t   *depth = malloc(sizeof(uint32_t) * t->n);
-	uint8_t    *seen = calloc(t->n, 1);
-	uint64_t	queued = 1;
-	md_status	st = MD_OK;
+	uint32_t *depth = malloc(sizeof(uint32_t) * t->n);
+	uint8_t *seen = calloc(t->n, 1);
+	uint64_t queued = 1;
+	md_status st = MD_OK;
 
 	if (depth == NULL || seen == NULL)
 		st = md_native_nomem(r->err);
@@ -342,8 +337,8 @@ order_nodes(est_reader *r, raw_nodes *t, const char *where)
 	}
 	for (uint64_t i = 0; st == MD_OK && i < queued; i++)
 	{
-		int64_t		old = (int64_t) t->order[i];
-		int64_t		kids[2] = {t->left[old], t->right[old]};
+		int64_t old = (int64_t) t->order[i];
+		int64_t kids[2] = {t->left[old], t->right[old]};
 
 		t->child[i] = 0;
 		if (kids[0] < 0 && kids[1] < 0)
@@ -358,7 +353,7 @@ order_nodes(est_reader *r, raw_nodes *t, const char *where)
 						 "%s is deeper than the limit of %u levels", where,
 						 r->nm->limits->max_depth);
 			md_hint(r->err, "Raise model_deploy.max_depth if the model is "
-					"genuine.");
+							"genuine.");
 		}
 		t->child[i] = queued;
 		for (int side = 0; st == MD_OK && side < 2; side++)
@@ -366,7 +361,8 @@ order_nodes(est_reader *r, raw_nodes *t, const char *where)
 			if (seen[kids[side]])
 				st = md_fail(r->err, MD_ERR_MODEL,
 							 "model JSON: %s is not a tree: node %lld is "
-							 "reached twice (from node %lld)", where,
+							 "reached twice (from node %lld)",
+							 where,
 							 (long long) kids[side], (long long) old);
 			seen[kids[side]] = 1;
 			depth[queued] = depth[i] + 1;
@@ -379,7 +375,8 @@ order_nodes(est_reader *r, raw_nodes *t, const char *where)
 		if (!seen[i])
 			st = md_fail(r->err, MD_ERR_MODEL,
 						 "model JSON: %s node %llu cannot be reached from "
-						 "the root", where, (unsigned long long) i);
+						 "the root",
+						 where, (unsigned long long) i);
 	free(depth);
 	free(seen);
 	return st;
@@ -390,9 +387,9 @@ static md_status
 read_values(est_reader *r, const cJSON *jv, const char *where, raw_nodes *t,
 			uint32_t width)
 {
-	char		path[MD_PATH_LEN];
-	uint64_t	i = 0;
-	md_status	st = md_json_expect_length(jv, where, t->n, r->err);
+	char path[MD_PATH_LEN];
+	uint64_t i = 0;
+	md_status st = md_json_expect_length(jv, where, t->n, r->err);
 
 	for (const cJSON *e = jv->child; st == MD_OK && e; e = e->next, i++)
 	{
@@ -419,8 +416,8 @@ read_tree_arrays(est_reader *r, const cJSON *jt, const char *where,
 				 raw_nodes *t, uint32_t width)
 {
 	const cJSON *a;
-	char		path[MD_PATH_LEN];
-	md_status	st;
+	char path[MD_PATH_LEN];
+	md_status st;
 
 	if ((st = md_json_array(jt, "children_left", where, &a, r->err)) != MD_OK)
 		return st;
@@ -444,21 +441,18 @@ read_tree_arrays(est_reader *r, const cJSON *jt, const char *where,
 		return md_native_nomem(r->err);
 
 #define READ(key, call) \
-	do { \
+	do \
+	{ \
 		md_path(path, "%s.%s", where, key); \
 		if ((st = md_json_array(jt, key, where, &a, r->err)) != MD_OK || \
 			(st = (call)) != MD_OK) \
 			return st; \
 	} while (0)
 
-	READ("children_left", md_json_int_array(a, path, -1, (int64_t) t->n - 1,
-											t->left, t->n, r->err));
-	READ("children_right", md_json_int_array(a, path, -1, (int64_t) t->n - 1,
-											 t->right, t->n, r->err));
-	READ("feature", md_json_int_array(a, path, -2, (int64_t) r->h->n_inputs - 1,
-									  t->feature, t->n, r->err));
-	READ("threshold", md_json_double_array(a, path, true, t->threshold, t->n,
-										   r->err));
+	READ("children_left", md_json_int_array(a, path, -1, (int64_t) t->n - 1, t->left, t->n, r->err));
+	READ("children_right", md_json_int_array(a, path, -1, (int64_t) t->n - 1, t->right, t->n, r->err));
+	READ("feature", md_json_int_array(a, path, -2, (int64_t) r->h->n_inputs - 1, t->feature, t->n, r->err));
+	READ("threshold", md_json_double_array(a, path, true, t->threshold, t->n, r->err));
 	READ("value", read_values(r, a, path, t, width));
 #undef READ
 	if (md_json_member(jt, "missing_go_to_left") != NULL)
@@ -487,16 +481,16 @@ read_tree_arrays(est_reader *r, const cJSON *jt, const char *where,
 /* A category list: non-negative integers up to the feature limit. */
 typedef struct cat_list
 {
-	int64_t    *cats;
-	uint64_t	n;
-	uint32_t	n_words;		/* bitset words its largest category needs */
+	int64_t *cats;
+	uint64_t n;
+	uint32_t n_words; /* bitset words its largest category needs */
 } cat_list;
 
 static md_status
 read_cat_list(est_reader *r, const cJSON *arr, const char *where,
 			  cat_list *out)
 {
-	md_status	st;
+	md_status st;
 
 	out->n = (uint64_t) cJSON_GetArraySize(arr);
 	out->n_words = 1;
@@ -515,7 +509,7 @@ read_cat_list(est_reader *r, const cJSON *arr, const char *where,
 static bool
 put_bitset(forest_builder *fb, const cat_list *list, uint32_t n_words)
 {
-	uint32_t   *w;
+	uint32_t *w;
 
 	if (!vec_reserve(&fb->words, n_words))
 		return false;
@@ -538,11 +532,12 @@ add_categorical(est_reader *r, forest_builder *fb, const raw_nodes *t,
 {
 	const cJSON *jleft = cJSON_GetArrayItem(t->cats, (int) old);
 	const cJSON *jknown = fb->known
-		? cJSON_GetArrayItem(fb->known, (int) node->feature) : NULL;
-	cat_list	left = {0},
-				known = {0};
-	char		path[MD_PATH_LEN];
-	md_status	st = MD_OK;
+		? cJSON_GetArrayItem(fb->known, (int) node->feature)
+		: NULL;
+	cat_list left = {0},
+			 known = {0};
+	char path[MD_PATH_LEN];
+	md_status st = MD_OK;
 
 	md_path(path, "%s.categories_left[%llu]", where, (unsigned long long) old);
 	if (!cJSON_IsArray(jleft))
@@ -558,7 +553,7 @@ add_categorical(est_reader *r, forest_builder *fb, const raw_nodes *t,
 	}
 	node->flags |= MD_NODE_CATEGORICAL;
 	node->n_words = left.n_words > known.n_words ? left.n_words
-		: known.n_words;
+												 : known.n_words;
 	node->value = fb->words.len;
 	if (st == MD_OK &&
 		(!put_bitset(fb, &left, node->n_words) ||
@@ -579,21 +574,22 @@ add_nodes(est_reader *r, forest_builder *fb, const raw_nodes *t,
 		return md_native_nomem(r->err);
 	for (uint64_t i = 0; i < t->n; i++)
 	{
-		uint64_t	old = t->order[i];
+		uint64_t old = t->order[i];
 		md_native_node *node = (md_native_node *) fb->nodes.data + fb->nodes.len + i;
 
 		memset(node, 0, sizeof(*node));
 		if (t->child[i] != 0)
 		{
-			bool		categorical = t->cats != NULL &&
+			bool categorical = t->cats != NULL &&
 				!cJSON_IsNull(cJSON_GetArrayItem(t->cats, (int) old));
-			md_status	st = MD_OK;
+			md_status st = MD_OK;
 
 			if (t->feature[old] < 0 ||
 				(!categorical && !isfinite(t->threshold[old])))
 				return md_fail(r->err, MD_ERR_MODEL,
 							   "model JSON: %s node %llu splits without a "
-							   "feature and a finite threshold", where,
+							   "feature and a finite threshold",
+							   where,
 							   (unsigned long long) old);
 			node->feature = (uint32_t) t->feature[old];
 			node->threshold = categorical ? 0.0 : t->threshold[old];
@@ -609,7 +605,7 @@ add_nodes(est_reader *r, forest_builder *fb, const raw_nodes *t,
 		node->value = fb->values.len;
 		for (uint32_t k = 0; k < width; k++)
 		{
-			double		v = t->value[old * width + k];
+			double v = t->value[old * width + k];
 
 			if (!isfinite(v))
 				return md_fail(r->err, MD_ERR_MODEL,
@@ -627,23 +623,21 @@ static md_status
 add_tree(est_reader *r, forest_builder *fb, const cJSON *jt, uint32_t tree_no)
 {
 	static const char *const keys[] = {"children_left", "children_right",
-	"feature", "threshold", "value", "output", "missing_go_to_left",
-	"categories_left", NULL};
+									   "feature", "threshold", "value", "output", "missing_go_to_left",
+									   "categories_left", NULL};
 	const cJSON *jout = md_json_member(jt, "output");
 	md_native_tree tree = {.first_node = fb->nodes.len};
-	raw_nodes	t = {0};
-	uint64_t	output = 0;
-	char		where[MD_PATH_LEN];
-	md_status	st;
+	raw_nodes t = {0};
+	uint64_t output = 0;
+	char where[MD_PATH_LEN];
+	md_status st;
 
 	md_path(where, "estimator.trees[%u]", tree_no);
 	if (!cJSON_IsObject(jt))
 		return md_fail(r->err, MD_ERR_MODEL,
 					   "model JSON: %s should be an object", where);
 	if ((st = md_json_check_keys(jt, where, keys, r->err)) != MD_OK ||
-		(jout != NULL && (st = md_json_uint(jt, "output", where,
-											fb->f.n_outputs - 1, &output,
-											r->err)) != MD_OK))
+		(jout != NULL && (st = md_json_uint(jt, "output", where, fb->f.n_outputs - 1, &output, r->err)) != MD_OK))
 		return st;
 	tree.output = (uint32_t) output;
 	tree.width = (jout != NULL || fb->f.n_outputs == 1) ? 1 : fb->f.n_outputs;
@@ -652,7 +646,8 @@ add_tree(est_reader *r, forest_builder *fb, const cJSON *jt, uint32_t tree_no)
 		fb->missing != (t.missing_left != NULL))
 		st = md_fail(r->err, MD_ERR_MODEL,
 					 "model JSON: %s %s missing_go_to_left, tree 0 %s: "
-					 "either every tree has it or none", where,
+					 "either every tree has it or none",
+					 where,
 					 t.missing_left ? "has" : "lacks",
 					 fb->missing ? "has it" : "does not");
 	fb->missing = t.missing_left != NULL;
@@ -679,7 +674,7 @@ read_boosting(est_reader *r, const cJSON *est, forest_builder *fb,
 {
 	const cJSON *lr = md_json_member(est, "learning_rate");
 	const cJSON *ji = md_json_member(est, "init");
-	md_status	st = MD_OK;
+	md_status st = MD_OK;
 
 	fb->f.learning_rate = 1.0;
 	for (uint32_t k = 0; k < fb->f.n_outputs; k++)
@@ -703,7 +698,7 @@ read_boosting(est_reader *r, const cJSON *est, forest_builder *fb,
 static void
 write_forest(est_reader *r, forest_builder *fb, const double *init)
 {
-	uint64_t	at = md_builder_put(r->b, &fb->f, sizeof(fb->f));
+	uint64_t at = md_builder_put(r->b, &fb->f, sizeof(fb->f));
 
 	fb->f.n_trees = (uint32_t) fb->trees.len;
 	fb->f.n_nodes = fb->nodes.len;
@@ -736,8 +731,8 @@ static md_status
 read_split_rules(est_reader *r, const cJSON *est, forest_builder *fb)
 {
 	static const char *const compares[] = {"float32", "float64", NULL};
-	uint32_t	compare = 0;
-	md_status	st = MD_OK;
+	uint32_t compare = 0;
+	md_status st = MD_OK;
 
 	if (md_json_member(est, "compare") != NULL &&
 		(st = md_json_enum(est, "compare", "estimator", compares, &compare,
@@ -765,8 +760,8 @@ static md_status
 parse_trees(est_reader *r, const cJSON *est)
 {
 	static const char *const keys[] = {"type", "aggregation", "n_outputs",
-	"learning_rate", "init", "link", "trees", "compare", "known_categories",
-	NULL};
+									   "learning_rate", "init", "link", "trees", "compare", "known_categories",
+									   NULL};
 	static const char *const aggregations[] = {"sum", "mean", NULL};
 	forest_builder fb = {
 		.trees = {.elem = sizeof(md_native_tree)},
@@ -776,12 +771,12 @@ parse_trees(est_reader *r, const cJSON *est)
 		.missing = -1,
 	};
 	const cJSON *jtrees;
-	double	   *init = NULL;
-	uint64_t	n_outputs;
-	uint32_t	n_trees,
-				agg,
-				t = 0;
-	md_status	st;
+	double *init = NULL;
+	uint64_t n_outputs;
+	uint32_t n_trees,
+		agg,
+		t = 0;
+	md_status st;
 
 	if ((st = md_json_check_keys(est, "estimator", keys, r->err)) != MD_OK ||
 		(st = read_link(r, est)) != MD_OK ||
@@ -821,11 +816,11 @@ md_parse_estimator(const cJSON *est, const native_model *nm,
 				   md_native_header *h, md_builder *b, md_error *err)
 {
 	static const char *const types[] = {"linear", "trees", "mlp", "kmeans",
-	NULL};
-	est_reader	r = {nm, h, b, err};
-	uint32_t	type;
-	uint64_t	at;
-	md_status	st;
+										NULL};
+	est_reader r = {nm, h, b, err};
+	uint32_t type;
+	uint64_t at;
+	md_status st;
 
 	if ((st = md_json_enum(est, "type", "estimator", types, &type, err)) != MD_OK)
 		return st;

@@ -108,7 +108,7 @@ bool
 md_lightgbm_detect(const char *text, size_t len)
 {
 	return (len >= 5 && memcmp(text, "tree\n", 5) == 0) ||
-		   (len >= 6 && memcmp(text, "tree\r\n", 6) == 0);
+		(len >= 6 && memcmp(text, "tree\r\n", 6) == 0);
 }
 
 /* --- lines ---------------------------------------------------------- */
@@ -336,14 +336,19 @@ word_is(const char *objective, const char *word)
 	size_t n = strlen(word);
 
 	return strncmp(objective, word, n) == 0 &&
-		   (objective[n] == '\0' || objective[n] == ' ');
+		(objective[n] == '\0' || objective[n] == ' ');
 }
 
 static md_status
 read_objective(const lgb_header *lh, md_dforest_header *h, md_error *err)
 {
 	static const char *const identity[] = {
-		"regression", "regression_l1", "huber", "fair", "quantile", "mape",
+		"regression",
+		"regression_l1",
+		"huber",
+		"fair",
+		"quantile",
+		"mape",
 	};
 	static const char *const exp_link[] = {"poisson", "gamma", "tweedie"};
 	const char *o = lh->objective ? lh->objective : "custom";
@@ -1178,8 +1183,7 @@ parse_body(char **cursor, char *end, lgb_header *lh, const md_limits *limits,
 	char *trees_at = *cursor;
 	const char *cat_features, *pandas;
 	md_meta meta = {
-		MD_FORMAT_LIGHTGBM, 0,	   MD_EST_DTREES, 0, lh->n_features,
-		lh->num_class,		{0, 0}};
+		MD_FORMAT_LIGHTGBM, 0, MD_EST_DTREES, 0, lh->n_features, lh->num_class, {0, 0}};
 	md_status st;
 
 	if (is_cat == NULL || cats == NULL)

@@ -29,20 +29,20 @@
 typedef struct category_entry
 {
 	const char *name;
-	uint32_t	code;
+	uint32_t code;
 } category_entry;
 
 /* native_model plus what only this file needs. */
 typedef struct native_reader
 {
 	native_model nm;
-	category_entry **sorted;	/* [n_features]: NULL if numeric */
+	category_entry **sorted; /* [n_features]: NULL if numeric */
 } native_reader;
 
 void
 md_path_write(char *buf, size_t len, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, len, fmt, ap);
@@ -70,8 +70,8 @@ md_json_enum(const cJSON *obj, const char *key, const char *where,
 			 const char *const *names, uint32_t *out, md_error *err)
 {
 	const char *value;
-	char		choices[160] = "";
-	md_status	st = md_json_string(obj, key, where, &value, err);
+	char choices[160] = "";
+	md_status st = md_json_string(obj, key, where, &value, err);
 
 	if (st != MD_OK)
 		return st;
@@ -103,13 +103,13 @@ md_native_category_index(const native_model *nm, uint32_t feature,
 {
 	const native_reader *r = (const native_reader *) nm;
 	const category_entry *cats = r->sorted[feature];
-	uint32_t	lo = 0,
-				hi = nm->n_categories[feature];
+	uint32_t lo = 0,
+			 hi = nm->n_categories[feature];
 
 	while (cats != NULL && lo < hi)
 	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-		int			c = strcmp(value, cats[mid].name);
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(value, cats[mid].name);
 
 		if (c == 0)
 			return cats[mid].code;
@@ -129,9 +129,9 @@ read_categories(native_reader *r, uint32_t f, const cJSON *jf,
 	native_model *nm = &r->nm;
 	const cJSON *cats;
 	category_entry *sorted;
-	uint32_t	n,
-				i = 0;
-	md_status	st;
+	uint32_t n,
+		i = 0;
+	md_status st;
 
 	if ((st = md_json_array(jf, "categories", where, &cats, err)) != MD_OK)
 		return st;
@@ -151,7 +151,8 @@ read_categories(native_reader *r, uint32_t f, const cJSON *jf,
 		if (!cJSON_IsString(c) || c->valuestring[0] == '\0')
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: %s.categories[%u] is not a non-empty "
-						   "string", where, i);
+						   "string",
+						   where, i);
 		sorted[i].name = c->valuestring;
 		sorted[i].code = i;
 	}
@@ -171,9 +172,9 @@ read_feature(native_reader *r, uint32_t f, const cJSON *jf, md_error *err)
 {
 	static const char *const keys[] = {"name", "type", "categories", NULL};
 	static const char *const types[] = {"numeric", "categorical", NULL};
-	char		where[MD_PATH_LEN];
-	uint32_t	type;
-	md_status	st;
+	char where[MD_PATH_LEN];
+	uint32_t type;
+	md_status st;
 
 	md_path(where, "features[%u]", f);
 	if (!cJSON_IsObject(jf))
@@ -199,9 +200,9 @@ read_features(native_reader *r, const cJSON *root, md_error *err)
 {
 	native_model *nm = &r->nm;
 	const cJSON *jfs;
-	uint32_t	n,
-				f = 0;
-	md_status	st;
+	uint32_t n,
+		f = 0;
+	md_status st;
 
 	if ((st = md_json_array(root, "features", "the model", &jfs, err)) != MD_OK)
 		return st;
@@ -232,13 +233,13 @@ read_output(native_model *nm, const cJSON *root, md_error *err)
 {
 	static const char *const keys[] = {"kind", "classes", NULL};
 	static const char *const kinds[] = {"regression", "binary", "multiclass",
-	"cluster", NULL};
+										"cluster", NULL};
 	static const md_task tasks[] = {MD_TASK_REGRESSION, MD_TASK_BINARY,
-	MD_TASK_MULTICLASS, MD_TASK_CLUSTER};
+									MD_TASK_MULTICLASS, MD_TASK_CLUSTER};
 	const cJSON *out;
-	uint32_t	kind,
-				i = 0;
-	md_status	st;
+	uint32_t kind,
+		i = 0;
+	md_status st;
 
 	if ((st = md_json_object(root, "output", "the model", &out, err)) != MD_OK ||
 		(st = md_json_check_keys(out, "output", keys, err)) != MD_OK ||
@@ -262,13 +263,15 @@ read_output(native_model *nm, const cJSON *root, md_error *err)
 	if (nm->task == MD_TASK_BINARY ? nm->n_classes != 2 : nm->n_classes < 3)
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: output of kind \"%s\" has %u classes; "
-					   "expected %s", kinds[kind], nm->n_classes,
+					   "expected %s",
+					   kinds[kind], nm->n_classes,
 					   nm->task == MD_TASK_BINARY ? "2" : "3 or more");
 	for (const cJSON *c = nm->classes->child; c != NULL; c = c->next, i++)
 		if (!cJSON_IsString(c) || c->valuestring[0] == '\0')
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: output.classes[%u] is not a non-empty "
-						   "string", i);
+						   "string",
+						   i);
 	return MD_OK;
 }
 
@@ -277,7 +280,7 @@ read_marker(const cJSON *root, md_error *err)
 {
 	const char *marker;
 	const cJSON *v;
-	md_status	st;
+	md_status st;
 
 	if ((st = md_json_string(root, "format", "the model", &marker, err)) != MD_OK)
 		return st;
@@ -294,9 +297,10 @@ read_marker(const cJSON *root, md_error *err)
 	{
 		md_fail(err, MD_ERR_UNSUPPORTED,
 				"model JSON has format_version %g; this library reads "
-				"version %d", v->valuedouble, NATIVE_FORMAT_VERSION);
+				"version %d",
+				v->valuedouble, NATIVE_FORMAT_VERSION);
 		md_hint(err, "Export the model again with this version's "
-				"tools/export_sklearn.py.");
+					 "tools/export_sklearn.py.");
 		return MD_ERR_UNSUPPORTED;
 	}
 	return MD_OK;
@@ -311,7 +315,7 @@ static md_status
 check_output_shape(const native_model *nm, const md_native_header *h,
 				   md_error *err)
 {
-	bool		ok;
+	bool ok;
 
 	switch (nm->task)
 	{
@@ -333,11 +337,12 @@ check_output_shape(const native_model *nm, const md_native_header *h,
 	{
 		md_fail(err, MD_ERR_MODEL,
 				"model JSON: the estimator (%u outputs, link %s) does not "
-				"fit output kind \"%s\"", h->n_outputs,
+				"fit output kind \"%s\"",
+				h->n_outputs,
 				md_link_name(h->link), md_task_name(nm->task));
 		md_hint(err, "Regression: 1 output, link identity or exp.  Binary: "
-				"1 output with link logistic or softmax, or 2.  Multiclass: "
-				"one output per class.  Cluster: a kmeans estimator.");
+					 "1 output with link logistic or softmax, or 2.  Multiclass: "
+					 "one output per class.  Cluster: a kmeans estimator.");
 		return MD_ERR_MODEL;
 	}
 	return MD_OK;
@@ -349,9 +354,9 @@ write_features(const native_model *nm, md_builder *b, md_error *err)
 	md_native_features head = {nm->n_features, 0, 0};
 	md_native_feature *feats = calloc(nm->n_features, sizeof(md_native_feature));
 	const char **strs = NULL;
-	uint64_t	head_at,
-				feats_at;
-	md_status	st = MD_OK;
+	uint64_t head_at,
+		feats_at;
+	md_status st = MD_OK;
 
 	if (feats == NULL)
 		return md_native_nomem(err);
@@ -360,7 +365,7 @@ write_features(const native_model *nm, md_builder *b, md_error *err)
 	feats_at = md_builder_reserve(b, sizeof(md_native_feature) * nm->n_features);
 	for (uint32_t f = 0; f < nm->n_features && st == MD_OK; f++)
 	{
-		uint32_t	i = 0;
+		uint32_t i = 0;
 
 		feats[f].kind = MD_FEATURE_NUMERIC;
 		if (nm->categories[f] == NULL)
@@ -368,7 +373,8 @@ write_features(const native_model *nm, md_builder *b, md_error *err)
 		feats[f].kind = MD_FEATURE_CATEGORICAL;
 		feats[f].n_categories = nm->n_categories[f];
 		feats[f].unknown = nm->unknown_error[f]
-			? MD_UNKNOWN_ERROR : MD_UNKNOWN_IGNORE;
+			? MD_UNKNOWN_ERROR
+			: MD_UNKNOWN_IGNORE;
 		free(strs);
 		strs = malloc(sizeof(char *) * nm->n_categories[f]);
 		if (strs == NULL)
@@ -399,8 +405,8 @@ static md_status
 write_names(const native_model *nm, md_builder *b, md_error *err)
 {
 	const char **labels;
-	uint32_t	i = 0;
-	md_status	st;
+	uint32_t i = 0;
+	md_status st;
 
 	st = md_strtab_write(b, MD_SEC_FEATURE_NAMES, nm->names, nm->n_features,
 						 "feature names", err);
@@ -421,12 +427,12 @@ static md_status
 parse_model(native_reader *r, const cJSON *root, md_builder *b, md_error *err)
 {
 	static const char *const keys[] = {"format", "format_version", "producer",
-	"metadata", "features", "output", "preprocessing", "estimator", NULL};
+									   "metadata", "features", "output", "preprocessing", "estimator", NULL};
 	native_model *nm = &r->nm;
 	md_native_header h = {0};
-	md_meta		meta = {0};
+	md_meta meta = {0};
 	const cJSON *est;
-	md_status	st;
+	md_status st;
 
 	if (!cJSON_IsObject(root))
 		return md_fail(err, MD_ERR_MODEL,
@@ -465,7 +471,7 @@ md_parse_native(const cJSON *root, const md_limits *limits, md_builder *b,
 				md_error *err)
 {
 	native_reader r = {.nm = {.limits = limits}};
-	md_status	st = parse_model(&r, root, b, err);
+	md_status st = parse_model(&r, root, b, err);
 
 	for (uint32_t f = 0; r.sorted != NULL && f < r.nm.n_features; f++)
 		free(r.sorted[f]);

@@ -33,15 +33,15 @@
 typedef struct graph_view
 {
 	const Onnx__GraphProto *g;
-	const Onnx__NodeProto *est;	/* the estimator: trees or linear */
-	const Onnx__NodeProto *norm;	/* a Normalizer of its scores, or NULL */
-	int64_t		ml_version;		/* ai.onnx.ml opset imported */
-	bool		classifier;
-	bool		linear;			/* LinearRegressor or LinearClassifier */
-	const Onnx__NodeProto *prep[MD_ONNX_MAX_PREP + 1];	/* graph order */
-	size_t		n_prep;
-	bool	   *used;			/* per node: accounted for */
-	const char **names;			/* feature names, or NULL */
+	const Onnx__NodeProto *est;	 /* the estimator: trees or linear */
+	const Onnx__NodeProto *norm; /* a Normalizer of its scores, or NULL */
+	int64_t ml_version;			 /* ai.onnx.ml opset imported */
+	bool classifier;
+	bool linear;									   /* LinearRegressor or LinearClassifier */
+	const Onnx__NodeProto *prep[MD_ONNX_MAX_PREP + 1]; /* graph order */
+	size_t n_prep;
+	bool *used;			/* per node: accounted for */
+	const char **names; /* feature names, or NULL */
 	md_onnx_input in;
 } graph_view;
 
@@ -66,11 +66,11 @@ unsupported_op(const Onnx__NodeProto *n, md_error *err)
 			n->domain && *n->domain ? "." : "", n->op_type ? n->op_type : "?",
 			n->name ? n->name : "");
 	md_hint(err, "model_deploy reads ai.onnx.ml TreeEnsembleRegressor and "
-			"TreeEnsembleClassifier (opsets 1 and 3), TreeEnsemble (opset "
-			"5), LinearRegressor and LinearClassifier, after Scaler, "
-			"Imputer, Mul and Add by constants on one input tensor, with "
-			"Normalizer, ZipMap, Cast, Identity, Concat, Reshape and ArgMax "
-			"around them.");
+				 "TreeEnsembleClassifier (opsets 1 and 3), TreeEnsemble (opset "
+				 "5), LinearRegressor and LinearClassifier, after Scaler, "
+				 "Imputer, Mul and Add by constants on one input tensor, with "
+				 "Normalizer, ZipMap, Cast, Identity, Concat, Reshape and ArgMax "
+				 "around them.");
 	return MD_ERR_UNSUPPORTED;
 }
 
@@ -124,17 +124,16 @@ static md_status
 trace_column(graph_view *gv, const char *name, bool prep,
 			 const Onnx__ValueInfoProto **in, int32_t *cast_to, md_error *err)
 {
-	ssize_t		p;
+	ssize_t p;
 
 	*cast_to = 0;
 	for (size_t steps = 0; (p = producer(gv->g, name)) >= 0; steps++)
 	{
 		const Onnx__NodeProto *n = gv->g->node[p];
-		int64_t		to;
+		int64_t to;
 
 		if (steps >= MD_ONNX_MAX_PREP || n->n_input < 1 ||
-			!(prep ? md_onnx_prep_node(gv->g, n) :
-			  is_op(n, "Identity") || is_op(n, "Cast")))
+			!(prep ? md_onnx_prep_node(gv->g, n) : is_op(n, "Identity") || is_op(n, "Cast")))
 			return unsupported_op(n, err);
 		if (is_op(n, "Cast"))
 		{
@@ -151,7 +150,8 @@ trace_column(graph_view *gv, const char *name, bool prep,
 	if ((*in = graph_input(gv->g, name)) == NULL)
 		return md_fail(err, MD_ERR_UNSUPPORTED,
 					   "the ONNX estimator's input \"%s\" is not a graph "
-					   "input", name);
+					   "input",
+					   name);
 	/* graph order */
 	for (size_t k = 0; k < gv->n_prep / 2; k++)
 	{
@@ -175,8 +175,8 @@ static md_status
 estimator_width(const graph_view *gv, int64_t *width, md_error *err)
 {
 	const int64_t *f;
-	size_t		nf;
-	md_status	st;
+	size_t nf;
+	md_status st;
 
 	if (gv->linear)
 		return md_onnx_linear_width(gv->est, width, err);
@@ -193,10 +193,10 @@ read_tensor_input(graph_view *gv, const char *x, const md_limits *limits,
 				  md_builder *b, md_error *err)
 {
 	const Onnx__ValueInfoProto *in;
-	int32_t		cast_to;
-	int32_t		elem;
-	int64_t		width;
-	md_status	st = trace_column(gv, x, true, &in, &cast_to, err);
+	int32_t cast_to;
+	int32_t elem;
+	int64_t width;
+	md_status st = trace_column(gv, x, true, &in, &cast_to, err);
 
 	if (st == MD_OK)
 		st = input_type(in, &elem, &width, err);
@@ -209,7 +209,8 @@ read_tensor_input(graph_view *gv, const char *x, const md_limits *limits,
 		!(gv->n_prep > 0 && is_op(gv->prep[0], "Cast") && real_type(cast_to)))
 		return md_fail(err, MD_ERR_UNSUPPORTED,
 					   "the ONNX model's input is of element type %d; float "
-					   "and double are supported", elem);
+					   "and double are supported",
+					   elem);
 	if (width <= 0 || width > limits->max_features)
 		return md_fail_limit(err, "the ONNX model has", width, "features",
 							 limits->max_features, "max_features");
@@ -225,14 +226,14 @@ read_inputs(graph_view *gv, const md_limits *limits, md_builder *b,
 			md_error *err)
 {
 	const char *x = gv->est->n_input > 0 ? gv->est->input[0] : "";
-	ssize_t		p = producer(gv->g, x);
+	ssize_t p = producer(gv->g, x);
 	const Onnx__NodeProto *concat = p >= 0 ? gv->g->node[p] : NULL;
 	const Onnx__ValueInfoProto *in;
-	int32_t		cast_to;
-	int32_t		elem;
-	int64_t		width;
-	int64_t		axis;
-	md_status	st;
+	int32_t cast_to;
+	int32_t elem;
+	int64_t width;
+	int64_t axis;
+	md_status st;
 
 	if (concat == NULL || !is_op(concat, "Concat"))
 		return read_tensor_input(gv, x, limits, b, err);
@@ -257,7 +258,8 @@ read_inputs(graph_view *gv, const md_limits *limits, md_builder *b,
 		if (width != 1)
 			return md_fail(err, MD_ERR_UNSUPPORTED,
 						   "ONNX input \"%s\" concatenated into the features "
-						   "is not one column wide", in->name);
+						   "is not one column wide",
+						   in->name);
 		elem = cast_to ? cast_to : elem;
 		if (k == 0)
 			gv->in.is_double = elem == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
@@ -265,7 +267,8 @@ read_inputs(graph_view *gv, const md_limits *limits, md_builder *b,
 			gv->in.is_double != (elem == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE))
 			return md_fail(err, MD_ERR_UNSUPPORTED,
 						   "ONNX input \"%s\" is not cast to the features' "
-						   "float type", in->name);
+						   "float type",
+						   in->name);
 		gv->names[k] = in->name;
 	}
 	return MD_OK;
@@ -275,7 +278,7 @@ read_inputs(graph_view *gv, const md_limits *limits, md_builder *b,
 static bool
 after_estimator(const graph_view *gv, const char *name, int depth)
 {
-	ssize_t		p = producer(gv->g, name);
+	ssize_t p = producer(gv->g, name);
 
 	if (p < 0 || depth > 64)
 		return false;
@@ -294,7 +297,7 @@ times_one(const graph_view *gv, const Onnx__NodeProto *n)
 	for (size_t i = 0; n->n_input == 2 && i < gv->g->n_initializer; i++)
 	{
 		const Onnx__TensorProto *t = gv->g->initializer[i];
-		float		f;
+		float f;
 
 		if (t->name == NULL || strcmp(t->name, n->input[1]) != 0)
 			continue;
@@ -354,9 +357,9 @@ find_estimator(graph_view *gv, md_error *err)
 	for (size_t i = 0; i < gv->g->n_node; i++)
 	{
 		const Onnx__NodeProto *n = gv->g->node[i];
-		bool		v5 = is_op(n, "TreeEnsemble");
-		bool		classifier;
-		bool		linear;
+		bool v5 = is_op(n, "TreeEnsemble");
+		bool classifier;
+		bool linear;
 
 		if (!is_estimator(n, &classifier, &linear))
 			continue;
@@ -368,7 +371,8 @@ find_estimator(graph_view *gv, md_error *err)
 		if (gv->est != NULL)
 			return md_fail(err, MD_ERR_UNSUPPORTED,
 						   "the ONNX graph has more than one estimator (%s "
-						   "and %s)", gv->est->op_type, n->op_type);
+						   "and %s)",
+						   gv->est->op_type, n->op_type);
 		gv->est = n;
 		gv->classifier = classifier;
 		gv->linear = linear;
@@ -388,7 +392,7 @@ find_estimator(graph_view *gv, md_error *err)
 static md_status
 find_normalizer(graph_view *gv, md_error *err)
 {
-	size_t		scores = gv->classifier ? 1 : 0;
+	size_t scores = gv->classifier ? 1 : 0;
 
 	if (!gv->linear || gv->est->n_output <= scores)
 		return MD_OK;
@@ -401,7 +405,7 @@ find_normalizer(graph_view *gv, md_error *err)
 			continue;
 		if (gv->norm != NULL)
 			return md_fail(err, MD_ERR_UNSUPPORTED, "the ONNX graph "
-						   "normalises its scores twice (node \"%s\")",
+													"normalises its scores twice (node \"%s\")",
 						   n->name ? n->name : "");
 		gv->norm = n;
 		gv->used[i] = true;
@@ -426,7 +430,8 @@ check_opset(const Onnx__ModelProto *m, int64_t *ml_version, md_error *err)
 		if (o->version < 1 || o->version > 5)
 			return md_fail(err, MD_ERR_UNSUPPORTED,
 						   "ONNX opset ai.onnx.ml version %lld: versions 1 "
-						   "to 5 are supported", (long long) o->version);
+						   "to 5 are supported",
+						   (long long) o->version);
 		*ml_version = o->version;
 	}
 	return MD_OK;
@@ -439,11 +444,11 @@ write_labels(const Onnx__NodeProto *n, const char *ints_name, md_builder *b,
 {
 	const int64_t *ints;
 	const ProtobufCBinaryData *strs;
-	size_t		n_ints;
-	size_t		n_strs;
-	size_t		total;
-	char	  **labels;
-	md_status	st;
+	size_t n_ints;
+	size_t n_strs;
+	size_t total;
+	char **labels;
+	md_status st;
 
 	st = md_onnx_ints(n, ints_name, &ints, &n_ints, err);
 	if (st == MD_OK)
@@ -454,7 +459,8 @@ write_labels(const Onnx__NodeProto *n, const char *ints_name, md_builder *b,
 	if ((n_ints > 0) == (n_strs > 0) || total < 2)
 		return md_fail(err, MD_ERR_MODEL,
 					   "ONNX %s needs two or more labels in exactly one of "
-					   "%s and classlabels_strings", n->op_type, ints_name);
+					   "%s and classlabels_strings",
+					   n->op_type, ints_name);
 	if (total > limits->max_classes)
 		return md_fail_limit(err, "the ONNX classifier has", total, "classes",
 							 limits->max_classes, "max_classes");
@@ -462,7 +468,7 @@ write_labels(const Onnx__NodeProto *n, const char *ints_name, md_builder *b,
 		return md_fail(err, MD_ERR_NOMEM, "out of memory reading ONNX");
 	for (size_t k = 0; k < total && st == MD_OK; k++)
 	{
-		size_t		len = n_ints ? 24 : strs[k].len + 1;
+		size_t len = n_ints ? 24 : strs[k].len + 1;
 
 		if ((labels[k] = malloc(len)) == NULL)
 			st = md_fail(err, MD_ERR_NOMEM, "out of memory reading ONNX");
@@ -471,7 +477,7 @@ write_labels(const Onnx__NodeProto *n, const char *ints_name, md_builder *b,
 		else if (strs[k].len == 0 ||
 				 memchr(strs[k].data, '\0', strs[k].len) != NULL)
 			st = md_fail(err, MD_ERR_MODEL, "an ONNX class label is empty "
-						 "or holds a NUL byte");
+											"or holds a NUL byte");
 		else
 		{
 			memcpy(labels[k], strs[k].data, strs[k].len);
@@ -505,9 +511,9 @@ static md_status
 parse_graph(graph_view *gv, const md_limits *limits, md_builder *b,
 			md_error *err)
 {
-	md_meta		meta = {MD_FORMAT_ONNX, 0, MD_EST_OTREES, 0, 0, 0, {0, 0}};
-	uint32_t	n_classes = 0;
-	md_status	st = find_estimator(gv, err);
+	md_meta meta = {MD_FORMAT_ONNX, 0, MD_EST_OTREES, 0, 0, 0, {0, 0}};
+	uint32_t n_classes = 0;
+	md_status st = find_estimator(gv, err);
 
 	if (st == MD_OK)
 		st = find_normalizer(gv, err);
@@ -516,8 +522,7 @@ parse_graph(graph_view *gv, const md_limits *limits, md_builder *b,
 	if (st == MD_OK)
 		st = check_wrappers(gv, err);
 	if (st == MD_OK && gv->classifier)
-		st = write_labels(gv->est, gv->linear ? "classlabels_ints" :
-						  "classlabels_int64s", b, &n_classes, limits, err);
+		st = write_labels(gv->est, gv->linear ? "classlabels_ints" : "classlabels_int64s", b, &n_classes, limits, err);
 	if (st == MD_OK)
 		st = build_estimator(gv, n_classes, limits, b, &meta.n_outputs, err);
 	if (st == MD_OK && gv->names != NULL)
@@ -537,9 +542,9 @@ md_status
 md_parse_onnx(const char *bytes, size_t len, const md_limits *limits,
 			  md_builder *b, md_error *err)
 {
-	md_onnx		onnx;
-	graph_view	gv;
-	md_status	st = md_onnx_decode(bytes, len, &onnx, err);
+	md_onnx onnx;
+	graph_view gv;
+	md_status st = md_onnx_decode(bytes, len, &onnx, err);
 
 	if (st != MD_OK)
 		return st;

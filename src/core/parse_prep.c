@@ -25,26 +25,26 @@
 /* One column of the vector being transformed. */
 typedef struct pcol
 {
-	uint32_t	reg;			/* the register holding it */
-	uint32_t	feature;		/* the input feature it derives from */
-	bool		codes;			/* category codes of 'feature' */
+	uint32_t reg;	  /* the register holding it */
+	uint32_t feature; /* the input feature it derives from */
+	bool codes;		  /* category codes of 'feature' */
 } pcol;
 
 typedef struct cols
 {
-	pcol	   *c;
-	uint32_t	n;
+	pcol *c;
+	uint32_t n;
 } cols;
 
 typedef struct prep
 {
 	native_model *nm;
-	vec			ops;			/* md_prep_op */
-	vec			dpool;			/* double */
-	vec			ipool;			/* int32_t */
-	uint32_t	n_registers;
-	uint32_t	max_registers;
-	md_error   *err;
+	vec ops;   /* md_prep_op */
+	vec dpool; /* double */
+	vec ipool; /* int32_t */
+	uint32_t n_registers;
+	uint32_t max_registers;
+	md_error *err;
 } prep;
 
 static md_status compile_unit(prep *p, const cJSON *step, const char *where,
@@ -89,7 +89,7 @@ push_pool(vec *pool, const void *v, uint64_t n, uint64_t *at, md_error *err)
 static md_status
 set_width(prep *p, cols *c, uint32_t n)
 {
-	pcol	   *nc = calloc((size_t) n + 1, sizeof(pcol));
+	pcol *nc = calloc((size_t) n + 1, sizeof(pcol));
 
 	if (nc == NULL)
 		return md_native_nomem(p->err);
@@ -103,9 +103,9 @@ set_width(prep *p, cols *c, uint32_t n)
 static md_status
 gather(prep *p, const cols *in, const int64_t *sel, uint32_t n, cols *out)
 {
-	md_prep_op	op = {.kind = MD_OP_GATHER, .n_out = n};
-	int32_t    *regs = malloc(sizeof(int32_t) * ((size_t) n + 1));
-	md_status	st;
+	md_prep_op op = {.kind = MD_OP_GATHER, .n_out = n};
+	int32_t *regs = malloc(sizeof(int32_t) * ((size_t) n + 1));
+	md_status st;
 
 	if (regs == NULL)
 		return md_native_nomem(p->err);
@@ -130,8 +130,8 @@ gather(prep *p, const cols *in, const int64_t *sel, uint32_t n, cols *out)
 static md_status
 make_contiguous(prep *p, cols *c)
 {
-	cols		out = {0};
-	md_status	st;
+	cols out = {0};
+	md_status st;
 
 	for (uint32_t i = 1; i < c->n; i++)
 	{
@@ -152,8 +152,8 @@ per_column(prep *p, const cJSON *step, const char *key, const char *where,
 		   uint32_t n, double *out)
 {
 	const cJSON *a;
-	char		path[MD_PATH_LEN];
-	md_status	st;
+	char path[MD_PATH_LEN];
+	md_status st;
 
 	md_path(path, "%s.%s", where, key);
 	if ((st = md_json_array(step, key, where, &a, p->err)) != MD_OK)
@@ -169,7 +169,8 @@ refuse_codes(prep *p, const cols *c, const char *where, const char *what)
 			return md_fail(p->err, MD_ERR_MODEL,
 						   "model JSON: %s (%s) applies to column %u, the "
 						   "category codes of feature \"%s\"; encode it first "
-						   "(one_hot or ordinal)", where, what, i,
+						   "(one_hot or ordinal)",
+						   where, what, i,
 						   p->nm->names[c->c[i].feature]);
 	return MD_OK;
 }
@@ -179,9 +180,8 @@ static md_status
 emit_in_place(prep *p, md_op_kind kind, const cols *c, const double *a,
 			  const double *b, uint32_t flags, double v0, double v1)
 {
-	md_prep_op	op = {.kind = kind, .flags = flags, .n_out = c->n,
-	.src = c->c[0].reg, .dst = c->c[0].reg, .v0 = v0, .v1 = v1};
-	md_status	st = push_pool(&p->dpool, a, c->n, &op.p0, p->err);
+	md_prep_op op = {.kind = kind, .flags = flags, .n_out = c->n, .src = c->c[0].reg, .dst = c->c[0].reg, .v0 = v0, .v1 = v1};
+	md_status st = push_pool(&p->dpool, a, c->n, &op.p0, p->err);
 
 	if (st == MD_OK && b != NULL)
 		st = push_pool(&p->dpool, b, c->n, &op.p1, p->err);
@@ -197,9 +197,9 @@ step_impute(prep *p, const cJSON *step, const char *where, cols *c,
 			double *v)
 {
 	const cJSON *a,
-			   *e;
-	uint32_t	i = 0;
-	md_status	st;
+		*e;
+	uint32_t i = 0;
+	md_status st;
 
 	if ((st = md_json_array(step, "values", where, &a, p->err)) != MD_OK)
 		return st;
@@ -211,14 +211,15 @@ step_impute(prep *p, const cJSON *step, const char *where, cols *c,
 	{
 		if (c->c[i].codes)
 		{
-			int64_t		code = cJSON_IsString(e)
+			int64_t code = cJSON_IsString(e)
 				? md_native_category_index(p->nm, c->c[i].feature, e->valuestring)
 				: -1;
 
 			if (code < 0)
 				return md_fail(p->err, MD_ERR_MODEL,
 							   "model JSON: %s.values[%u] should be a "
-							   "category of feature \"%s\"", where, i,
+							   "category of feature \"%s\"",
+							   where, i,
 							   p->nm->names[c->c[i].feature]);
 			v[i] = (double) code;
 		}
@@ -227,7 +228,8 @@ step_impute(prep *p, const cJSON *step, const char *where, cols *c,
 		else
 			return md_fail(p->err, MD_ERR_MODEL,
 						   "model JSON: %s.values[%u] should be a finite "
-						   "number (column %u is numeric)", where, i, i);
+						   "number (column %u is numeric)",
+						   where, i, i);
 	}
 	return emit_in_place(p, MD_OP_IMPUTE, c, v, NULL, 0, 0, 0);
 }
@@ -237,7 +239,7 @@ static md_status
 step_standard(prep *p, const cJSON *step, const char *where, cols *c,
 			  double *a, double *b)
 {
-	md_status	st;
+	md_status st;
 
 	if ((st = refuse_codes(p, c, where, "standard_scale")) != MD_OK ||
 		(st = per_column(p, step, "mean", where, c->n, a)) != MD_OK ||
@@ -256,9 +258,9 @@ step_minmax(prep *p, const cJSON *step, const char *where, cols *c,
 			double *a, double *b)
 {
 	const cJSON *clip = md_json_member(step, "clip");
-	double		range[2] = {0, 0};
-	char		path[MD_PATH_LEN];
-	md_status	st;
+	double range[2] = {0, 0};
+	char path[MD_PATH_LEN];
+	md_status st;
 
 	if ((st = refuse_codes(p, c, where, "minmax_scale")) != MD_OK ||
 		(st = per_column(p, step, "scale", where, c->n, a)) != MD_OK ||
@@ -269,10 +271,7 @@ step_minmax(prep *p, const cJSON *step, const char *where, cols *c,
 		(!cJSON_IsArray(clip) ||
 		 (st = md_json_double_array(clip, path, false, range, 2, p->err)) != MD_OK ||
 		 !(range[0] <= range[1])))
-		return st != MD_OK ? st :
-			md_fail(p->err, MD_ERR_MODEL,
-					"model JSON: %s should be [low, high] with low <= high",
-					path);
+		return st != MD_OK ? st : md_fail(p->err, MD_ERR_MODEL, "model JSON: %s should be [low, high] with low <= high", path);
 	return emit_in_place(p, MD_OP_MINMAX, c, a, b, clip ? MD_OPF_CLIP : 0,
 						 range[0], range[1]);
 }
@@ -287,12 +286,12 @@ static md_status
 encoder_lookup(prep *p, const pcol *col, const cJSON *cats, const char *where,
 			   md_prep_op *op)
 {
-	uint32_t	n = op->n_cats;
-	uint32_t	n_codes = col->codes ? p->nm->n_categories[col->feature] : 0;
-	int32_t    *table = malloc(sizeof(int32_t) * ((size_t) n_codes + 1));
-	double	   *values = malloc(sizeof(double) * ((size_t) n + 1));
-	uint32_t	i = 0;
-	md_status	st = MD_OK;
+	uint32_t n = op->n_cats;
+	uint32_t n_codes = col->codes ? p->nm->n_categories[col->feature] : 0;
+	int32_t *table = malloc(sizeof(int32_t) * ((size_t) n_codes + 1));
+	double *values = malloc(sizeof(double) * ((size_t) n + 1));
+	uint32_t i = 0;
+	md_status st = MD_OK;
 
 	if (table == NULL || values == NULL)
 		st = md_native_nomem(p->err);
@@ -305,13 +304,14 @@ encoder_lookup(prep *p, const pcol *col, const cJSON *cats, const char *where,
 			op->missing = (int32_t) i;
 		else if (col->codes && cJSON_IsString(e))
 		{
-			int64_t		code = md_native_category_index(p->nm, col->feature,
-														e->valuestring);
+			int64_t code = md_native_category_index(p->nm, col->feature,
+													e->valuestring);
 
 			if (code < 0 || table[code] >= 0)
 				st = md_fail(p->err, MD_ERR_MODEL,
 							 "model JSON: %s[%u] \"%s\" is %s of feature "
-							 "\"%s\"", where, i, e->valuestring,
+							 "\"%s\"",
+							 where, i, e->valuestring,
 							 code < 0 ? "not a category" : "a repeated category",
 							 p->nm->names[col->feature]);
 			else
@@ -324,10 +324,10 @@ encoder_lookup(prep *p, const pcol *col, const cJSON *cats, const char *where,
 			st = md_fail(p->err, MD_ERR_MODEL,
 						 "model JSON: %s[%u] should be %s", where, i,
 						 col->codes
-						 ? "a category name (the column holds a categorical "
-						 "feature)"
-						 : "a finite number greater than the one before (the "
-						 "column is numeric)");
+							 ? "a category name (the column holds a categorical "
+							   "feature)"
+							 : "a finite number greater than the one before (the "
+							   "column is numeric)");
 	}
 	if (st == MD_OK && col->codes)
 	{
@@ -346,12 +346,12 @@ encoder_lookup(prep *p, const pcol *col, const cJSON *cats, const char *where,
 /* Options of an encoder step that apply to all its columns. */
 typedef struct encoder_opts
 {
-	bool		one_hot;
-	const cJSON *cats;			/* array of one array per column */
-	const cJSON *drop;			/* one_hot: array, or NULL */
-	bool		unknown_error;
-	double		unknown_value;	/* ordinal */
-	double		missing_value;	/* ordinal */
+	bool one_hot;
+	const cJSON *cats; /* array of one array per column */
+	const cJSON *drop; /* one_hot: array, or NULL */
+	bool unknown_error;
+	double unknown_value; /* ordinal */
+	double missing_value; /* ordinal */
 } encoder_opts;
 
 /* One encoder op: lookup, then one-hot positions or ordinal values. */
@@ -360,11 +360,11 @@ encode_column(prep *p, const encoder_opts *o, const pcol *col,
 			  const cJSON *cats, const cJSON *drop, uint32_t dst,
 			  const char *where, md_prep_op *op)
 {
-	uint32_t	n = op->n_cats;
-	int32_t    *pos = malloc(sizeof(int32_t) * ((size_t) n + 1));
-	double	   *val = malloc(sizeof(double) * ((size_t) n + 1));
-	int64_t		d = -1;
-	md_status	st = MD_OK;
+	uint32_t n = op->n_cats;
+	int32_t *pos = malloc(sizeof(int32_t) * ((size_t) n + 1));
+	double *val = malloc(sizeof(double) * ((size_t) n + 1));
+	int64_t d = -1;
+	md_status st = MD_OK;
 
 	if (pos == NULL || val == NULL)
 		st = md_native_nomem(p->err);
@@ -374,7 +374,8 @@ encode_column(prep *p, const encoder_opts *o, const pcol *col,
 			drop->valuedouble >= n || drop->valuedouble != floor(drop->valuedouble))
 			st = md_fail(p->err, MD_ERR_MODEL,
 						 "model JSON: %s: drop should be null or the index "
-						 "of one of the column's %u categories", where, n);
+						 "of one of the column's %u categories",
+						 where, n);
 		else
 			d = (int64_t) drop->valuedouble;
 	}
@@ -411,9 +412,9 @@ encoder_options(prep *p, const cJSON *step, const char *where, uint32_t n,
 	static const char *const ord_unknown[] = {"error", "use_encoded_value", NULL};
 	const cJSON *uv = md_json_member(step, "unknown_value");
 	const cJSON *mv = md_json_member(step, "encoded_missing_value");
-	uint32_t	unknown = 0;
-	char		path[MD_PATH_LEN];
-	md_status	st;
+	uint32_t unknown = 0;
+	char path[MD_PATH_LEN];
+	md_status st;
 
 	if ((st = md_json_array(step, "categories", where, &o->cats, p->err)) != MD_OK)
 		return st;
@@ -434,7 +435,8 @@ encoder_options(prep *p, const cJSON *step, const char *where, uint32_t n,
 		(!cJSON_IsArray(o->drop) || cJSON_GetArraySize(o->drop) != (int) n))
 		return md_fail(p->err, MD_ERR_MODEL,
 					   "model JSON: %s.drop should be an array of %u indices "
-					   "or nulls", where, n);
+					   "or nulls",
+					   where, n);
 	if (o->one_hot)
 		return MD_OK;
 	if ((uv != NULL) != !o->unknown_error)
@@ -464,11 +466,11 @@ step_encoder(prep *p, const cJSON *step, const char *where, cols *c,
 	encoder_opts o = {.one_hot = one_hot};
 	md_prep_op *ops = calloc((size_t) c->n + 1, sizeof(md_prep_op));
 	const cJSON *cats,
-			   *drop;
-	uint32_t	width = 0,
-				first = 0;
-	char		path[MD_PATH_LEN];
-	md_status	st = ops ? MD_OK : md_native_nomem(p->err);
+		*drop;
+	uint32_t width = 0,
+			 first = 0;
+	char path[MD_PATH_LEN];
+	md_status st = ops ? MD_OK : md_native_nomem(p->err);
 
 	if (st == MD_OK)
 		st = encoder_options(p, step, where, c->n, &o);
@@ -506,12 +508,12 @@ step_encoder(prep *p, const cJSON *step, const char *where, cols *c,
 	}
 	if (st == MD_OK && one_hot)
 	{
-		cols		out = {0};
+		cols out = {0};
 
 		st = set_width(p, &out, width);
 		for (uint32_t i = 0, j = 0; st == MD_OK && i < c->n; i++)
 			for (uint32_t k = 0; k < ops[i].n_out; k++, j++)
-				out.c[j] = (pcol) {first + j, c->c[i].feature, false};
+				out.c[j] = (pcol){first + j, c->c[i].feature, false};
 		free(c->c);
 		*c = out;
 	}
@@ -527,19 +529,19 @@ static md_status
 compile_unit(prep *p, const cJSON *step, const char *where, cols *c)
 {
 	static const char *const types[] = {"impute", "standard_scale",
-	"minmax_scale", "one_hot", "ordinal", "column_transformer", NULL};
+										"minmax_scale", "one_hot", "ordinal", "column_transformer", NULL};
 	static const char *const keys[][6] = {
 		{"type", "values", NULL},
 		{"type", "mean", "scale", NULL},
 		{"type", "scale", "min", "clip", NULL},
 		{"type", "categories", "drop", "handle_unknown", NULL},
 		{"type", "categories", "handle_unknown", "unknown_value",
-		"encoded_missing_value", NULL},
+		 "encoded_missing_value", NULL},
 	};
-	double	   *a,
-			   *b;
-	uint32_t	type;
-	md_status	st;
+	double *a,
+		*b;
+	uint32_t type;
+	md_status st;
 
 	if (!cJSON_IsObject(step))
 		return md_fail(p->err, MD_ERR_MODEL,
@@ -549,7 +551,8 @@ compile_unit(prep *p, const cJSON *step, const char *where, cols *c)
 	if (type == 5)
 		return md_fail(p->err, MD_ERR_UNSUPPORTED,
 					   "model JSON: %s: a column_transformer cannot be nested "
-					   "in another one", where);
+					   "in another one",
+					   where);
 	if ((st = md_json_check_keys(step, where, keys[type], p->err)) != MD_OK ||
 		(st = make_contiguous(p, c)) != MD_OK)
 		return st;
@@ -574,7 +577,7 @@ compile_unit(prep *p, const cJSON *step, const char *where, cols *c)
 static md_status
 concatenate(prep *p, cols *c, const cols *more)
 {
-	pcol	   *nc;
+	pcol *nc;
 
 	if ((uint64_t) c->n + more->n > p->nm->limits->max_features)
 		return md_native_limit(p->err, "preprocessed columns",
@@ -596,13 +599,13 @@ compile_block(prep *p, const cJSON *block, const char *where, const cols *in,
 {
 	static const char *const keys[] = {"columns", "steps", NULL};
 	const cJSON *jcols,
-			   *steps = md_json_member(block, "steps");
-	cols		local = {0};
-	int64_t    *sel = NULL;
-	uint32_t	n,
-				k = 0;
-	char		path[MD_PATH_LEN];
-	md_status	st;
+		*steps = md_json_member(block, "steps");
+	cols local = {0};
+	int64_t *sel = NULL;
+	uint32_t n,
+		k = 0;
+	char path[MD_PATH_LEN];
+	md_status st;
 
 	if (!cJSON_IsObject(block))
 		return md_fail(p->err, MD_ERR_MODEL,
@@ -649,10 +652,10 @@ compile_column_transformer(prep *p, const cJSON *step, const char *where,
 {
 	static const char *const keys[] = {"type", "blocks", NULL};
 	const cJSON *blocks;
-	cols		out = {0};
-	uint32_t	k = 0;
-	char		path[MD_PATH_LEN];
-	md_status	st;
+	cols out = {0};
+	uint32_t k = 0;
+	char path[MD_PATH_LEN];
+	md_status st;
 
 	if ((st = md_json_check_keys(step, where, keys, p->err)) != MD_OK ||
 		(st = md_json_array(step, "blocks", where, &blocks, p->err)) != MD_OK)
@@ -679,8 +682,8 @@ static md_status
 write_program(prep *p, const cols *c, md_builder *b)
 {
 	md_prep_header h = {0};
-	uint32_t   *origin = malloc(sizeof(uint32_t) * ((size_t) c->n + 1));
-	uint64_t	at;
+	uint32_t *origin = malloc(sizeof(uint32_t) * ((size_t) c->n + 1));
+	uint64_t at;
 
 	if (origin == NULL)
 		return md_native_nomem(p->err);
@@ -712,7 +715,7 @@ write_program(prep *p, const cols *c, md_builder *b)
 static md_status
 finish(prep *p, cols *c, md_builder *b, uint32_t *n_inputs)
 {
-	md_status	st;
+	md_status st;
 
 	if (c->n == 0)
 		return md_fail(p->err, MD_ERR_MODEL,
@@ -723,9 +726,10 @@ finish(prep *p, cols *c, md_builder *b, uint32_t *n_inputs)
 		{
 			md_fail(p->err, MD_ERR_MODEL,
 					"model JSON: estimator input %u is the category code of "
-					"feature \"%s\"", i, p->nm->names[c->c[i].feature]);
+					"feature \"%s\"",
+					i, p->nm->names[c->c[i].feature]);
 			md_hint(p->err, "Encode categorical features with a one_hot or "
-					"ordinal step.");
+							"ordinal step.");
 			return MD_ERR_MODEL;
 		}
 	if ((st = make_contiguous(p, c)) != MD_OK)
@@ -738,7 +742,7 @@ md_status
 md_compile_preprocessing(const cJSON *steps, native_model *nm, md_builder *b,
 						 uint32_t *n_inputs, md_error *err)
 {
-	prep		p = {
+	prep p = {
 		.nm = nm,
 		.ops = {.elem = sizeof(md_prep_op)},
 		.dpool = {.elem = sizeof(double)},
@@ -746,21 +750,21 @@ md_compile_preprocessing(const cJSON *steps, native_model *nm, md_builder *b,
 		.n_registers = nm->n_features,
 		/* registers are int32 in the pool */
 		.max_registers = (uint32_t) (nm->limits->max_features < INT32_MAX / 16
-									 ? nm->limits->max_features * 16
-									 : INT32_MAX),
+										 ? nm->limits->max_features * 16
+										 : INT32_MAX),
 		.err = err,
 	};
-	cols		c = {0};
-	uint32_t	k = 0;
-	char		where[MD_PATH_LEN];
-	md_status	st;
+	cols c = {0};
+	uint32_t k = 0;
+	char where[MD_PATH_LEN];
+	md_status st;
 
 	if (steps != NULL && !cJSON_IsArray(steps))
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: preprocessing should be an array of steps");
 	st = set_width(&p, &c, nm->n_features);
 	for (uint32_t f = 0; st == MD_OK && f < nm->n_features; f++)
-		c.c[f] = (pcol) {f, f, nm->categories[f] != NULL};
+		c.c[f] = (pcol){f, f, nm->categories[f] != NULL};
 	for (const cJSON *s = steps ? steps->child : NULL; st == MD_OK && s;
 		 s = s->next, k++)
 	{

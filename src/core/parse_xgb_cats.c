@@ -45,11 +45,11 @@
 /* One feature's category names, being read. */
 typedef struct cat_names
 {
-	uint32_t	count;
-	const char **names;			/* count pointers into 'chars' */
-	char	   *chars;
-	bool		text;			/* names of text categories */
-	bool		reliable;		/* false: cut by a pre-3.4 writer */
+	uint32_t count;
+	const char **names; /* count pointers into 'chars' */
+	char *chars;
+	bool text;	   /* names of text categories */
+	bool reliable; /* false: cut by a pre-3.4 writer */
 } cat_names;
 
 static void
@@ -73,7 +73,7 @@ int_member(const cJSON *obj, const char *key, const char *where,
 		   md_error *err)
 {
 	const cJSON *a = md_json_member(obj, key);
-	char		path[96];
+	char path[96];
 
 	*out = NULL;
 	snprintf(path, sizeof(path), "%s.%s", where, key);
@@ -91,13 +91,13 @@ int_member(const cJSON *obj, const char *key, const char *where,
 static bool
 valid_utf8(const unsigned char *s, size_t len)
 {
-	size_t		i = 0;
+	size_t i = 0;
 
 	while (i < len)
 	{
 		unsigned char c = s[i];
-		size_t		n;
-		uint32_t	cp;
+		size_t n;
+		uint32_t cp;
 
 		if (c == 0)
 			return false;
@@ -106,8 +106,9 @@ valid_utf8(const unsigned char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 :
-			(c & 0xF8) == 0xF0 ? 4 : 0;
+		n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+			: (c & 0xF8) == 0xF0						? 4
+														: 0;
 		if (n == 0 || i + n > len)
 			return false;
 		cp = c & (0x7F >> n);
@@ -146,23 +147,23 @@ static md_status
 read_text_names(const cJSON *enc, uint32_t count, bool names_in_bytes,
 				const char *where, cat_names *c, md_error *err)
 {
-	int64_t    *offsets = NULL,
-			   *bytes = NULL;
-	uint64_t	n_offsets,
-				n_bytes;
-	char	   *p;
-	md_status	st;
+	int64_t *offsets = NULL,
+			*bytes = NULL;
+	uint64_t n_offsets,
+		n_bytes;
+	char *p;
+	md_status st;
 
 	st = int_member(enc, "offsets", where, 0, INT32_MAX, &offsets,
 					&n_offsets, err);
 	if (st == MD_OK)
 		st = int_member(enc, "values", where, -128, 255, &bytes, &n_bytes,
 						err);
-	if (st == MD_OK && (n_offsets != (uint64_t) count + 1 || offsets[0] != 0 ||
-						(uint64_t) offsets[count] != n_bytes))
+	if (st == MD_OK && (n_offsets != (uint64_t) count + 1 || offsets[0] != 0 || (uint64_t) offsets[count] != n_bytes))
 		st = md_fail(err, MD_ERR_MODEL,
 					 "model JSON: %s has %llu offsets for %u categories of "
-					 "%llu bytes; expected %u offsets from 0 to %llu", where,
+					 "%llu bytes; expected %u offsets from 0 to %llu",
+					 where,
 					 (unsigned long long) n_offsets, count,
 					 (unsigned long long) n_bytes, count + 1,
 					 (unsigned long long) n_bytes);
@@ -181,7 +182,7 @@ read_text_names(const cJSON *enc, uint32_t count, bool names_in_bytes,
 	p = c->chars;
 	for (uint32_t i = 0; st == MD_OK && i < count; i++)
 	{
-		int64_t		len = offsets[i + 1] - offsets[i];
+		int64_t len = offsets[i + 1] - offsets[i];
 
 		/* a blob's string tables hold no empty string: codes only */
 		if (len == 0)
@@ -194,7 +195,8 @@ read_text_names(const cJSON *enc, uint32_t count, bool names_in_bytes,
 			!valid_utf8((const unsigned char *) c->names[i], (size_t) len))
 			st = md_fail(err, MD_ERR_MODEL,
 						 "model JSON: %s: category %u is not valid UTF-8 "
-						 "text", where, i);
+						 "text",
+						 where, i);
 	}
 	free(offsets);
 	free(bytes);
@@ -206,10 +208,10 @@ static md_status
 read_number_names(const cJSON *enc, uint32_t count, const char *where,
 				  cat_names *c, md_error *err)
 {
-	int64_t    *values = NULL;
-	uint64_t	n;
-	char	   *p;
-	md_status	st;
+	int64_t *values = NULL;
+	uint64_t n;
+	char *p;
+	md_status st;
 
 	st = int_member(enc, "values", where, -MAX_EXACT_INT, MAX_EXACT_INT,
 					&values, &n, err);
@@ -237,19 +239,21 @@ read_names(const cJSON *enc, uint32_t f, uint32_t count, bool names_in_bytes,
 		   cat_names *c, md_error *err)
 {
 	const cJSON *values = md_json_member(enc, "values");
-	char		where[48];
+	char where[48];
 
 	snprintf(where, sizeof(where), "cats.enc[%u]", f);
 	if (!cJSON_IsObject(enc) || !cJSON_IsArray(values))
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: %s should be an object with a \"values\" "
-					   "array", where);
+					   "array",
+					   where);
 	if (count == 0)
 	{
 		if (values->child != NULL)
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: %s has categories, but "
-						   "cats.feature_segments gives it none", where);
+						   "cats.feature_segments gives it none",
+						   where);
 		return MD_OK;
 	}
 	if (md_json_member(enc, "offsets") != NULL)
@@ -258,7 +262,8 @@ read_names(const cJSON *enc, uint32_t f, uint32_t count, bool names_in_bytes,
 		return read_number_names(enc, count, where, c, err);
 	return md_fail(err, MD_ERR_MODEL,
 				   "model JSON: %s has neither \"offsets\" (text categories) "
-				   "nor \"type\" (numbers)", where);
+				   "nor \"type\" (numbers)",
+				   where);
 }
 
 /*
@@ -269,23 +274,25 @@ static md_status
 read_segments(const cJSON *cats, uint32_t n_features, int64_t **seg,
 			  md_error *err)
 {
-	uint64_t	n;
-	md_status	st = int_member(cats, "feature_segments", "cats", 0,
-								INT32_MAX, seg, &n, err);
+	uint64_t n;
+	md_status st = int_member(cats, "feature_segments", "cats", 0,
+							  INT32_MAX, seg, &n, err);
 
 	if (st == MD_OK && (n != (uint64_t) n_features + 1 || (*seg)[0] != 0))
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: cats.feature_segments has %llu elements; "
 					   "expected %u starting from 0 (one per feature, and "
-					   "the end)", (unsigned long long) n, n_features + 1);
+					   "the end)",
+					   (unsigned long long) n, n_features + 1);
 	for (uint32_t f = 0; st == MD_OK && f < n_features; f++)
 	{
-		int64_t		k = (*seg)[f + 1] - (*seg)[f];
+		int64_t k = (*seg)[f + 1] - (*seg)[f];
 
 		if (k < 0 || k > XGB_MAX_CATEGORY)
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: cats.feature_segments gives feature "
-						   "%u %lld categories; expected 0 to %d", f,
+						   "%u %lld categories; expected 0 to %d",
+						   f,
 						   (long long) k, XGB_MAX_CATEGORY);
 	}
 	return st;
@@ -296,29 +303,31 @@ static md_status
 check_sorted_idx(const cJSON *cats, const int64_t *seg, uint32_t n_features,
 				 md_error *err)
 {
-	int64_t    *idx;
-	uint64_t	n;
-	uint8_t    *seen = NULL;
-	md_status	st = int_member(cats, "sorted_idx", "cats", 0,
-								XGB_MAX_CATEGORY, &idx, &n, err);
+	int64_t *idx;
+	uint64_t n;
+	uint8_t *seen = NULL;
+	md_status st = int_member(cats, "sorted_idx", "cats", 0,
+							  XGB_MAX_CATEGORY, &idx, &n, err);
 
 	if (st == MD_OK && n != (uint64_t) seg[n_features])
 		st = md_fail(err, MD_ERR_MODEL,
 					 "model JSON: cats.sorted_idx has %llu elements for "
-					 "%lld categories", (unsigned long long) n,
+					 "%lld categories",
+					 (unsigned long long) n,
 					 (long long) seg[n_features]);
 	if (st == MD_OK && (seen = calloc(n + 1, 1)) == NULL)
 		st = nomem(err);
 	for (uint32_t f = 0; st == MD_OK && f < n_features; f++)
 	{
-		int64_t		k = seg[f + 1] - seg[f];
+		int64_t k = seg[f + 1] - seg[f];
 
 		for (int64_t i = seg[f]; st == MD_OK && i < seg[f + 1]; i++)
 		{
 			if (idx[i] >= k || seen[seg[f] + idx[i]])
 				st = md_fail(err, MD_ERR_MODEL,
 							 "model JSON: cats.sorted_idx of feature %u is "
-							 "not an order of its %lld categories", f,
+							 "not an order of its %lld categories",
+							 f,
 							 (long long) k);
 			else
 				seen[seg[f] + idx[i]] = 1;
@@ -334,7 +343,7 @@ static md_status
 put_feature(md_builder *b, const cat_names *c, uint32_t f,
 			md_native_feature *out, md_error *err)
 {
-	char		what[64];
+	char what[64];
 
 	memset(out, 0, sizeof(*out));
 	out->kind = MD_FEATURE_NUMERIC;
@@ -358,8 +367,8 @@ write_table(md_builder *b, const cJSON *enc, const int64_t *seg,
 	md_native_features head = {n_features, 0, 0};
 	md_native_feature *feats = calloc(n_features, sizeof(*feats));
 	const cJSON *e = enc->child;
-	uint64_t	head_at;
-	md_status	st = MD_OK;
+	uint64_t head_at;
+	md_status st = MD_OK;
 
 	if (feats == NULL)
 		return nomem(err);
@@ -368,7 +377,7 @@ write_table(md_builder *b, const cJSON *enc, const int64_t *seg,
 	head.features_offset = md_builder_reserve(b, sizeof(*feats) * n_features);
 	for (uint32_t f = 0; f < n_features && st == MD_OK; f++, e = e->next)
 	{
-		cat_names	c = {0};
+		cat_names c = {0};
 
 		st = read_names(e, f, (uint32_t) (seg[f + 1] - seg[f]),
 						names_in_bytes, &c, err);
@@ -393,8 +402,8 @@ md_xgb_write_categories(const cJSON *model, uint32_t n_features,
 {
 	const cJSON *cats = md_json_member(model, "cats");
 	const cJSON *enc;
-	int64_t    *seg = NULL;
-	md_status	st;
+	int64_t *seg = NULL;
+	md_status st;
 
 	if (cats == NULL)
 		return MD_OK;
@@ -409,7 +418,8 @@ md_xgb_write_categories(const cJSON *model, uint32_t n_features,
 	if ((uint64_t) cJSON_GetArraySize(enc) != n_features)
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: cats.enc has %llu entries for %u "
-					   "features", (unsigned long long) (uint64_t) cJSON_GetArraySize(enc),
+					   "features",
+					   (unsigned long long) (uint64_t) cJSON_GetArraySize(enc),
 					   n_features);
 	st = read_segments(cats, n_features, &seg, err);
 	if (st == MD_OK)

@@ -35,43 +35,43 @@ typedef struct xgb_model_head
 {
 	const md_limits *limits;
 	md_objective objective;
-	md_booster	booster;
-	uint32_t	n_features;
-	uint32_t	n_outputs;
-	bool		names_in_bytes; /* category names measured right: 3.4+ */
-	float		base_margin[FLEXIBLE_ARRAY_MEMBER];	/* n_outputs */
+	md_booster booster;
+	uint32_t n_features;
+	uint32_t n_outputs;
+	bool names_in_bytes;					  /* category names measured right: 3.4+ */
+	float base_margin[FLEXIBLE_ARRAY_MEMBER]; /* n_outputs */
 } xgb_model_head;
 
 typedef struct xgb_forest
 {
-	vec			trees;			/* md_tree */
-	vec			nodes;			/* md_node */
-	vec			cover;			/* float, parallel to nodes */
-	vec			cat_words;		/* uint32_t */
-	bool		has_cover;
-	bool		categorical;
-	uint32_t	max_depth;
+	vec trees;	   /* md_tree */
+	vec nodes;	   /* md_node */
+	vec cover;	   /* float, parallel to nodes */
+	vec cat_words; /* uint32_t */
+	bool has_cover;
+	bool categorical;
+	uint32_t max_depth;
 } xgb_forest;
 
 /* The raw arrays of one tree as XGBoost wrote them. */
 typedef struct raw_tree
 {
-	uint64_t	n;
-	int64_t    *left;
-	int64_t    *right;
-	int64_t    *split_index;
-	uint8_t    *default_left;
-	uint8_t    *categorical;
-	float	   *condition;
-	float	   *hessian;		/* NULL without sum_hessian */
+	uint64_t n;
+	int64_t *left;
+	int64_t *right;
+	int64_t *split_index;
+	uint8_t *default_left;
+	uint8_t *categorical;
+	float *condition;
+	float *hessian; /* NULL without sum_hessian */
 	/* categorical nodes: segment into 'categories' per node, or -1 */
-	int64_t    *cat_segment;
-	int64_t    *cat_size;
-	int64_t    *categories;
-	uint64_t	n_categories;
+	int64_t *cat_segment;
+	int64_t *cat_size;
+	int64_t *categories;
+	uint64_t n_categories;
 	/* vector leaves (size_leaf_vector > 1): node i's value for target k */
-	uint32_t	leaf_size;
-	float	   *leaf_values;	/* [i * leaf_size + k], leaves only */
+	uint32_t leaf_size;
+	float *leaf_values; /* [i * leaf_size + k], leaves only */
 } raw_tree;
 
 static void
@@ -101,7 +101,7 @@ nomem(md_error *err)
 static uint64_t
 array_length(const cJSON *arr)
 {
-	uint64_t	n = 0;
+	uint64_t n = 0;
 
 	for (const cJSON *e = arr->child; e != NULL; e = e->next)
 		n++;
@@ -120,12 +120,12 @@ read_tree_categories(const cJSON *jt, raw_tree *rt, const char *where,
 	const cJSON *jsegs = md_json_member(jt, "categories_segments");
 	const cJSON *jsizes = md_json_member(jt, "categories_sizes");
 	const cJSON *jcats = md_json_member(jt, "categories");
-	uint64_t	n_cat_nodes;
-	int64_t    *ids = NULL,
-			   *segs = NULL,
-			   *sizes = NULL;
-	char		path[96];
-	md_status	st = MD_OK;
+	uint64_t n_cat_nodes;
+	int64_t *ids = NULL,
+			*segs = NULL,
+			*sizes = NULL;
+	char path[96];
+	md_status st = MD_OK;
 
 	if (!cJSON_IsArray(jnodes) || !cJSON_IsArray(jsegs) ||
 		!cJSON_IsArray(jsizes) || !cJSON_IsArray(jcats))
@@ -162,7 +162,7 @@ read_tree_categories(const cJSON *jt, raw_tree *rt, const char *where,
 							   rt->n_categories, err);
 	for (uint64_t i = 0; st == MD_OK && i < n_cat_nodes; i++)
 	{
-		int64_t		node = ids[i];
+		int64_t node = ids[i];
 
 		if (!rt->categorical[node] || rt->cat_segment[node] >= 0 ||
 			segs[i] + sizes[i] > (int64_t) rt->n_categories)
@@ -175,7 +175,8 @@ read_tree_categories(const cJSON *jt, raw_tree *rt, const char *where,
 			if (rt->categories[c] < 0 || rt->categories[c] >= XGB_MAX_CATEGORY)
 				st = md_fail(err, MD_ERR_MODEL,
 							 "model JSON: %s: category %lld of node %lld is "
-							 "outside [0, %d)", where,
+							 "outside [0, %d)",
+							 where,
 							 (long long) rt->categories[c], (long long) node,
 							 XGB_MAX_CATEGORY);
 	}
@@ -197,16 +198,17 @@ read_leaf_vectors(const cJSON *jt, raw_tree *rt, const xgb_model_head *mh,
 				  const char *where, md_error *err)
 {
 	const cJSON *lw = md_json_member(jt, "leaf_weights");
-	uint64_t	k = rt->leaf_size;
-	uint64_t	n_leaves = 0;
-	float	   *w;
-	char		path[96];
-	md_status	st;
+	uint64_t k = rt->leaf_size;
+	uint64_t n_leaves = 0;
+	float *w;
+	char path[96];
+	md_status st;
 
 	if (k != mh->n_outputs)
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: %s has leaves of %llu values for %u "
-					   "targets", where, (unsigned long long) k,
+					   "targets",
+					   where, (unsigned long long) k,
 					   mh->n_outputs);
 	for (uint64_t i = 0; i < rt->n; i++)
 		n_leaves += rt->left[i] == -1;
@@ -231,7 +233,7 @@ read_leaf_vectors(const cJSON *jt, raw_tree *rt, const xgb_model_head *mh,
 	st = md_json_float_array(lw, path, false, w, n_leaves * k, err);
 	for (uint64_t i = 0; st == MD_OK && i < rt->n; i++)
 	{
-		int64_t		leaf = n_leaves == rt->n ? (int64_t) i : rt->right[i];
+		int64_t leaf = n_leaves == rt->n ? (int64_t) i : rt->right[i];
 
 		if (rt->left[i] != -1)
 			continue;
@@ -254,7 +256,7 @@ static md_status
 read_cover(const cJSON *a, raw_tree *rt, uint64_t n, const char *path,
 		   md_error *err)
 {
-	md_status	st;
+	md_status st;
 
 	rt->hessian = malloc(sizeof(float) * n);
 	if (rt->hessian == NULL)
@@ -264,12 +266,12 @@ read_cover(const cJSON *a, raw_tree *rt, uint64_t n, const char *path,
 	for (uint64_t i = 0; i < n; i++)
 		if (!(rt->hessian[i] >= 0.0f) || !isfinite(rt->hessian[i]))
 			return md_fail(err, MD_ERR_MODEL, "%s[%llu] is %g: a node's "
-						   "cover (sum of hessians) must be finite and 0 "
-						   "or more", path, (unsigned long long) i,
+											  "cover (sum of hessians) must be finite and 0 "
+											  "or more",
+						   path, (unsigned long long) i,
 						   (double) rt->hessian[i]);
 	return MD_OK;
 }
-
 
 /* Read one tree's parallel arrays, checking their types and lengths. */
 static md_status
@@ -277,11 +279,11 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 			  raw_tree *rt, md_error *err)
 {
 	const cJSON *tp,
-			   *a;
-	char		where[48],
-				path[96];
-	uint64_t	n;
-	md_status	st;
+		*a;
+	char where[48],
+		path[96];
+	uint64_t n;
+	md_status st;
 
 	snprintf(where, sizeof(where), "tree %u", tree_no);
 	if ((st = md_json_object(jt, "tree_param", where, &tp, err)) != MD_OK ||
@@ -292,7 +294,7 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 					   where);
 	if (n > mh->limits->max_nodes_per_tree)
 	{
-		char		what[64];
+		char what[64];
 
 		snprintf(what, sizeof(what), "%s has", where);
 		return md_fail_limit(err, what, n, "nodes",
@@ -322,7 +324,8 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 		rt->cat_segment[i] = -1;
 
 #define READ_ARRAY(key, call) \
-	do { \
+	do \
+	{ \
 		snprintf(path, sizeof(path), "%s.%s", where, key); \
 		if ((st = md_json_array(jt, key, where, &a, err)) != MD_OK || \
 			(st = (call)) != MD_OK) \
@@ -345,7 +348,7 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 	a = md_json_member(jt, "split_type");
 	if (a != NULL)
 	{
-		bool		any = false;
+		bool any = false;
 
 		snprintf(path, sizeof(path), "%s.split_type", where);
 		if (!cJSON_IsArray(a))
@@ -361,7 +364,7 @@ read_raw_tree(const cJSON *jt, uint32_t tree_no, const xgb_model_head *mh,
 
 	if (md_json_member(tp, "size_leaf_vector") != NULL)
 	{
-		uint64_t	k;
+		uint64_t k;
 
 		if ((st = md_json_uint(tp, "size_leaf_vector", where, UINT32_MAX, &k, err)) != MD_OK)
 			return st;
@@ -385,9 +388,9 @@ static md_status
 add_category_set(xgb_forest *f, const raw_tree *rt, int64_t node,
 				 md_node *out, md_error *err)
 {
-	int64_t		max_cat = -1;
-	uint64_t	words;
-	uint32_t   *w;
+	int64_t max_cat = -1;
+	uint64_t words;
+	uint32_t *w;
 
 	for (int64_t c = 0; c < rt->cat_size[node]; c++)
 		if (rt->categories[rt->cat_segment[node] + c] > max_cat)
@@ -405,7 +408,7 @@ add_category_set(xgb_forest *f, const raw_tree *rt, int64_t node,
 	memset(w, 0, words * sizeof(uint32_t));
 	for (int64_t c = 0; c < rt->cat_size[node]; c++)
 	{
-		int64_t		cat = rt->categories[rt->cat_segment[node] + c];
+		int64_t cat = rt->categories[rt->cat_segment[node] + c];
 
 		w[cat / 32] |= (uint32_t) 1 << (cat % 32);
 	}
@@ -429,7 +432,8 @@ convert_node(xgb_forest *f, const raw_tree *rt, const xgb_model_head *mh,
 		if (rt->right[old] != -1)
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: %s node %lld has a right child but "
-						   "no left child", where, (long long) old);
+						   "no left child",
+						   where, (long long) old);
 		if (!isfinite(out->value))
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: %s leaf %lld has a non-finite value",
@@ -439,7 +443,8 @@ convert_node(xgb_forest *f, const raw_tree *rt, const xgb_model_head *mh,
 	if (rt->split_index[old] >= mh->n_features)
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: %s node %lld splits on feature %lld, but "
-					   "the model has %u features", where, (long long) old,
+					   "the model has %u features",
+					   where, (long long) old,
 					   (long long) rt->split_index[old], mh->n_features);
 	out->feature = (uint32_t) rt->split_index[old];
 	out->left = (uint32_t) next_child;
@@ -450,7 +455,8 @@ convert_node(xgb_forest *f, const raw_tree *rt, const xgb_model_head *mh,
 		if (rt->cat_segment[old] < 0)
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: %s node %lld is a categorical split "
-						   "without a category list", where, (long long) old);
+						   "without a category list",
+						   where, (long long) old);
 		out->flags |= MD_NODE_CATEGORICAL;
 		f->categorical = true;
 		return add_category_set(f, rt, old, out, err);
@@ -458,7 +464,8 @@ convert_node(xgb_forest *f, const raw_tree *rt, const xgb_model_head *mh,
 	if (!isfinite(out->value))
 		return md_fail(err, MD_ERR_MODEL,
 					   "model JSON: %s node %lld has a non-finite split "
-					   "threshold (NaN or infinity)", where, (long long) old);
+					   "threshold (NaN or infinity)",
+					   where, (long long) old);
 	return MD_OK;
 }
 
@@ -470,14 +477,14 @@ static md_status
 add_tree(xgb_forest *f, const raw_tree *rt, const xgb_model_head *mh,
 		 uint32_t tree_no, uint32_t output, float weight, md_error *err)
 {
-	int64_t    *order = malloc(sizeof(int64_t) * rt->n);
-	uint32_t   *depth = malloc(sizeof(uint32_t) * rt->n);
-	uint8_t    *seen = calloc(rt->n, 1);
-	uint64_t	queued = 1;
-	uint64_t	first = f->nodes.len;
-	md_tree		tree = {0};
-	char		where[32];
-	md_status	st = MD_OK;
+	int64_t *order = malloc(sizeof(int64_t) * rt->n);
+	uint32_t *depth = malloc(sizeof(uint32_t) * rt->n);
+	uint8_t *seen = calloc(rt->n, 1);
+	uint64_t queued = 1;
+	uint64_t first = f->nodes.len;
+	md_tree tree = {0};
+	char where[32];
+	md_status st = MD_OK;
 
 	snprintf(where, sizeof(where), "tree %u", tree_no);
 	if (!order || !depth || !seen || !vec_reserve(&f->nodes, rt->n) ||
@@ -491,8 +498,8 @@ add_tree(xgb_forest *f, const raw_tree *rt, const xgb_model_head *mh,
 	seen[0] = 1;
 	for (uint64_t i = 0; i < queued && st == MD_OK; i++)
 	{
-		int64_t		old = order[i];
-		md_node    *out = (md_node *) f->nodes.data + first + i;
+		int64_t old = order[i];
+		md_node *out = (md_node *) f->nodes.data + first + i;
 
 		st = convert_node(f, rt, mh, old, queued, out, where, err);
 		if (st != MD_OK || rt->left[old] == -1)
@@ -503,18 +510,19 @@ add_tree(xgb_forest *f, const raw_tree *rt, const xgb_model_head *mh,
 						 "%s is deeper than the limit of %u levels", where,
 						 mh->limits->max_depth);
 			md_hint(err, "Raise model_deploy.max_depth if the model is "
-					"genuine.");
+						 "genuine.");
 			break;
 		}
 		for (int side = 0; side < 2; side++)
 		{
-			int64_t		child = side ? rt->right[old] : rt->left[old];
+			int64_t child = side ? rt->right[old] : rt->left[old];
 
 			if (child < 0 || seen[child])
 			{
 				st = md_fail(err, MD_ERR_MODEL,
 							 "model JSON: %s is not a tree: node %lld is "
-							 "reached twice (from node %lld)", where,
+							 "reached twice (from node %lld)",
+							 where,
 							 (long long) child, (long long) old);
 				break;
 			}
@@ -561,7 +569,7 @@ static md_status
 add_vector_tree(xgb_forest *f, raw_tree *rt, const xgb_model_head *mh,
 				uint32_t tree_no, float weight, md_error *err)
 {
-	md_status	st = MD_OK;
+	md_status st = MD_OK;
 
 	if (f->trees.len + rt->leaf_size > mh->limits->max_trees)
 		return md_fail_limit(err, "model has, one per target,",
@@ -619,7 +627,7 @@ read_weights(const cJSON *booster, uint64_t n_trees, float **weights,
 			 md_error *err)
 {
 	const cJSON *jw;
-	md_status	st;
+	md_status st;
 
 	*weights = NULL;
 	if ((st = find_weight_drop(booster, &jw, err)) != MD_OK)
@@ -639,13 +647,13 @@ read_forest(const cJSON *booster, const xgb_model_head *mh, xgb_forest *f,
 			md_error *err)
 {
 	const cJSON *model,
-			   *jtrees,
-			   *jinfo;
-	int64_t    *tree_info = NULL;
-	float	   *weights = NULL;
-	uint64_t	n_trees;
-	uint32_t	t = 0;
-	md_status	st;
+		*jtrees,
+		*jinfo;
+	int64_t *tree_info = NULL;
+	float *weights = NULL;
+	uint64_t n_trees;
+	uint32_t t = 0;
+	md_status st;
 
 	model = tree_model(booster);
 	if (!cJSON_IsObject(model))
@@ -673,9 +681,9 @@ read_forest(const cJSON *booster, const xgb_model_head *mh, xgb_forest *f,
 	f->has_cover = true;
 	for (const cJSON *jt = jtrees->child; jt != NULL && st == MD_OK; jt = jt->next, t++)
 	{
-		raw_tree	rt = {0};
-		uint64_t	id;
-		char		where[32];
+		raw_tree rt = {0};
+		uint64_t id;
+		char where[32];
 
 		snprintf(where, sizeof(where), "tree %u", t);
 		st = md_poll_interrupt(mh->limits, err);
@@ -705,7 +713,7 @@ write_forest(md_builder *b, const xgb_model_head *mh, xgb_forest *f)
 {
 	md_forest_header fh = {0};
 	md_forest_header *hp;
-	uint64_t	at;
+	uint64_t at;
 
 	fh.n_trees = (uint32_t) f->trees.len;
 	fh.n_outputs = mh->n_outputs;
@@ -743,13 +751,13 @@ static md_status
 parse_forest(const cJSON *booster, const xgb_model_head *mh, md_builder *b,
 			 md_error *err)
 {
-	xgb_forest	f = {
+	xgb_forest f = {
 		.trees = {.elem = sizeof(md_tree)},
 		.nodes = {.elem = sizeof(md_node)},
 		.cover = {.elem = sizeof(float)},
 		.cat_words = {.elem = sizeof(uint32_t)},
 	};
-	md_status	st = read_forest(booster, mh, &f, err);
+	md_status st = read_forest(booster, mh, &f, err);
 
 	if (st == MD_OK)
 		st = write_forest(b, mh, &f);
@@ -768,13 +776,13 @@ parse_linear(const cJSON *booster, const xgb_model_head *mh, md_builder *b,
 			 md_error *err)
 {
 	const cJSON *model,
-			   *jw;
+		*jw;
 	md_linear_header lh = {mh->n_features, mh->n_outputs, 0, 0};
 	md_linear_header *hp;
-	uint64_t	n = ((uint64_t) mh->n_features + 1) * mh->n_outputs;
-	uint64_t	at;
-	float	   *w;
-	md_status	st;
+	uint64_t n = ((uint64_t) mh->n_features + 1) * mh->n_outputs;
+	uint64_t at;
+	float *w;
+	md_status st;
 
 	if ((st = md_json_object(booster, "model", "gblinear booster", &model, err)) != MD_OK ||
 		(st = md_json_array(model, "weights", "gblinear model", &jw, err)) != MD_OK ||
@@ -810,9 +818,9 @@ read_base_margin(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 {
 	const cJSON *jbs = md_json_member(lmp, "base_score");
 	const char *objname = md_objective_name(mh->objective);
-	char		text[64];
-	char	   *p;
-	uint32_t	n = 0;
+	char text[64];
+	char *p;
+	uint32_t n = 0;
 
 	if (jbs == NULL)
 	{
@@ -832,8 +840,8 @@ read_base_margin(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 			p++;
 		while (*p != '\0' && *p != ']')
 		{
-			char	   *end;
-			double		v = strtod(p, &end);
+			char *end;
+			double v = strtod(p, &end);
 
 			if (end == p || n >= mh->n_outputs || !isfinite(v))
 				return md_fail(err, MD_ERR_MODEL,
@@ -858,8 +866,8 @@ read_base_margin(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 
 	for (uint32_t o = 0; o < mh->n_outputs; o++)
 	{
-		float		bs = mh->base_margin[n == 1 ? 0 : o];
-		float		margin = bs;
+		float bs = mh->base_margin[n == 1 ? 0 : o];
+		float margin = bs;
 
 		switch (md_objective_base_link(mh->objective))
 		{
@@ -875,7 +883,8 @@ read_base_margin(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 				if (!(bs > 0.0f))
 					return md_fail(err, MD_ERR_MODEL,
 								   "model JSON: base_score %g must be "
-								   "positive for %s", bs, objname);
+								   "positive for %s",
+								   bs, objname);
 				margin = logf(bs);
 				break;
 			case MD_BASE_IDENTITY:
@@ -884,7 +893,8 @@ read_base_margin(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 		if (!isfinite(margin))
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: base_score %g gives a non-finite base "
-						   "margin for %s", bs, objname);
+						   "margin for %s",
+						   bs, objname);
 		mh->base_margin[o] = margin;
 	}
 	return MD_OK;
@@ -895,7 +905,7 @@ read_objective(const cJSON *learner, xgb_model_head *mh, md_error *err)
 {
 	const cJSON *jobj;
 	const char *name;
-	md_status	st;
+	md_status st;
 
 	if ((st = md_json_object(learner, "objective", "learner", &jobj, err)) != MD_OK ||
 		(st = md_json_string(jobj, "name", "learner.objective", &name, err)) != MD_OK)
@@ -906,12 +916,12 @@ read_objective(const cJSON *learner, xgb_model_head *mh, md_error *err)
 		md_fail(err, MD_ERR_UNSUPPORTED,
 				"XGBoost objective \"%s\" is not supported", name);
 		md_hint(err, "Supported: reg:squarederror, reg:squaredlogerror, "
-				"reg:pseudohubererror, reg:absoluteerror, reg:logistic, "
-				"binary:logistic, binary:logitraw, binary:hinge, "
-				"count:poisson, reg:gamma, reg:tweedie, multi:softmax, "
-				"multi:softprob, rank:pairwise, rank:ndcg, rank:map, "
-				"survival:aft, survival:cox, reg:quantileerror (one "
-				"quantile).");
+					 "reg:pseudohubererror, reg:absoluteerror, reg:logistic, "
+					 "binary:logistic, binary:logitraw, binary:hinge, "
+					 "count:poisson, reg:gamma, reg:tweedie, multi:softmax, "
+					 "multi:softprob, rank:pairwise, rank:ndcg, rank:map, "
+					 "survival:aft, survival:cox, reg:quantileerror (one "
+					 "quantile).");
 		return MD_ERR_UNSUPPORTED;
 	}
 	return MD_OK;
@@ -922,7 +932,7 @@ read_booster_kind(const cJSON *booster, xgb_model_head *mh, md_error *err)
 {
 	const cJSON *weights;
 	const char *name;
-	md_status	st;
+	md_status st;
 
 	if ((st = md_json_string(booster, "name", "learner.gradient_booster", &name, err)) != MD_OK)
 		return st;
@@ -955,10 +965,10 @@ read_booster_kind(const cJSON *booster, xgb_model_head *mh, md_error *err)
 static md_status
 read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 {
-	uint64_t	num_class,
-				num_target = 1;
-	bool		multi = md_objective_task(mh->objective) == MD_TASK_MULTICLASS;
-	md_status	st;
+	uint64_t num_class,
+		num_target = 1;
+	bool multi = md_objective_task(mh->objective) == MD_TASK_MULTICLASS;
+	md_status st;
 
 	if ((st = md_json_uint(lmp, "num_class", "learner_model_param", UINT32_MAX, &num_class, err)) != MD_OK)
 		return st;
@@ -980,8 +990,8 @@ read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 				(unsigned long long) num_target,
 				md_objective_name(mh->objective));
 		md_hint(err, "Multi-target models are read for reg:squarederror, "
-				"reg:squaredlogerror, reg:pseudohubererror, "
-				"reg:absoluteerror and reg:quantileerror.");
+					 "reg:squaredlogerror, reg:pseudohubererror, "
+					 "reg:absoluteerror and reg:quantileerror.");
 		return MD_ERR_UNSUPPORTED;
 	}
 	if (num_target > mh->limits->max_classes)
@@ -1007,8 +1017,8 @@ read_outputs(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 static md_status
 read_feature_count(const cJSON *lmp, xgb_model_head *mh, md_error *err)
 {
-	uint64_t	n;
-	md_status	st;
+	uint64_t n;
+	md_status st;
 
 	if ((st = md_json_uint(lmp, "num_feature", "learner_model_param", UINT32_MAX, &n, err)) != MD_OK)
 		return st;
@@ -1028,8 +1038,8 @@ write_feature_names(const cJSON *learner, const xgb_model_head *mh,
 {
 	const cJSON *jn = md_json_member(learner, "feature_names");
 	const char **names;
-	uint32_t	i = 0;
-	md_status	st;
+	uint32_t i = 0;
+	md_status st;
 
 	if (jn == NULL || (cJSON_IsArray(jn) && jn->child == NULL))
 		return MD_OK;
@@ -1048,7 +1058,8 @@ write_feature_names(const cJSON *learner, const xgb_model_head *mh,
 			free(names);
 			return md_fail(err, MD_ERR_MODEL,
 						   "model JSON: feature name %u is not a non-empty "
-						   "string", i);
+						   "string",
+						   i);
 		}
 		names[i] = e->valuestring;
 	}
@@ -1077,12 +1088,12 @@ md_parse_xgboost(const cJSON *root, const md_limits *limits, md_builder *b,
 				 md_error *err)
 {
 	const cJSON *learner,
-			   *lmp,
-			   *booster;
+		*lmp,
+		*booster;
 	xgb_model_head head = {.limits = limits},
-			   *mh;
-	md_meta		meta = {0};
-	md_status	st;
+				   *mh;
+	md_meta meta = {0};
+	md_status st;
 
 	if ((st = md_json_object(root, "learner", "the model", &learner, err)) != MD_OK ||
 		(st = md_json_object(learner, "learner_model_param", "learner", &lmp, err)) != MD_OK ||

@@ -35,8 +35,8 @@ static int64_t
 category_of(const md_prep_op *op, const double *dpool, const int32_t *ipool,
 			double x)
 {
-	uint32_t	lo = 0,
-				hi = op->n_cats - (op->missing >= 0);
+	uint32_t lo = 0,
+			 hi = op->n_cats - (op->missing >= 0);
 
 	if (isnan(x))
 		return op->missing;
@@ -48,8 +48,8 @@ category_of(const md_prep_op *op, const double *dpool, const int32_t *ipool,
 	}
 	while (lo < hi)
 	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-		double		v = dpool[op->p0 + mid];
+		uint32_t mid = lo + (hi - lo) / 2;
+		double v = dpool[op->p0 + mid];
 
 		if (x == v)
 			return mid;
@@ -66,8 +66,8 @@ static bool
 encode(const md_prep_op *op, const double *dpool, const int32_t *ipool,
 	   double *reg, md_fault *fault)
 {
-	double		x = reg[op->src];
-	int64_t		e = category_of(op, dpool, ipool, x);
+	double x = reg[op->src];
+	int64_t e = category_of(op, dpool, ipool, x);
 
 	if (e < 0 && (op->flags & MD_OPF_UNKNOWN_ERROR))
 	{
@@ -90,11 +90,11 @@ scale(const md_prep_op *op, const double *dpool, double *reg)
 {
 	const double *a = dpool + op->p0;
 	const double *b = dpool + op->p1;
-	double	   *x = reg + op->dst;
+	double *x = reg + op->dst;
 
 	for (uint32_t i = 0; i < op->n_out; i++)
 	{
-		double		v;
+		double v;
 
 		if (op->kind == MD_OP_STANDARD)
 		{
@@ -122,7 +122,7 @@ md_prep_run(const md_model *m, double *reg, md_fault *fault)
 	const md_prep_op *ops = md_native_at(h, h->ops_offset);
 	const double *dpool = md_native_at(h, h->dpool_offset);
 	const int32_t *ipool = md_native_at(h, h->ipool_offset);
-	uint32_t	n_features = md_model_meta(m)->n_features;
+	uint32_t n_features = md_model_meta(m)->n_features;
 
 	for (uint32_t f = 0; f < n_features; f++)
 		if (isinf(reg[f]))
@@ -133,7 +133,7 @@ md_prep_run(const md_model *m, double *reg, md_fault *fault)
 	for (uint32_t i = 0; i < h->n_ops; i++)
 	{
 		const md_prep_op *op = &ops[i];
-		double	   *dst = reg + op->dst;
+		double *dst = reg + op->dst;
 
 		switch ((md_op_kind) op->kind)
 		{

@@ -27,17 +27,17 @@
  */
 typedef struct workspace
 {
-	size_t		rows;
-	float	   *x;				/* a block of rows rounded to float32 */
-	float	   *margin;			/* n_outputs margins per row of a block */
-	float	   *x2;				/* the block as the fast layout reads it */
+	size_t rows;
+	float *x;	   /* a block of rows rounded to float32 */
+	float *margin; /* n_outputs margins per row of a block */
+	float *x2;	   /* the block as the fast layout reads it */
 } workspace;
 
 static workspace
 carve_workspace(const md_model *m, void *mem)
 {
 	const md_meta *meta = md_model_meta(m);
-	workspace	ws;
+	workspace ws;
 
 	ws.rows = md_fast_block_rows(m);
 	ws.x = mem;
@@ -52,7 +52,7 @@ size_t
 md_xgb_workspace_size(const md_model *m)
 {
 	const md_meta *meta = md_model_meta(m);
-	size_t		rows = md_fast_block_rows(m);
+	size_t rows = md_fast_block_rows(m);
 
 	return md_align(sizeof(float) * meta->n_features * rows) +
 		md_align(sizeof(float) * meta->n_outputs * rows) +
@@ -63,11 +63,10 @@ md_xgb_workspace_size(const md_model *m)
 static inline uint32_t
 find_leaf(const md_node *nodes, const uint32_t *cat_words, const float *x)
 {
-	uint32_t	i = 0;
+	uint32_t i = 0;
 
 	while (nodes[i].left != 0)
-		i = nodes[i].left + md_goes_right(&nodes[i], cat_words,
-										  x[nodes[i].feature]);
+		i = nodes[i].left + md_goes_right(&nodes[i], cat_words, x[nodes[i].feature]);
 	return i;
 }
 
@@ -81,12 +80,12 @@ md_walk_trees(const md_model *m, uint32_t first, uint32_t count,
 	const md_tree *trees = (const md_tree *) (base + fh->trees_offset);
 	const md_node *nodes = (const md_node *) (base + fh->nodes_offset);
 	const uint32_t *cats = (const uint32_t *) (base + fh->cat_words_offset);
-	bool		weighted = (fh->flags & MD_FOREST_WEIGHTED) != 0;
+	bool weighted = (fh->flags & MD_FOREST_WEIGHTED) != 0;
 
 	for (uint32_t t = first; t < first + count; t++)
 	{
 		const md_node *tn = nodes + trees[t].first_node;
-		float		leaf = tn[find_leaf(tn, cats, x)].value;
+		float leaf = tn[find_leaf(tn, cats, x)].value;
 
 		if (weighted)
 			leaf = leaf * trees[t].weight;
@@ -102,11 +101,11 @@ linear_margins(const md_model *m, const float *x, float *margin)
 	const unsigned char *base = (const unsigned char *) lh;
 	const float *w = (const float *) (base + lh->weights_offset);
 	const float *bm = (const float *) (base + lh->base_margin_offset);
-	uint32_t	k = lh->n_outputs;
+	uint32_t k = lh->n_outputs;
 
 	for (uint32_t g = 0; g < k; g++)
 	{
-		float		sum = w[(size_t) lh->n_features * k + g] + bm[g];
+		float sum = w[(size_t) lh->n_features * k + g] + bm[g];
 
 		for (uint32_t f = 0; f < lh->n_features; f++)
 			if (!isnan(x[f]))
@@ -122,8 +121,8 @@ block_margins(const md_model *m, const float *x, size_t n,
 {
 	const md_meta *meta = md_model_meta(m);
 	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
-	uint32_t	nf = meta->n_features;
-	uint32_t	no = meta->n_outputs;
+	uint32_t nf = meta->n_features;
+	uint32_t no = meta->n_outputs;
 
 	if (meta->estimator == MD_EST_LINEAR)
 	{
@@ -148,7 +147,7 @@ score_block(const md_model *m, md_output kind, const float *x, size_t n,
 			double *out, const workspace *ws)
 {
 	const md_meta *meta = md_model_meta(m);
-	uint32_t	width = md_output_width(m, kind);
+	uint32_t width = md_output_width(m, kind);
 
 	block_margins(m, x, n, ws);
 	for (size_t r = 0; r < n; r++)
@@ -163,14 +162,14 @@ md_xgb_score(const md_model *m, md_output kind, const double *x,
 			 const float *x32, size_t n_rows, double *out, void *workspace_mem)
 {
 	const md_meta *meta = md_model_meta(m);
-	uint32_t	width = md_output_width(m, kind);
-	workspace	ws = carve_workspace(m, workspace_mem);
+	uint32_t width = md_output_width(m, kind);
+	workspace ws = carve_workspace(m, workspace_mem);
 
 	if (width == 0)
 		return MD_ERR_ARGUMENT;
 	for (size_t r = 0; r < n_rows; r += ws.rows)
 	{
-		size_t		n = n_rows - r < ws.rows ? n_rows - r : ws.rows;
+		size_t n = n_rows - r < ws.rows ? n_rows - r : ws.rows;
 		const float *block = ws.x;
 
 		if (x32 != NULL)

@@ -19,7 +19,7 @@
 typedef struct named_index
 {
 	const char *name;
-	uint32_t	index;
+	uint32_t index;
 } named_index;
 
 static int
@@ -33,9 +33,9 @@ md_status
 md_strtab_write(md_builder *b, md_section_kind kind, const char *const *strs,
 				uint32_t count, const char *what, md_error *err)
 {
-	uint64_t	at,
-				size;
-	md_status	st;
+	uint64_t at,
+		size;
+	md_status st;
 
 	md_builder_begin(b, kind);
 	st = md_strtab_put(b, strs, count, what, &at, &size, err);
@@ -48,12 +48,12 @@ md_strtab_put(md_builder *b, const char *const *strs, uint32_t count,
 			  const char *what, uint64_t *offset, uint64_t *size,
 			  md_error *err)
 {
-	md_strtab	head = {count, 0};
-	uint32_t   *offsets;
-	uint32_t   *sorted;
+	md_strtab head = {count, 0};
+	uint32_t *offsets;
+	uint32_t *sorted;
 	named_index *order;
-	uint64_t	chars = 0;
-	md_status	st = MD_OK;
+	uint64_t chars = 0;
+	md_status st = MD_OK;
 
 	for (uint32_t i = 0; i < count; i++)
 		chars += strlen(strs[i]) + 1;
@@ -96,10 +96,9 @@ md_strtab_put(md_builder *b, const char *const *strs, uint32_t count,
 	*size = md_strtab_chars_offset(count) + head.chars_size;
 	for (uint32_t i = 0; i < count; i++)
 	{
-		char	   *dst;
+		char *dst;
 
-		dst = md_builder_at(b, *offset + md_strtab_chars_offset(count) +
-							offsets[i]);
+		dst = md_builder_at(b, *offset + md_strtab_chars_offset(count) + offsets[i]);
 		if (dst != NULL)
 			memcpy(dst, strs[i], offsets[i + 1] - offsets[i]);
 	}
@@ -158,8 +157,8 @@ md_strtab_get(const md_strtab *t, uint32_t i)
 static int
 compare_key(const char *key, size_t len, const char *s)
 {
-	size_t		slen = strlen(s);
-	int			c = memcmp(key, s, len < slen ? len : slen);
+	size_t slen = strlen(s);
+	int c = memcmp(key, s, len < slen ? len : slen);
 
 	if (c != 0)
 		return c;
@@ -170,13 +169,13 @@ int64_t
 md_strtab_find(const md_strtab *t, const char *key, size_t len)
 {
 	const uint32_t *sorted = strtab_sorted(t);
-	uint32_t	lo = 0,
-				hi = t->count;
+	uint32_t lo = 0,
+			 hi = t->count;
 
 	while (lo < hi)
 	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-		int			c = compare_key(key, len, md_strtab_get(t, sorted[mid]));
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = compare_key(key, len, md_strtab_get(t, sorted[mid]));
 
 		if (c == 0)
 			return sorted[mid];
@@ -208,8 +207,8 @@ md_strtab_validate(const md_strtab *t, uint64_t size, uint32_t expected,
 					   "compiled model is corrupt: bad %s table", what);
 	for (uint32_t i = 0; i < t->count; i++)
 	{
-		uint32_t	start = offsets[i],
-					end = offsets[i + 1];
+		uint32_t start = offsets[i],
+				 end = offsets[i + 1];
 
 		/* each string is non-empty, in bounds, with exactly one NUL */
 		if (end <= start + 1 || end > t->chars_size ||
@@ -221,8 +220,7 @@ md_strtab_validate(const md_strtab *t, uint64_t size, uint32_t expected,
 	for (uint32_t i = 0; i < t->count; i++)
 	{
 		if (sorted[i] >= t->count ||
-			(i > 0 && strcmp(md_strtab_get(t, sorted[i - 1]),
-							 md_strtab_get(t, sorted[i])) >= 0))
+			(i > 0 && strcmp(md_strtab_get(t, sorted[i - 1]), md_strtab_get(t, sorted[i])) >= 0))
 			return md_fail(err, MD_ERR_BLOB,
 						   "compiled model is corrupt: %s index out of order",
 						   what);

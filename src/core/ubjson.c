@@ -31,8 +31,8 @@ typedef struct ubj_reader
 	const uint8_t *start;
 	const uint8_t *p;
 	const uint8_t *end;
-	uint32_t	max_depth;
-	md_error   *err;
+	uint32_t max_depth;
+	md_error *err;
 } ubj_reader;
 
 static md_status
@@ -65,7 +65,7 @@ static md_status
 next_marker(ubj_reader *r, uint8_t *marker)
 {
 	const uint8_t *b;
-	md_status	st;
+	md_status st;
 
 	do
 	{
@@ -79,7 +79,7 @@ next_marker(ubj_reader *r, uint8_t *marker)
 static uint64_t
 big_endian(const uint8_t *b, size_t n)
 {
-	uint64_t	v = 0;
+	uint64_t v = 0;
 
 	for (size_t i = 0; i < n; i++)
 		v = (v << 8) | b[i];
@@ -118,8 +118,8 @@ static md_status
 read_int(ubj_reader *r, uint8_t marker, int64_t *v)
 {
 	const uint8_t *b;
-	int			w = scalar_width(marker);
-	md_status	st;
+	int w = scalar_width(marker);
+	md_status st;
 
 	if (marker != 'i' && marker != 'U' && marker != 'I' && marker != 'l' &&
 		marker != 'L')
@@ -154,16 +154,16 @@ read_int(ubj_reader *r, uint8_t marker, int64_t *v)
 static md_status
 read_length(ubj_reader *r, uint64_t max, uint64_t *n)
 {
-	uint8_t		marker;
-	int64_t		v;
-	md_status	st;
+	uint8_t marker;
+	int64_t v;
+	md_status st;
 
 	if ((st = next_marker(r, &marker)) != MD_OK ||
 		(st = read_int(r, marker, &v)) != MD_OK)
 		return st;
 	if (v < 0 || (uint64_t) v > max)
 		return ubj_fail(r, "a length is negative or runs past the end of "
-						"the data");
+						   "the data");
 	*n = (uint64_t) v;
 	return MD_OK;
 }
@@ -173,8 +173,8 @@ static md_status
 read_string_bytes(ubj_reader *r, char **out)
 {
 	const uint8_t *b;
-	uint64_t	n;
-	md_status	st;
+	uint64_t n;
+	md_status st;
 
 	if ((st = read_length(r, (uint64_t) (r->end - r->p), &n)) != MD_OK ||
 		(st = take(r, (size_t) n, &b)) != MD_OK)
@@ -204,13 +204,13 @@ static md_status
 read_scalar(ubj_reader *r, uint8_t marker, cJSON **out)
 {
 	const uint8_t *b;
-	int64_t		iv;
-	uint32_t	u32;
-	uint64_t	u64;
-	float		f;
-	double		d;
-	char	   *s;
-	md_status	st;
+	int64_t iv;
+	uint32_t u32;
+	uint64_t u64;
+	float f;
+	double d;
+	char *s;
+	md_status st;
 
 	switch (marker)
 	{
@@ -240,7 +240,7 @@ read_scalar(ubj_reader *r, uint8_t marker, cJSON **out)
 				return st;
 			if (b[0] == '\0')
 				return ubj_fail(r, "a character is NUL");
-			*out = cJSON_CreateString((char[2]) {(char) b[0], '\0'});
+			*out = cJSON_CreateString((char[2]){(char) b[0], '\0'});
 			break;
 		case 'S':
 			if ((st = read_string_bytes(r, &s)) != MD_OK)
@@ -267,7 +267,7 @@ read_scalar(ubj_reader *r, uint8_t marker, cJSON **out)
 static void
 append(cJSON *container, cJSON *item)
 {
-	cJSON	   *first = container->child;
+	cJSON *first = container->child;
 
 	if (first == NULL)
 	{
@@ -288,8 +288,8 @@ append(cJSON *container, cJSON *item)
 static md_status
 read_container_head(ubj_reader *r, uint8_t *type, uint64_t *count)
 {
-	uint64_t	left = (uint64_t) (r->end - r->p);
-	md_status	st;
+	uint64_t left = (uint64_t) (r->end - r->p);
+	md_status st;
 
 	*type = 0;
 	*count = UINT64_MAX;
@@ -315,7 +315,7 @@ read_container_head(ubj_reader *r, uint8_t *type, uint64_t *count)
 	}
 	if (r->p < r->end && *r->p == '#')
 	{
-		int			w = *type ? scalar_width(*type) : -1;
+		int w = *type ? scalar_width(*type) : -1;
 
 		r->p++;
 		if ((st = read_length(r, left, count)) != MD_OK)
@@ -324,7 +324,7 @@ read_container_head(ubj_reader *r, uint8_t *type, uint64_t *count)
 		left = (uint64_t) (r->end - r->p);
 		if (w > 0 && *count > left / (uint64_t) w)
 			return ubj_fail(r, "a container's count runs past the end of "
-							"the data");
+							   "the data");
 	}
 	return MD_OK;
 }
@@ -332,10 +332,10 @@ read_container_head(ubj_reader *r, uint8_t *type, uint64_t *count)
 static md_status
 read_container(ubj_reader *r, bool object, uint32_t depth, cJSON **out)
 {
-	uint8_t		type,
-				marker;
-	uint64_t	count;
-	md_status	st;
+	uint8_t type,
+		marker;
+	uint64_t count;
+	md_status st;
 
 	if (depth >= r->max_depth)
 	{
@@ -343,7 +343,7 @@ read_container(ubj_reader *r, bool object, uint32_t depth, cJSON **out)
 				"model UBJSON is nested deeper than %u levels (at offset %zu)",
 				r->max_depth, (size_t) (r->p - r->start));
 		md_hint(r->err, "Raise model_deploy.max_json_depth if the model is "
-				"genuine.");
+						"genuine.");
 		return MD_ERR_LIMIT;
 	}
 	if ((st = read_container_head(r, &type, &count)) != MD_OK)
@@ -353,8 +353,8 @@ read_container(ubj_reader *r, bool object, uint32_t depth, cJSON **out)
 		return ubj_nomem(r);
 	for (uint64_t i = 0; count == UINT64_MAX || i < count; i++)
 	{
-		char	   *key = NULL;
-		cJSON	   *item = NULL;
+		char *key = NULL;
+		cJSON *item = NULL;
 
 		if (count == UINT64_MAX)
 		{
@@ -409,15 +409,15 @@ md_status
 md_ubjson_parse(const char *data, size_t len, const md_limits *limits,
 				cJSON **root, md_error *err)
 {
-	ubj_reader	r = {
+	ubj_reader r = {
 		.start = (const uint8_t *) data,
 		.p = (const uint8_t *) data,
 		.end = (const uint8_t *) data + len,
 		.max_depth = limits->max_json_depth,
 		.err = err,
 	};
-	uint8_t		marker;
-	md_status	st;
+	uint8_t marker;
+	md_status st;
 
 	*root = NULL;
 	st = next_marker(&r, &marker);

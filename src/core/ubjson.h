@@ -20,7 +20,7 @@
  * marker followed by a UBJSON length, type or count marker, which JSON
  * text (whitespace, a quote or a value) never has there.
  */
-bool		md_ubjson_detect(const char *data, size_t len);
+bool md_ubjson_detect(const char *data, size_t len);
 
 /*
  * Decode UBJSON into the same cJSON tree the JSON text of the model would
@@ -30,8 +30,8 @@ bool		md_ubjson_detect(const char *data, size_t len);
  * past the end of the data, or anything after the top-level value is an
  * error, and no more values are made than there are bytes.
  */
-md_status	md_ubjson_parse(const char *data, size_t len,
-							const md_limits *limits, cJSON **root,
-							md_error *err);
+md_status md_ubjson_parse(const char *data, size_t len,
+						  const md_limits *limits, cJSON **root,
+						  md_error *err);
 
-#endif							/* MD_UBJSON_H */
+#endif /* MD_UBJSON_H */

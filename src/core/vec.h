@@ -14,18 +14,18 @@
 
 typedef struct vec
 {
-	void	   *data;
-	uint64_t	len;
-	uint64_t	cap;
-	size_t		elem;
+	void *data;
+	uint64_t len;
+	uint64_t cap;
+	size_t elem;
 } vec;
 
 /* Room for 'extra' more elements; false if out of memory. */
 static inline bool
 vec_reserve(vec *v, uint64_t extra)
 {
-	uint64_t	cap = v->cap ? v->cap : 64;
-	void	   *p;
+	uint64_t cap = v->cap ? v->cap : 64;
+	void *p;
 
 	if (v->len + extra <= v->cap)
 		return true;
@@ -41,4 +41,4 @@ vec_reserve(vec *v, uint64_t extra)
 	return true;
 }
 
-#endif							/* MD_VEC_H */
+#endif /* MD_VEC_H */

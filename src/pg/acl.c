@@ -35,8 +35,8 @@
 
 typedef struct AclKey
 {
-	char		name[NAMEDATALEN];
-	Oid			role;
+	char name[NAMEDATALEN];
+	Oid role;
 } AclKey;
 
 /* Cached decisions: (model, role) -> allowed. */
@@ -74,10 +74,10 @@ acl_init(void)
 
 typedef struct AclRequest
 {
-	Oid			role;
-	AttrNumber	roles_attnum;
-	bool		restricted;
-	bool		allowed;
+	Oid role;
+	AttrNumber roles_attnum;
+	bool restricted;
+	bool allowed;
 } AclRequest;
 
 /* Visitor: the model's ACL row; is the role, or one it inherits, listed? */
@@ -85,10 +85,10 @@ static bool
 match_acl(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	AclRequest *req = arg;
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, req->roles_attnum, desc, &isnull);
-	Datum	   *roles;
-	int			n;
+	bool isnull;
+	Datum d = heap_getattr(tuple, req->roles_attnum, desc, &isnull);
+	Datum *roles;
+	int n;
 
 	req->restricted = true;
 	if (isnull)
@@ -104,9 +104,9 @@ match_acl(HeapTuple tuple, TupleDesc desc, void *arg)
 static bool
 acl_allows(const char *name, Oid role)
 {
-	AclRequest	req = {role, InvalidAttrNumber, false, false};
-	Oid			relid = md_catalog_relid(MD_ACL_TABLE, false);
-	Oid			pkey = md_catalog_relid(MD_ACL_PKEY, false);
+	AclRequest req = {role, InvalidAttrNumber, false, false};
+	Oid relid = md_catalog_relid(MD_ACL_TABLE, false);
+	Oid pkey = md_catalog_relid(MD_ACL_PKEY, false);
 
 	req.roles_attnum = get_attnum(relid, "roles");
 	if (req.roles_attnum == InvalidAttrNumber)
@@ -127,11 +127,11 @@ acl_allows(const char *name, Oid role)
 void
 md_check_model_access(const char *name)
 {
-	Oid			role = GetUserId();
-	AclKey		key;
+	Oid role = GetUserId();
+	AclKey key;
 	const bool *cached;
-	bool		allowed;
-	uint64		epoch;
+	bool allowed;
+	uint64 epoch;
 
 	if (decisions.entries == NULL)
 		acl_init();

@@ -33,10 +33,8 @@ md_check_version(int32 version, bool null_is_active)
 	ereport(ERROR,
 			errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			errmsg("model version must be positive, not %d", version),
-			null_is_active ?
-			errhint("Pass NULL for the active version.") :
-			errhint("Versions are numbered from 1; see "
-					"model_deploy.model_version."));
+			null_is_active ? errhint("Pass NULL for the active version.") : errhint("Versions are numbered from 1; see "
+																					"model_deploy.model_version."));
 }
 
 /* An optional version argument: positive, or NULL for the active one (0) */

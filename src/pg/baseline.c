@@ -45,31 +45,31 @@ PG_FUNCTION_INFO_V1(md_set_baseline);
 /* The values of one position (0: predictions, f + 1: feature f). */
 typedef struct Column
 {
-	double	   *values;			/* not missing */
-	int64		n;
-	int64		capacity;
-	int64		missing;
+	double *values; /* not missing */
+	int64 n;
+	int64 capacity;
+	int64 missing;
 } Column;
 
 /* What a position's baseline is. */
 typedef struct Summary
 {
-	double		missing_rate;
-	double		mean;			/* NaN: no finite value */
-	double		stddev;			/* NaN: fewer than two */
-	int			n_edges;
-	MdEdges		edges;
-	double		shares[MD_STATS_BINS];
+	double missing_rate;
+	double mean;   /* NaN: no finite value */
+	double stddev; /* NaN: fewer than two */
+	int n_edges;
+	MdEdges edges;
+	double shares[MD_STATS_BINS];
 } Summary;
 
 /* One set_baseline() run. */
 typedef struct Baseline
 {
 	MdCallSite *site;
-	MdRowMap   *map;
+	MdRowMap *map;
 	MdQueryRows rows;
-	int			n_columns;		/* n_features + 1 */
-	Column	   *columns;
+	int n_columns; /* n_features + 1 */
+	Column *columns;
 	MemoryContext cxt;
 } Baseline;
 
@@ -78,7 +78,7 @@ typedef struct Baseline
 static void
 add(Baseline *b, int position, double v)
 {
-	Column	   *c = &b->columns[position];
+	Column *c = &b->columns[position];
 
 	if (isnan(v))
 	{
@@ -88,9 +88,7 @@ add(Baseline *b, int position, double v)
 	if (c->n == c->capacity)
 	{
 		c->capacity = c->capacity == 0 ? 1024 : 2 * c->capacity;
-		c->values = c->values == NULL ?
-			MemoryContextAllocHuge(b->cxt, sizeof(double) * c->capacity) :
-			repalloc_huge(c->values, sizeof(double) * c->capacity);
+		c->values = c->values == NULL ? MemoryContextAllocHuge(b->cxt, sizeof(double) * c->capacity) : repalloc_huge(c->values, sizeof(double) * c->capacity);
 	}
 	c->values[c->n++] = v;
 }
@@ -99,7 +97,7 @@ add(Baseline *b, int position, double v)
 static bool
 take_row(HeapTuple tuple, TupleDesc desc pg_attribute_unused(), void *arg)
 {
-	Baseline   *b = arg;
+	Baseline *b = arg;
 	MdCallSite *site = b->site;
 	const double *x;
 	const float *x32;
@@ -116,8 +114,8 @@ take_row(HeapTuple tuple, TupleDesc desc pg_attribute_unused(), void *arg)
 static int
 compare_doubles(const void *a, const void *b)
 {
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
+	double x = *(const double *) a;
+	double y = *(const double *) b;
 
 	return (x > y) - (x < y);
 }
@@ -126,12 +124,12 @@ compare_doubles(const void *a, const void *b)
 static void
 decile_edges(const double *sorted, int64 n, Summary *s)
 {
-	double		max = sorted[n - 1];
+	double max = sorted[n - 1];
 
 	s->n_edges = 0;
 	for (int k = 1; k < MD_STATS_BINS; k++)
 	{
-		double		v = sorted[(k * n + MD_STATS_BINS - 1) / MD_STATS_BINS - 1];
+		double v = sorted[(k * n + MD_STATS_BINS - 1) / MD_STATS_BINS - 1];
 
 		if (v < max && (s->n_edges == 0 || v > s->edges.e[s->n_edges - 1]))
 			s->edges.e[s->n_edges++] = v;
@@ -146,9 +144,9 @@ decile_edges(const double *sorted, int64 n, Summary *s)
 static void
 moments(const double *values, int64 n, Summary *s)
 {
-	MdSum		sum = {0, 0};
-	MdSum		squares = {0, 0};
-	int64		finite = 0;
+	MdSum sum = {0, 0};
+	MdSum squares = {0, 0};
+	int64 finite = 0;
 
 	for (int64 i = 0; i < n; i++)
 		if (isfinite(values[i]))
@@ -166,7 +164,7 @@ moments(const double *values, int64 n, Summary *s)
 static void
 summarise(Column *c, int64 rows, Summary *s)
 {
-	int64		counts[MD_STATS_BINS] = {0};
+	int64 counts[MD_STATS_BINS] = {0};
 
 	memset(s, 0, sizeof(*s));
 	s->missing_rate = rows > 0 ? (double) c->missing / rows : 0;
@@ -197,9 +195,9 @@ store_header(const MdCallSite *site, const char *query, int64 rows)
 		" (name, version, baseline_id, rows, query, created_by)"
 		" VALUES ($1, $2, pg_catalog.nextval('" MD_SCHEMA_NAME
 		".baseline_id_seq'), $3, $4, $5) RETURNING baseline_id";
-	Oid			types[5] = {TEXTOID, INT4OID, INT8OID, TEXTOID, NAMEOID};
-	Datum		args[5];
-	bool		isnull;
+	Oid types[5] = {TEXTOID, INT4OID, INT8OID, TEXTOID, NAMEOID};
+	Datum args[5];
+	bool isnull;
 
 	args[0] = CStringGetTextDatum(site->name);
 	args[1] = Int32GetDatum(site->loaded->version);
@@ -221,12 +219,12 @@ store_summary(const MdCallSite *site, int64 id, int position,
 		" (name, version, position, feature, baseline_id, missing_rate,"
 		" mean, stddev, edges, shares)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-	Oid			types[10] = {TEXTOID, INT4OID, INT4OID, TEXTOID, INT8OID,
-							 FLOAT8OID, FLOAT8OID, FLOAT8OID,
-							 FLOAT8ARRAYOID, FLOAT8ARRAYOID};
-	Datum		args[10];
-	char		nulls[10];
-	bool		none = s->n_edges == 0;
+	Oid types[10] = {TEXTOID, INT4OID, INT4OID, TEXTOID, INT8OID,
+					 FLOAT8OID, FLOAT8OID, FLOAT8OID,
+					 FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+	Datum args[10];
+	char nulls[10];
+	bool none = s->n_edges == 0;
 
 	memset(nulls, ' ', sizeof(nulls));
 	args[0] = CStringGetTextDatum(site->name);
@@ -259,8 +257,8 @@ position_name(const MdCallSite *site, int p)
 static void
 put_result(ReturnSetInfo *rsinfo, const char *feature, const Summary *s)
 {
-	Datum		values[6];
-	bool		nulls[6] = {false};
+	Datum values[6];
+	bool nulls[6] = {false};
 
 	values[0] = CStringGetTextDatum(feature);
 	values[1] = Float8GetDatum(s->missing_rate);
@@ -283,13 +281,13 @@ Datum
 md_set_baseline(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *name = md_required_text(fcinfo, 0, "name");
-	char	   *query = md_required_text(fcinfo, 1, "query");
-	int32		version = md_optional_version(fcinfo, 2);
-	void	   *slot = NULL;
-	Baseline	b;
-	Summary    *summaries;
-	int64		id;
+	char *name = md_required_text(fcinfo, 0, "name");
+	char *query = md_required_text(fcinfo, 1, "query");
+	int32 version = md_optional_version(fcinfo, 2);
+	void *slot = NULL;
+	Baseline b;
+	Summary *summaries;
+	int64 id;
 
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&b, 0, sizeof(b));
@@ -320,7 +318,7 @@ md_set_baseline(PG_FUNCTION_ARGS)
 	id = store_header(b.site, query, b.rows.row_number);
 	for (int p = 0; p < b.n_columns; p++)
 	{
-		char	   *feature = position_name(b.site, p);
+		char *feature = position_name(b.site, p);
 
 		store_summary(b.site, id, p, feature, &summaries[p]);
 		put_result(rsinfo, feature, &summaries[p]);

@@ -40,7 +40,7 @@ require_nonatomic(void)
 static Relation
 open_table(Oid relid)
 {
-	Relation	rel = try_relation_open(relid, AccessShareLock);
+	Relation rel = try_relation_open(relid, AccessShareLock);
 
 	if (rel == NULL)
 		ereport(ERROR,
@@ -53,7 +53,8 @@ open_table(Oid relid)
 					   RelationGetRelationName(rel)),
 				errhint("Score each partition: CALL model_deploy.score_table() "
 						"once per row of pg_partition_tree('%s') that is a "
-						"leaf.", RelationGetRelationName(rel)));
+						"leaf.",
+						RelationGetRelationName(rel)));
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -71,9 +72,9 @@ open_table(Oid relid)
 Datum
 md_score_table_check(PG_FUNCTION_ARGS)
 {
-	Relation	rel;
-	MdTarget	target;
-	AclResult	acl;
+	Relation rel;
+	MdTarget target;
+	AclResult acl;
 	MdCallSite *site;
 
 	require_nonatomic();
@@ -105,7 +106,7 @@ Datum
 md_score_into(PG_FUNCTION_ARGS)
 {
 	MdCallSite *site;
-	Oid			type;
+	Oid type;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();

@@ -72,11 +72,11 @@ scratch(MdCallSite *site, void *old, Size size)
 static void
 bind_model(MdCallSite *site, const char *name, int len, int32 version)
 {
-	char		cname[NAMEDATALEN];
+	char cname[NAMEDATALEN];
 	MdVersionRef ref;
 	MdLoadedModel *loaded = site->loaded;
 	const md_info *info;
-	uint64		epoch;
+	uint64 epoch;
 
 	md_check_model_name(name, len);
 	memcpy(cname, name, len);
@@ -98,8 +98,7 @@ bind_model(MdCallSite *site, const char *name, int len, int32 version)
 								  md_workspace_size(&loaded->model));
 		site->features = scratch(site, site->features,
 								 sizeof(double) * info->n_features);
-		site->out = scratch(site, site->out, sizeof(double) *
-							Max(info->n_outputs, Max(info->n_classes, 1)));
+		site->out = scratch(site, site->out, sizeof(double) * Max(info->n_outputs, Max(info->n_classes, 1)));
 	}
 	memcpy(site->name, cname, len + 1);
 	site->name_len = len;
@@ -117,7 +116,7 @@ md_callsite_in(void **slot, MemoryContext mcxt, text *name, int32 version)
 {
 	MdCallSite *site = *slot;
 	const char *name_data = VARDATA_ANY(name);
-	int			name_len = VARSIZE_ANY_EXHDR(name);
+	int name_len = VARSIZE_ANY_EXHDR(name);
 
 	if (site == NULL)
 	{

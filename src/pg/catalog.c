@@ -36,8 +36,8 @@
 Oid
 md_catalog_relid(const char *relname, bool missing_ok)
 {
-	Oid			nsp = get_namespace_oid(MD_SCHEMA_NAME, true);
-	Oid			relid = InvalidOid;
+	Oid nsp = get_namespace_oid(MD_SCHEMA_NAME, true);
+	Oid relid = InvalidOid;
 
 	if (OidIsValid(nsp))
 		relid = get_relname_relid(relname, nsp);
@@ -45,7 +45,8 @@ md_catalog_relid(const char *relname, bool missing_ok)
 		ereport(ERROR,
 				errcode(ERRCODE_UNDEFINED_TABLE),
 				errmsg("relation %s.%s of extension model_deploy does not "
-					   "exist", MD_SCHEMA_NAME, relname),
+					   "exist",
+					   MD_SCHEMA_NAME, relname),
 				errhint("Run CREATE EXTENSION model_deploy in this database; "
 						"if it is installed, recreate it with DROP EXTENSION "
 						"model_deploy; CREATE EXTENSION model_deploy."));
@@ -64,16 +65,16 @@ md_catalog_relid(const char *relname, bool missing_ok)
 static bool
 scan_index(Oid relid, Oid indexid, ScanKey key, MdRowVisitor visit, void *arg)
 {
-	Relation	rel;
+	Relation rel;
 	SysScanDesc scan;
-	Snapshot	snapshot;
-	HeapTuple	tuple;
-	bool		done = false;
+	Snapshot snapshot;
+	HeapTuple tuple;
+	bool done = false;
 
 	/* taking the lock also accepts pending invalidations */
 	rel = table_open(relid, AccessShareLock);
 	snapshot = RegisterSnapshot(IsInParallelMode() ? GetActiveSnapshot()
-								: GetLatestSnapshot());
+												   : GetLatestSnapshot());
 	scan = systable_beginscan(rel, indexid, true, snapshot, 1, key);
 	while (!done && HeapTupleIsValid(tuple = systable_getnext(scan)))
 		done = visit(tuple, RelationGetDescr(rel), arg);
@@ -108,7 +109,7 @@ bool
 md_catalog_fetch(Oid relid, Oid indexid, const char *colname, int64 value,
 				 MdRowVisitor visit, void *arg)
 {
-	AttrNumber	attnum = get_attnum(relid, colname);
+	AttrNumber attnum = get_attnum(relid, colname);
 	ScanKeyData key;
 
 	if (attnum == InvalidAttrNumber)
@@ -134,7 +135,7 @@ md_column_if_any(HeapTuple tuple, TupleDesc desc, const char *colname,
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		bool		isnull;
+		bool isnull;
 
 		if (att->attisdropped || strcmp(NameStr(att->attname), colname) != 0)
 			continue;
@@ -149,7 +150,7 @@ Datum
 md_column(HeapTuple tuple, TupleDesc desc, const char *relname,
 		  const char *colname)
 {
-	Datum		d;
+	Datum d;
 
 	if (md_column_if_any(tuple, desc, colname, &d))
 		return d;

@@ -50,22 +50,21 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-typedef bool (*CitusCheck) (void);
-typedef bool (*CitusRelationCheck) (Oid relid);
+typedef bool (*CitusCheck)(void);
+typedef bool (*CitusRelationCheck)(Oid relid);
 
 /* A scoring function whose calls are pinned, and the one they become. */
 typedef struct PinnedScorer
 {
-	Oid			scorer;			/* e.g. predict(text, float4[]) */
-	Oid			target;			/* _predict_at(text, integer, anyarray, bigint) */
+	Oid scorer; /* e.g. predict(text, float4[]) */
+	Oid target; /* _predict_at(text, integer, anyarray, bigint) */
 } PinnedScorer;
 
 /* 4 outputs, 9 feature types each (6 arrays, record, jsonb, text) */
 #define MAX_SCORERS 64
 
 static const char *const scorer_names[] = {
-	"predict", "predict_proba", "predict_raw", "predict_class"
-};
+	"predict", "predict_proba", "predict_raw", "predict_class"};
 
 static planner_hook_type prev_planner_hook = NULL;
 
@@ -75,16 +74,16 @@ static CitusRelationCheck citus_is_table = NULL;
 
 /* The scorers of this database, until pg_proc changes. */
 static bool scorers_valid = false;
-static int	n_scorers = 0;
+static int n_scorers = 0;
 static PinnedScorer scorers[MAX_SCORERS];
 
 /* One statement's walk: what it reads, its calls, the versions it pinned. */
 typedef struct PinWalk
 {
-	bool		reads_citus_table;
-	List	   *calls;			/* FuncExpr * of pinnable calls */
-	List	   *targets;		/* their targets' OIDs, in the same order */
-	List	   *pins;			/* MdVersionRef *, one per model name */
+	bool reads_citus_table;
+	List *calls;   /* FuncExpr * of pinnable calls */
+	List *targets; /* their targets' OIDs, in the same order */
+	List *pins;	   /* MdVersionRef *, one per model name */
 } PinWalk;
 
 static void
@@ -103,8 +102,8 @@ scorers_invalidated(Datum arg pg_attribute_unused(),
 static Oid
 target_function(Oid internal_nsp, const char *scorer, Oid features_type)
 {
-	char		name[NAMEDATALEN];
-	Oid			argtypes[4] = {TEXTOID, INT4OID, InvalidOid, INT8OID};
+	char name[NAMEDATALEN];
+	Oid argtypes[4] = {TEXTOID, INT4OID, InvalidOid, INT8OID};
 
 	if (features_type == RECORDOID || features_type == JSONBOID ||
 		features_type == TEXTOID)
@@ -124,14 +123,14 @@ target_function(Oid internal_nsp, const char *scorer, Oid features_type)
 static void
 add_scorers(Oid schema, Oid internal_nsp, const char *scorer)
 {
-	CatCList   *list = SearchSysCacheList1(PROCNAMEARGSNSP,
-										   CStringGetDatum(scorer));
+	CatCList *list = SearchSysCacheList1(PROCNAMEARGSNSP,
+										 CStringGetDatum(scorer));
 
 	for (int i = 0; i < list->n_members && n_scorers < MAX_SCORERS; i++)
 	{
-		HeapTuple	tuple = &list->members[i]->tuple;
+		HeapTuple tuple = &list->members[i]->tuple;
 		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tuple);
-		Oid			target;
+		Oid target;
 
 		if (proc->pronamespace != schema || proc->pronargs != 2 ||
 			proc->proargtypes.values[0] != TEXTOID)
@@ -151,8 +150,8 @@ add_scorers(Oid schema, Oid internal_nsp, const char *scorer)
 static void
 load_scorers(void)
 {
-	Oid			schema = get_namespace_oid(MD_SCHEMA_NAME, true);
-	Oid			internal_nsp = get_namespace_oid(MD_INTERNAL_SCHEMA_NAME, true);
+	Oid schema = get_namespace_oid(MD_SCHEMA_NAME, true);
+	Oid internal_nsp = get_namespace_oid(MD_INTERNAL_SCHEMA_NAME, true);
 
 	n_scorers = 0;
 	if (OidIsValid(schema) && OidIsValid(internal_nsp))
@@ -197,14 +196,14 @@ pin_walker(Node *node, PinWalk *walk)
 		if (rte->rtekind == RTE_RELATION && !walk->reads_citus_table &&
 			citus_is_table(rte->relid))
 			walk->reads_citus_table = true;
-		return false;			/* range_table_walker goes on inside it */
+		return false; /* range_table_walker goes on inside it */
 	}
 	if (IsA(node, Query))
 		return query_tree_walker((Query *) node, pin_walker, walk,
 								 QTW_EXAMINE_RTES_BEFORE);
 	if (IsA(node, FuncExpr))
 	{
-		Oid			target = pinned_target((FuncExpr *) node);
+		Oid target = pinned_target((FuncExpr *) node);
 
 		if (OidIsValid(target))
 		{
@@ -222,15 +221,15 @@ pin_walker(Node *node, PinWalk *walk)
 static const MdVersionRef *
 statement_version(PinWalk *walk, const Const *name_arg)
 {
-	text	   *name = DatumGetTextPP(name_arg->constvalue);
-	int			len = VARSIZE_ANY_EXHDR(name);
-	char	   *cname;
+	text *name = DatumGetTextPP(name_arg->constvalue);
+	int len = VARSIZE_ANY_EXHDR(name);
+	char *cname;
 	MdVersionRef *ref;
-	ListCell   *lc;
+	ListCell *lc;
 
 	md_check_model_name(VARDATA_ANY(name), len);
 	cname = text_to_cstring(name);
-	foreach(lc, walk->pins)
+	foreach (lc, walk->pins)
 	{
 		ref = lfirst(lc);
 		if (strcmp(ref->name, cname) == 0)
@@ -249,7 +248,7 @@ statement_version(PinWalk *walk, const Const *name_arg)
 static void
 pin_call(PinWalk *walk, FuncExpr *call, Oid target)
 {
-	Const	   *name = linitial(call->args);
+	Const *name = linitial(call->args);
 	const MdVersionRef *ref = statement_version(walk, name);
 
 	call->funcid = target;
@@ -283,9 +282,9 @@ may_pin(void)
 static bool
 pin_statement(Query *parse)
 {
-	PinWalk		walk = {0};
-	ListCell   *call,
-			   *target;
+	PinWalk walk = {0};
+	ListCell *call,
+		*target;
 
 	pin_walker((Node *) parse, &walk);
 	if (!walk.reads_citus_table)
@@ -299,7 +298,7 @@ static PlannedStmt *
 pin_planner(Query *parse, const char *query_string, int cursor_options,
 			ParamListInfo bound_params)
 {
-	bool		pinned = may_pin() && pin_statement(parse);
+	bool pinned = may_pin() && pin_statement(parse);
 	PlannedStmt *stmt;
 
 	if (prev_planner_hook)

@@ -85,7 +85,7 @@ md_float8in_soft(char *num, char **end, const char *orig, bool *bad)
 {
 #if PG_VERSION_NUM >= 160000
 	ErrorSaveContext escontext = {T_ErrorSaveContext};
-	double		value;
+	double value;
 
 	value = float8in_internal(num, end, "double precision", orig,
 							  (Node *) &escontext);
@@ -98,4 +98,4 @@ md_float8in_soft(char *num, char **end, const char *orig, bool *bad)
 #endif
 }
 
-#endif							/* MD_COMPAT_H */
+#endif /* MD_COMPAT_H */

@@ -22,7 +22,7 @@ PG_FUNCTION_INFO_V1(md_compile_sql);
 static int64
 new_deploy_id(void)
 {
-	uint64		id;
+	uint64 id;
 
 	if (!pg_strong_random(&id, sizeof(id)))
 		ereport(ERROR,
@@ -34,8 +34,8 @@ new_deploy_id(void)
 static md_format
 parse_format(text *format_text)
 {
-	char	   *name = text_to_cstring(format_text);
-	md_format	format;
+	char *name = text_to_cstring(format_text);
+	md_format format;
 
 	if (md_format_from_name(name, &format) != MD_OK)
 		ereport(ERROR,
@@ -50,18 +50,18 @@ parse_format(text *format_text)
 Datum
 md_compile_sql(PG_FUNCTION_ARGS)
 {
-	text	   *name = PG_GETARG_TEXT_PP(0);
-	text	   *source;
-	md_format	format = parse_format(PG_GETARG_TEXT_PP(2));
-	md_limits	limits = md_current_limits();
-	void	   *blob;
-	size_t		blob_len;
-	md_error	err;
-	md_model	model;
-	md_info		info;
-	TupleDesc	desc;
-	Datum		values[7];
-	bool		nulls[7] = {false};
+	text *name = PG_GETARG_TEXT_PP(0);
+	text *source;
+	md_format format = parse_format(PG_GETARG_TEXT_PP(2));
+	md_limits limits = md_current_limits();
+	void *blob;
+	size_t blob_len;
+	md_error err;
+	md_model model;
+	md_info info;
+	TupleDesc desc;
+	Datum values[7];
+	bool nulls[7] = {false};
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");

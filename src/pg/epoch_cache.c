@@ -44,7 +44,7 @@ void
 md_epoch_cache_init(MdEpochCache *cache, const char *name, Size keysize,
 					Size valuesize, MdEpochFn current_epoch)
 {
-	HASHCTL		ctl;
+	HASHCTL ctl;
 
 	cache->keysize = keysize;
 	cache->valuesize = valuesize;
@@ -61,7 +61,7 @@ md_epoch_cache_init(MdEpochCache *cache, const char *name, Size keysize,
 const void *
 md_epoch_cache_find(const MdEpochCache *cache, const void *key)
 {
-	char	   *entry;
+	char *entry;
 
 	if (cache->entries_epoch != cache->current_epoch())
 		return NULL;
@@ -85,7 +85,7 @@ static void
 forget_all(MdEpochCache *cache)
 {
 	HASH_SEQ_STATUS seq;
-	void	   *entry;
+	void *entry;
 
 	hash_seq_init(&seq, cache->entries);
 	while ((entry = hash_seq_search(&seq)) != NULL)
@@ -97,7 +97,7 @@ void
 md_epoch_cache_store(MdEpochCache *cache, const void *key, uint64 epoch,
 					 const void *value)
 {
-	char	   *entry;
+	char *entry;
 
 	if (IsInParallelMode() || epoch != cache->current_epoch())
 		return;

@@ -47,15 +47,15 @@ PG_FUNCTION_INFO_V1(md_evaluate);
 PG_FUNCTION_INFO_V1(md_compare_versions);
 
 #define QUERY_HINT "Pass a query returning the features (a \"features\" " \
-	"array, or one column per feature of the model) and the label column."
+				   "array, or one column per feature of the model) and the label column."
 
 /* One version being evaluated and its scores of the query's rows. */
 typedef struct EvalVersion
 {
-	void	   *slot;			/* its call site (md_callsite_in) */
+	void *slot; /* its call site (md_callsite_in) */
 	MdCallSite *site;
-	MdRowMap   *map;			/* features by name: its columns */
-	double	   *scores;			/* rows x width */
+	MdRowMap *map;	/* features by name: its columns */
+	double *scores; /* rows x width */
 } EvalVersion;
 
 /* One evaluation: the query, its labels, and the versions' scores. */
@@ -64,17 +64,17 @@ typedef struct Evaluation
 	const char *name;
 	const char *query;
 	const char *label;
-	bool		classifier;
-	uint32		width;			/* classes, or 1 for a regression */
-	int			n_versions;
+	bool classifier;
+	uint32 width; /* classes, or 1 for a regression */
+	int n_versions;
 	EvalVersion *versions;
-	int64		rows;
-	int64		capacity;
-	double	   *labels;
-	MemoryContext cxt;			/* everything above lives here */
+	int64 rows;
+	int64 capacity;
+	double *labels;
+	MemoryContext cxt; /* everything above lives here */
 	MdQueryRows query_rows;
-	int			label_col;
-	Oid			label_type;
+	int label_col;
+	Oid label_type;
 } Evaluation;
 
 /*
@@ -85,18 +85,18 @@ typedef struct Evaluation
 static void
 bind_versions(Evaluation *ev, List *versions)
 {
-	text	   *name = cstring_to_text(ev->name);
-	ListCell   *lc;
-	int			i = 0;
+	text *name = cstring_to_text(ev->name);
+	ListCell *lc;
+	int i = 0;
 
 	ev->n_versions = list_length(versions);
 	ev->versions = MemoryContextAllocZero(ev->cxt,
 										  sizeof(EvalVersion) * ev->n_versions);
-	foreach(lc, versions)
+	foreach (lc, versions)
 	{
 		EvalVersion *v = &ev->versions[i++];
 		const md_info *info;
-		bool		classifier;
+		bool classifier;
 
 		v->site = md_callsite_in(&v->slot, ev->cxt, name, lfirst_int(lc));
 		info = &v->site->loaded->info;
@@ -176,22 +176,21 @@ grow(Evaluation *ev)
 											sizeof(double) * ev->capacity);
 		for (int i = 0; i < ev->n_versions; i++)
 			ev->versions[i].scores =
-				MemoryContextAllocHuge(ev->cxt, sizeof(double) * ev->width *
-									   ev->capacity);
+				MemoryContextAllocHuge(ev->cxt, sizeof(double) * ev->width * ev->capacity);
 		return;
 	}
 	ev->labels = repalloc_huge(ev->labels, sizeof(double) * ev->capacity);
 	for (int i = 0; i < ev->n_versions; i++)
 		ev->versions[i].scores = repalloc_huge(ev->versions[i].scores,
 											   sizeof(double) * ev->width *
-											   ev->capacity);
+												   ev->capacity);
 }
 
 /* Score the row taken with every version, into row ev->rows. */
 static void
 score_row(Evaluation *ev, MdQueryRows *rows)
 {
-	md_output	kind = ev->classifier ? MD_OUTPUT_PROBA : MD_OUTPUT_PREDICT;
+	md_output kind = ev->classifier ? MD_OUTPUT_PROBA : MD_OUTPUT_PREDICT;
 
 	for (int i = 0; i < ev->n_versions; i++)
 	{
@@ -211,8 +210,8 @@ static bool
 take_row(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	Evaluation *ev = arg;
-	bool		isnull;
-	Datum		label = SPI_getbinval(tuple, desc, ev->label_col, &isnull);
+	bool isnull;
+	Datum label = SPI_getbinval(tuple, desc, ev->label_col, &isnull);
 
 	if (isnull)
 		return false;
@@ -229,8 +228,8 @@ take_row(HeapTuple tuple, TupleDesc desc, void *arg)
 static int
 label_column(const Evaluation *ev, TupleDesc desc)
 {
-	int			col = md_rows_column(desc, ev->label, "evaluation",
-									 is_label_type, "a number or boolean");
+	int col = md_rows_column(desc, ev->label, "evaluation",
+							 is_label_type, "a number or boolean");
 
 	if (col == 0)
 		ereport(ERROR,
@@ -246,7 +245,7 @@ label_column(const Evaluation *ev, TupleDesc desc)
 static void
 collect(Evaluation *ev)
 {
-	Portal		portal = md_rows_open(ev->query, "evaluation", QUERY_HINT);
+	Portal portal = md_rows_open(ev->query, "evaluation", QUERY_HINT);
 
 	ev->label_col = label_column(ev, portal->tupDesc);
 	ev->label_type = getBaseType(SPI_gettypeid(portal->tupDesc,
@@ -265,8 +264,8 @@ compute_metrics(const Evaluation *ev, const EvalVersion *v, MdMetrics *m)
 {
 	if (ev->classifier)
 	{
-		int32	   *classes = palloc_extended(sizeof(int32) * ev->rows,
-											  MCXT_ALLOC_HUGE);
+		int32 *classes = palloc_extended(sizeof(int32) * ev->rows,
+										 MCXT_ALLOC_HUGE);
 
 		for (int64 i = 0; i < ev->rows; i++)
 			classes[i] = (int32) ev->labels[i];
@@ -286,9 +285,9 @@ record(const Evaluation *ev, const EvalVersion *v, const MdMetrics *m)
 		"INSERT INTO " MD_SCHEMA_NAME ".evaluations "
 		"(name, version, rows, metrics, evaluated_by, query, label) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7)";
-	Oid			types[7] = {TEXTOID, INT4OID, INT8OID, JSONBOID, NAMEOID,
-							TEXTOID, TEXTOID};
-	Datum		args[7];
+	Oid types[7] = {TEXTOID, INT4OID, INT8OID, JSONBOID, NAMEOID,
+					TEXTOID, TEXTOID};
+	Datum args[7];
 	StringInfoData metrics;
 
 	initStringInfo(&metrics);
@@ -320,7 +319,7 @@ evaluate_versions(FunctionCallInfo fcinfo, const char *name, List *versions,
 				  bool with_version)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Evaluation	ev;
+	Evaluation ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.name = name;
@@ -336,15 +335,15 @@ evaluate_versions(FunctionCallInfo fcinfo, const char *name, List *versions,
 	for (int i = 0; i < ev.n_versions; i++)
 	{
 		EvalVersion *v = &ev.versions[i];
-		MdMetrics	m;
+		MdMetrics m;
 
 		compute_metrics(&ev, v, &m);
 		record(&ev, v, &m);
 		for (int j = 0; j < m.n; j++)
 		{
-			Datum		values[3];
-			bool		nulls[3] = {false, false, false};
-			int			c = 0;
+			Datum values[3];
+			bool nulls[3] = {false, false, false};
+			int c = 0;
 
 			if (with_version)
 				values[c++] = Int32GetDatum(v->site->loaded->version);
@@ -365,8 +364,8 @@ evaluate_versions(FunctionCallInfo fcinfo, const char *name, List *versions,
 Datum
 md_evaluate(PG_FUNCTION_ARGS)
 {
-	char	   *name = md_required_text(fcinfo, 0, "name");
-	int32		version = md_optional_version(fcinfo, 3);
+	char *name = md_required_text(fcinfo, 0, "name");
+	int32 version = md_optional_version(fcinfo, 3);
 
 	InitMaterializedSRF(fcinfo, 0);
 	return evaluate_versions(fcinfo, name, list_make1_int(version), false);
@@ -376,14 +375,14 @@ md_evaluate(PG_FUNCTION_ARGS)
 Datum
 md_compare_versions(PG_FUNCTION_ARGS)
 {
-	char	   *name = md_required_text(fcinfo, 0, "name");
-	List	   *versions;
+	char *name = md_required_text(fcinfo, 0, "name");
+	List *versions;
 	MdVersionRef ref;
 
 	InitMaterializedSRF(fcinfo, 0);
 	md_check_model_name(name, strlen(name));
 	versions = md_registry_versions(name);
 	if (versions == NIL)
-		md_resolve(name, 0, &ref);	/* reports the unknown model */
+		md_resolve(name, 0, &ref); /* reports the unknown model */
 	return evaluate_versions(fcinfo, name, versions, true);
 }

@@ -43,13 +43,13 @@ PG_FUNCTION_INFO_V1(md_explain_json_text);
 typedef struct Explanation
 {
 	MdCallSite *site;
-	int32		class;			/* the explained class; -1: single output */
-	double		margin;			/* raw margin of the explained output */
-	double		prediction;		/* what predict() returns */
-	double		probability;	/* of the class (binary: of 1), or NaN */
-	double	   *contribs;		/* n_features + 1, the bias last */
-	int		   *order;			/* features, largest |contribution| 1st */
-	int			n_shown;		/* how many of them top_n lets through */
+	int32 class;		/* the explained class; -1: single output */
+	double margin;		/* raw margin of the explained output */
+	double prediction;	/* what predict() returns */
+	double probability; /* of the class (binary: of 1), or NaN */
+	double *contribs;	/* n_features + 1, the bias last */
+	int *order;			/* features, largest |contribution| 1st */
+	int n_shown;		/* how many of them top_n lets through */
 } Explanation;
 
 /* The features of an array, as doubles (float4 data is widened). */
@@ -69,7 +69,7 @@ choose_class(const Explanation *e, const double *margins, bool given,
 			 int32 requested)
 {
 	const md_info *info = &e->site->loaded->info;
-	int32		best = 0;
+	int32 best = 0;
 
 	if (info->n_outputs == 1)
 	{
@@ -77,7 +77,8 @@ choose_class(const Explanation *e, const double *margins, bool given,
 			ereport(ERROR,
 					errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					errmsg("model \"%s\" has a single output, so class must "
-						   "be NULL", e->site->name),
+						   "be NULL",
+						   e->site->name),
 					errhint("class chooses the margin of one class of a "
 							"multi-class model; a binary classifier's "
 							"margin is the log-odds of class 1."));
@@ -98,7 +99,8 @@ choose_class(const Explanation *e, const double *margins, bool given,
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("model \"%s\" predicts %u targets, so class must "
-					   "choose the one to explain", e->site->name,
+					   "choose the one to explain",
+					   e->site->name,
 					   info->n_outputs),
 				errhint("Pass class => 0 to %u.", info->n_outputs - 1));
 	/* the predicted class: the first of the largest margins */
@@ -113,10 +115,10 @@ static int
 by_magnitude(const void *a, const void *b, void *arg)
 {
 	const double *contribs = arg;
-	int			fa = *(const int *) a;
-	int			fb = *(const int *) b;
-	double		ma = fabs(contribs[fa]);
-	double		mb = fabs(contribs[fb]);
+	int fa = *(const int *) a;
+	int fb = *(const int *) b;
+	double ma = fabs(contribs[fa]);
+	double mb = fabs(contribs[fb]);
 
 	if (ma != mb)
 		return ma > mb ? -1 : 1;
@@ -138,11 +140,11 @@ explain_row(FunctionCallInfo fcinfo, MdCallSite *site, const double *x,
 {
 	const md_model *model = &site->loaded->model;
 	const md_info *info = &site->loaded->info;
-	int			nf = (int) info->n_features;
-	md_error	err;
-	size_t		ws_size;
-	double	   *margins;
-	uint32		output;
+	int nf = (int) info->n_features;
+	md_error err;
+	size_t ws_size;
+	double *margins;
+	uint32 output;
 
 	if (!PG_ARGISNULL(2) && PG_GETARG_INT32(2) < 0)
 		ereport(ERROR,
@@ -150,7 +152,7 @@ explain_row(FunctionCallInfo fcinfo, MdCallSite *site, const double *x,
 				errmsg("top_n must not be negative"));
 	if (md_explain_workspace_size(model, &ws_size, &err) != MD_OK)
 	{
-		md_error	named = err;
+		md_error named = err;
 
 		snprintf(named.message, sizeof(named.message),
 				 "model \"%s\" cannot be explained: %s", site->name,
@@ -167,10 +169,8 @@ explain_row(FunctionCallInfo fcinfo, MdCallSite *site, const double *x,
 	output = e->class < 0 ? 0 : (uint32) e->class;
 	e->margin = margins[output];
 	/* several targets: their objectives predict the margins (the parser) */
-	e->prediction = info->n_classes == 0 && info->n_outputs > 1 ?
-		margins[output] : score_one(site, x, MD_OUTPUT_PREDICT, 0);
-	e->probability = info->n_classes == 0 ? NAN :
-		score_one(site, x, MD_OUTPUT_PROBA, e->class < 0 ? 1 : output);
+	e->prediction = info->n_classes == 0 && info->n_outputs > 1 ? margins[output] : score_one(site, x, MD_OUTPUT_PREDICT, 0);
+	e->probability = info->n_classes == 0 ? NAN : score_one(site, x, MD_OUTPUT_PROBA, e->class < 0 ? 1 : output);
 
 	e->contribs = palloc(sizeof(double) * (nf + 1));
 	if (md_explain(model, x, output, e->contribs, palloc(ws_size)) != MD_OK)
@@ -201,15 +201,15 @@ explanation_rows(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Explanation e;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
-	int			nf;
+	Datum values[3];
+	bool nulls[3] = {false, false, false};
+	int nf;
 
 	explain_row(fcinfo, site, x, &e);
 	nf = (int) site->loaded->info.n_features;
 	for (int i = 0; i < e.n_shown; i++)
 	{
-		int			f = e.order[i];
+		int f = e.order[i];
 
 		values[0] = CStringGetTextDatum(feature_name(site, f));
 		nulls[1] = isnan(x[f]);
@@ -233,7 +233,7 @@ explanation_rows(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 static void
 append_json_number(StringInfo buf, double v)
 {
-	char		digits[DOUBLE_SHORTEST_DECIMAL_LEN];
+	char digits[DOUBLE_SHORTEST_DECIMAL_LEN];
 
 	if (isnan(v))
 		appendStringInfoString(buf, "null");
@@ -267,7 +267,7 @@ explanation_jsonb(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 {
 	Explanation e;
 	StringInfoData buf;
-	int			nf = (int) site->loaded->info.n_features;
+	int nf = (int) site->loaded->info.n_features;
 
 	explain_row(fcinfo, site, x, &e);
 	initStringInfo(&buf);
@@ -282,7 +282,7 @@ explanation_jsonb(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 	appendStringInfoString(&buf, ",\"contributions\":[");
 	for (int i = 0; i < e.n_shown; i++)
 	{
-		int			f = e.order[i];
+		int f = e.order[i];
 
 		if (i > 0)
 			appendStringInfoChar(&buf, ',');
@@ -297,7 +297,7 @@ explanation_jsonb(FunctionCallInfo fcinfo, MdCallSite *site, const double *x)
 }
 
 /* Argument 1 of an entry point as the row to explain, in model order. */
-typedef const double *(*RowReader) (MdCallSite *site, FunctionCallInfo fcinfo);
+typedef const double *(*RowReader)(MdCallSite *site, FunctionCallInfo fcinfo);
 
 static const double *
 array_arg(MdCallSite *site, FunctionCallInfo fcinfo)

@@ -27,12 +27,12 @@ PG_FUNCTION_INFO_V1(md_export_compiled);
 static bytea *
 copy_blob(MdLoadedModel *loaded)
 {
-	bytea	   *result;
+	bytea *result;
 
 	if (loaded->blob_size > MaxAllocSize - VARHDRSZ)
 	{
-		char		name[NAMEDATALEN];
-		size_t		size = loaded->blob_size;
+		char name[NAMEDATALEN];
+		size_t size = loaded->blob_size;
 
 		/* the entry may be gone once released */
 		strlcpy(name, loaded->name, sizeof(name));
@@ -40,7 +40,8 @@ copy_blob(MdLoadedModel *loaded)
 		ereport(ERROR,
 				errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				errmsg("compiled model \"%s\" is %zu bytes, too large "
-					   "for a bytea", name, size));
+					   "for a bytea",
+					   name, size));
 	}
 	PG_TRY();
 	{
@@ -62,8 +63,8 @@ copy_blob(MdLoadedModel *loaded)
 Datum
 md_export_compiled(PG_FUNCTION_ARGS)
 {
-	text	   *name;
-	int32		version;
+	text *name;
+	int32 version;
 	MdVersionRef ref;
 
 	if (PG_ARGISNULL(0))

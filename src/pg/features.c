@@ -91,7 +91,7 @@ md_value_double(MdValueKind kind, Datum value)
 			return DatumGetBool(value) ? 1.0 : 0.0;
 		case MD_VALUE_TEXT:
 		case MD_VALUE_BPCHAR:
-			break;				/* category names: text_datum_code() */
+			break; /* category names: text_datum_code() */
 	}
 	elog(ERROR, "feature value kind %d is not numeric", (int) kind);
 }
@@ -136,8 +136,8 @@ names_only(MdCallSite *site, uint32 feature)
 static double
 category_code(MdCallSite *site, uint32 feature, const char *text, int len)
 {
-	md_error	err;
-	double		code;
+	md_error err;
+	double code;
 
 	if (md_category_code(&site->loaded->model, feature, text, (size_t) len,
 						 &code, &err) != MD_OK)
@@ -154,10 +154,10 @@ text_datum_code(MdCallSite *site, uint32 feature, MdValueKind kind,
 				Datum value)
 {
 	struct varlena *v = pg_detoast_datum_packed((struct varlena *)
-												DatumGetPointer(value));
-	char	   *text = VARDATA_ANY(v);
-	int			len = VARSIZE_ANY_EXHDR(v);
-	double		code;
+													DatumGetPointer(value));
+	char *text = VARDATA_ANY(v);
+	int len = VARSIZE_ANY_EXHDR(v);
+	double code;
 
 	if (kind == MD_VALUE_BPCHAR)
 		len = bpchartruelen(text, len);
@@ -175,7 +175,8 @@ require_feature_names(MdCallSite *site)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				errmsg("model \"%s\" has no feature names, so it can only be "
-					   "scored with a feature array", site->name),
+					   "scored with a feature array",
+					   site->name),
 				errhint("Pass the features as an array in the model's order, "
 						"e.g. model_deploy.predict('%s', ARRAY[...]::float8[]), "
 						"or deploy a model trained with feature names.",
@@ -188,8 +189,8 @@ map_column(MdCallSite *site, TupleDesc desc, int i, uint32 feature,
 		   MdFeatureColumn *f)
 {
 	Form_pg_attribute att = TupleDescAttr(desc, i);
-	Oid			base = getBaseType(att->atttypid);
-	bool		categorical = is_categorical(site, feature);
+	Oid base = getBaseType(att->atttypid);
+	bool categorical = is_categorical(site, feature);
 
 	if (f->column >= 0)
 		ereport(ERROR,
@@ -203,22 +204,21 @@ map_column(MdCallSite *site, TupleDesc desc, int i, uint32 feature,
 		ereport(ERROR,
 				errcode(ERRCODE_DATATYPE_MISMATCH),
 				errmsg("column \"%s\" of type %s cannot be a feature of "
-					   "model \"%s\"", NameStr(att->attname),
+					   "model \"%s\"",
+					   NameStr(att->attname),
 					   format_type_be(att->atttypid), site->name),
-				categorical ?
-				errhint("Feature \"%s\" is categorical: its column must be "
-						"text, character varying or character, holding "
-						"category names such as \"%s\" (category codes "
-						"are taken %s).",
-						NameStr(att->attname),
-						md_category_name(&site->loaded->model, feature, 0),
-						names_only(site, feature) ?
-						"in feature arrays only" :
-						"from numeric columns and feature arrays") :
-				errhint("Feature \"%s\" is numeric: its column must be "
-						"smallint, integer, bigint, real, double precision, "
-						"numeric or boolean; cast the column in a view or "
-						"subquery.", NameStr(att->attname)));
+				categorical ? errhint("Feature \"%s\" is categorical: its column must be "
+									  "text, character varying or character, holding "
+									  "category names such as \"%s\" (category codes "
+									  "are taken %s).",
+									  NameStr(att->attname),
+									  md_category_name(&site->loaded->model, feature, 0),
+									  names_only(site, feature) ? "in feature arrays only" : "from numeric columns and feature arrays")
+							: errhint("Feature \"%s\" is numeric: its column must be "
+									  "smallint, integer, bigint, real, double precision, "
+									  "numeric or boolean; cast the column in a view or "
+									  "subquery.",
+									  NameStr(att->attname)));
 	f->column = i;
 }
 
@@ -231,12 +231,11 @@ MdRowMap *
 md_row_map(MdCallSite *site, TupleDesc desc, MemoryContext mcxt)
 {
 	const md_model *model = &site->loaded->model;
-	int			n = (int) site->loaded->info.n_features;
-	MdRowMap   *map;
+	int n = (int) site->loaded->info.n_features;
+	MdRowMap *map;
 
 	require_feature_names(site);
-	map = MemoryContextAllocZero(mcxt, offsetof(MdRowMap, features) +
-								 sizeof(MdFeatureColumn) * n);
+	map = MemoryContextAllocZero(mcxt, offsetof(MdRowMap, features) + sizeof(MdFeatureColumn) * n);
 	map->deploy_id = site->loaded->deploy_id;
 	map->n_features = n;
 	for (int f = 0; f < n; f++)
@@ -246,7 +245,7 @@ md_row_map(MdCallSite *site, TupleDesc desc, MemoryContext mcxt)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		const char *colname = NameStr(att->attname);
-		int64		f;
+		int64 f;
 
 		if (att->attisdropped)
 			continue;
@@ -276,11 +275,11 @@ void
 md_read_row(MdCallSite *site, const MdRowMap *map, const Datum *values,
 			const bool *isnull)
 {
-	double	   *x = site->features;
+	double *x = site->features;
 
 	for (int f = 0; f < map->n_features; f++)
 	{
-		int			c = map->features[f].column;
+		int c = map->features[f].column;
 		MdValueKind kind = map->features[f].kind;
 
 		if (isnull[c])
@@ -340,9 +339,9 @@ void
 md_read_jsonb(MdCallSite *site, Jsonb *features)
 {
 	const md_model *model = &site->loaded->model;
-	double	   *x = site->features;
+	double *x = site->features;
 	JsonbIterator *it;
-	JsonbValue	v;
+	JsonbValue v;
 	JsonbIteratorToken token;
 
 	require_feature_names(site);
@@ -350,7 +349,8 @@ md_read_jsonb(MdCallSite *site, Jsonb *features)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("features of model \"%s\" must be a JSON object, "
-					   "not a JSON %s", site->name,
+					   "not a JSON %s",
+					   site->name,
 					   JB_ROOT_IS_SCALAR(features) ? "scalar" : "array"),
 				errhint("Pass {\"feature name\": value, ...}."));
 
@@ -361,8 +361,8 @@ md_read_jsonb(MdCallSite *site, Jsonb *features)
 	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		const char *key;
-		int			len;
-		int64		f;
+		int len;
+		int64 f;
 
 		if (token != WJB_KEY)
 			continue;

@@ -17,13 +17,13 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
-static int	max_model_size_kb;
-static int	max_trees;
-static int	max_nodes_per_tree;
-static int	max_depth;
-static int	max_features;
-static int	max_classes;
-static int	max_json_depth;
+static int max_model_size_kb;
+static int max_trees;
+static int max_nodes_per_tree;
+static int max_depth;
+static int max_features;
+static int max_classes;
+static int max_json_depth;
 
 /*
  * The core's interrupt poll: a cancel, a statement timeout or a termination
@@ -40,7 +40,7 @@ interrupt_pending(void)
 md_limits
 md_current_limits(void)
 {
-	md_limits	limits;
+	md_limits limits;
 
 	limits.max_source_bytes = (size_t) max_model_size_kb * 1024;
 	limits.max_trees = (uint32_t) max_trees;
@@ -60,7 +60,7 @@ md_current_limits(void)
 void
 md_limits_init(void)
 {
-	md_limits	d;
+	md_limits d;
 
 	md_limits_default(&d);
 	DefineCustomIntVariable("model_deploy.max_model_size",

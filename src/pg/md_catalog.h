@@ -26,9 +26,9 @@
 #define MD_BASELINE_FEATURES_PKEY "baseline_features_pkey"
 
 /* Called per row of a scan; returns true to stop the scan. */
-typedef bool (*MdRowVisitor) (HeapTuple tuple, TupleDesc desc, void *arg);
+typedef bool (*MdRowVisitor)(HeapTuple tuple, TupleDesc desc, void *arg);
 
-extern Oid	md_catalog_relid(const char *relname, bool missing_ok);
+extern Oid md_catalog_relid(const char *relname, bool missing_ok);
 extern bool md_catalog_scan(Oid relid, Oid indexid, const char *name,
 							MdRowVisitor visit, void *arg);
 extern bool md_catalog_fetch(Oid relid, Oid indexid, const char *colname,
@@ -44,4 +44,4 @@ extern uint64 md_write_as_owner(const char *relname, const char *sql,
 								int nargs, Oid *types, Datum *args,
 								const char *nulls);
 
-#endif							/* MD_CATALOG_H */
+#endif /* MD_CATALOG_H */

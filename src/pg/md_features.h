@@ -37,8 +37,8 @@ typedef enum MdValueKind
 	MD_VALUE_INT4,
 	MD_VALUE_INT2,
 	MD_VALUE_BOOL,
-	MD_VALUE_TEXT,				/* text, character varying */
-	MD_VALUE_BPCHAR				/* character(n): trailing blanks ignored */
+	MD_VALUE_TEXT,	/* text, character varying */
+	MD_VALUE_BPCHAR /* character(n): trailing blanks ignored */
 } MdValueKind;
 
 extern bool md_value_kind(Oid type, MdValueKind *kind);
@@ -47,7 +47,7 @@ extern double md_value_double(MdValueKind kind, Datum value);
 /* Where one model feature comes from in a row. */
 typedef struct MdFeatureColumn
 {
-	int			column;			/* 0-based index into the row's values */
+	int column; /* 0-based index into the row's values */
 	MdValueKind kind;
 } MdFeatureColumn;
 
@@ -57,9 +57,9 @@ typedef struct MdFeatureColumn
  */
 typedef struct MdRowMap
 {
-	int64		deploy_id;		/* the model version it maps */
-	int			natts;			/* columns to deform: last feature's + 1 */
-	int			n_features;
+	int64 deploy_id; /* the model version it maps */
+	int natts;		 /* columns to deform: last feature's + 1 */
+	int n_features;
 	MdFeatureColumn features[FLEXIBLE_ARRAY_MEMBER];
 } MdRowMap;
 
@@ -76,21 +76,21 @@ extern void md_read_jsonb(MdCallSite *site, Jsonb *features);
 /* The rows of a caller's query, and where their features are. */
 typedef struct MdQueryRows
 {
-	Portal		portal;
-	TupleDesc	desc;
-	const char *what;			/* "evaluation", "baseline": for messages */
+	Portal portal;
+	TupleDesc desc;
+	const char *what; /* "evaluation", "baseline": for messages */
 	const char *model;
-	int64		row_number;		/* of the row being read, from 1 */
-	int			features_col;	/* the array column, or 0: by name */
-	Datum	   *values;			/* by name: the row taken, deformed */
-	bool	   *isnull;
-	ArrayType  *array;			/* by array: the row taken's */
+	int64 row_number; /* of the row being read, from 1 */
+	int features_col; /* the array column, or 0: by name */
+	Datum *values;	  /* by name: the row taken, deformed */
+	bool *isnull;
+	ArrayType *array; /* by array: the row taken's */
 } MdQueryRows;
 
 extern Portal md_rows_open(const char *query, const char *what,
 						   const char *hint);
-extern int	md_rows_column(TupleDesc desc, const char *name, const char *what,
-						   bool (*accepts) (Oid type), const char *wanted);
+extern int md_rows_column(TupleDesc desc, const char *name, const char *what,
+						  bool (*accepts)(Oid type), const char *wanted);
 extern bool md_is_numeric_type(Oid type);
 extern void md_rows_init(MdQueryRows *rows, Portal portal, const char *what,
 						 const char *model);
@@ -112,14 +112,14 @@ extern void md_read_text_features(MdCallSite *site, text *features);
 /* What a column that receives scores gets from the model. */
 typedef enum MdTargetKind
 {
-	MD_TARGET_FLOAT8,			/* the prediction */
+	MD_TARGET_FLOAT8, /* the prediction */
 	MD_TARGET_FLOAT4,
 	MD_TARGET_NUMERIC,
-	MD_TARGET_INT8,				/* the class index */
+	MD_TARGET_INT8, /* the class index */
 	MD_TARGET_INT4,
 	MD_TARGET_INT2,
-	MD_TARGET_PROBA,			/* float8[] of class probabilities */
-	MD_TARGET_TEXT,				/* the class label */
+	MD_TARGET_PROBA, /* float8[] of class probabilities */
+	MD_TARGET_TEXT,	 /* the class label */
 	MD_TARGET_VARCHAR,
 	MD_TARGET_BPCHAR
 } MdTargetKind;
@@ -127,12 +127,12 @@ typedef enum MdTargetKind
 /* A table column that receives scores. */
 typedef struct MdTarget
 {
-	AttrNumber	attnum;
+	AttrNumber attnum;
 	MdTargetKind kind;
-	Oid			type;			/* the column's type, perhaps a domain */
-	Oid			base_type;		/* the type under any domains */
-	int32		base_typmod;
-	void	   *domain_cache;	/* for domain_check() */
+	Oid type;	   /* the column's type, perhaps a domain */
+	Oid base_type; /* the type under any domains */
+	int32 base_typmod;
+	void *domain_cache; /* for domain_check() */
 } MdTarget;
 
 extern MdTargetKind md_target_kind(Oid base_type, const char *column);
@@ -148,4 +148,4 @@ extern Datum md_score_into_column(MdCallSite *site, MdTarget *target,
 extern void md_append_json_member(StringInfo buf, const char *key,
 								  double v);
 
-#endif							/* MD_FEATURES_H */
+#endif /* MD_FEATURES_H */

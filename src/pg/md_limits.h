@@ -14,4 +14,4 @@
 extern void md_limits_init(void);
 extern md_limits md_current_limits(void);
 
-#endif							/* MD_LIMITS_H */
+#endif /* MD_LIMITS_H */

@@ -43,7 +43,7 @@
 
 /* errors.c */
 extern pg_noreturn void md_report_error(const md_error *err,
-										 const char *context);
+										const char *context);
 
 /* args.c */
 extern char *md_required_text(FunctionCallInfo fcinfo, int arg,
@@ -51,4 +51,4 @@ extern char *md_required_text(FunctionCallInfo fcinfo, int arg,
 extern void md_check_version(int32 version, bool null_is_active);
 extern int32 md_optional_version(FunctionCallInfo fcinfo, int arg);
 
-#endif							/* MD_PG_H */
+#endif /* MD_PG_H */

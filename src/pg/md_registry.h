@@ -26,9 +26,9 @@
 /* One immutable version of a model, as the registry describes it. */
 typedef struct MdVersionRef
 {
-	char		name[NAMEDATALEN];
-	int32		version;
-	int64		deploy_id;
+	char name[NAMEDATALEN];
+	int32 version;
+	int64 deploy_id;
 } MdVersionRef;
 
 /* registry.c */
@@ -41,7 +41,7 @@ extern void md_check_model_name(const char *name, int len);
 extern void md_resolve(const char *name, int32 version, MdVersionRef *ref);
 extern text *md_registry_source(const MdVersionRef *ref, md_format *format);
 extern List *md_registry_versions(const char *name);
-extern Oid	md_registry_relid(void);
+extern Oid md_registry_relid(void);
 
 /* acl.c */
 extern void md_check_model_access(const char *name);
@@ -49,15 +49,15 @@ extern void md_check_model_access(const char *name);
 /* epoch_cache.c */
 
 /* The epoch an answer is valid under: it only ever grows. */
-typedef uint64 (*MdEpochFn) (void);
+typedef uint64 (*MdEpochFn)(void);
 
 typedef struct MdEpochCache
 {
-	HTAB	   *entries;		/* NULL until md_epoch_cache_init */
-	Size		keysize;
-	Size		valuesize;
-	MdEpochFn	current_epoch;
-	uint64		entries_epoch;	/* the epoch every entry was stored under */
+	HTAB *entries; /* NULL until md_epoch_cache_init */
+	Size keysize;
+	Size valuesize;
+	MdEpochFn current_epoch;
+	uint64 entries_epoch; /* the epoch every entry was stored under */
 } MdEpochCache;
 
 extern void md_epoch_cache_init(MdEpochCache *cache, const char *name,
@@ -76,4 +76,4 @@ extern void *md_citus_function(const char *name);
 /* citus_pin.c */
 extern void md_citus_pin_init(void);
 
-#endif							/* MD_REGISTRY_H */
+#endif /* MD_REGISTRY_H */

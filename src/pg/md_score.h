@@ -30,17 +30,17 @@
 /* What one call site of one query keeps between rows. */
 typedef struct MdCallSite
 {
-	char		name[NAMEDATALEN];
-	int			name_len;
-	int32		version;		/* pinned version, or 0 for the active one */
-	uint64		epoch;			/* md_registry_epoch when resolved */
-	MdLoadedModel *loaded;		/* pinned until the query's memory goes */
-	void	   *workspace;		/* md_workspace_size() bytes */
-	double	   *features;		/* n_features, for converted input */
-	double	   *out;			/* widest output of the model */
-	void	   *input;			/* a row argument's mapping (predict_named.c) */
-	struct MdStatsPending *stats;	/* serving statistics (md_stats.h) */
-	uint64		stats_generation;	/* md_stats_generation when 'stats' was set */
+	char name[NAMEDATALEN];
+	int name_len;
+	int32 version;				  /* pinned version, or 0 for the active one */
+	uint64 epoch;				  /* md_registry_epoch when resolved */
+	MdLoadedModel *loaded;		  /* pinned until the query's memory goes */
+	void *workspace;			  /* md_workspace_size() bytes */
+	double *features;			  /* n_features, for converted input */
+	double *out;				  /* widest output of the model */
+	void *input;				  /* a row argument's mapping (predict_named.c) */
+	struct MdStatsPending *stats; /* serving statistics (md_stats.h) */
+	uint64 stats_generation;	  /* md_stats_generation when 'stats' was set */
 	MemoryContext mcxt;
 	MemoryContextCallback release;
 } MdCallSite;
@@ -60,11 +60,11 @@ extern const double *md_row_as_doubles(MdCallSite *site, const double *x,
 									   const float *x32);
 extern Datum md_float8_array(const double *values, int n);
 extern uint32 md_check_output(MdCallSite *site, md_output kind);
-extern int	md_score_array(MdCallSite *site, ArrayType *features,
-						   md_output kind);
+extern int md_score_array(MdCallSite *site, ArrayType *features,
+						  md_output kind);
 extern void md_score_row(MdCallSite *site, md_output kind, const double *x,
 						 const float *x32);
 extern Datum md_class_label_text(MdCallSite *site);
 extern Datum md_output_datum(MdCallSite *site, md_output kind, uint32 width);
 
-#endif							/* MD_SCORE_H */
+#endif /* MD_SCORE_H */

@@ -61,14 +61,14 @@
  */
 typedef struct MdValueStats
 {
-	int64		count;			/* values that were not missing */
-	int64		missing;
-	int64		finite;			/* values in mean and m2 */
-	double		mean;
-	double		m2;				/* sum of squared deviations from the mean */
-	double		min;
-	double		max;
-	int64		bins[MD_STATS_BINS];	/* over the edges of the version */
+	int64 count; /* values that were not missing */
+	int64 missing;
+	int64 finite; /* values in mean and m2 */
+	double mean;
+	double m2; /* sum of squared deviations from the mean */
+	double min;
+	double max;
+	int64 bins[MD_STATS_BINS]; /* over the edges of the version */
 } MdValueStats;
 
 /*
@@ -78,16 +78,16 @@ typedef struct MdValueStats
  */
 typedef struct MdValueAccs
 {
-	int			n;
-	int64		rows;			/* rows added */
-	double	   *shift;			/* subtracted from each finite value */
-	double	   *s1;				/* sums of (value - shift) */
-	double	   *s2;				/* sums of (value - shift)^2 */
-	double	   *min;
-	double	   *max;
-	int64	   *missing;
-	int64	   *nonfinite;		/* missing and infinite values */
-	int64	   *bins;			/* n x MD_STATS_BINS */
+	int n;
+	int64 rows;	   /* rows added */
+	double *shift; /* subtracted from each finite value */
+	double *s1;	   /* sums of (value - shift) */
+	double *s2;	   /* sums of (value - shift)^2 */
+	double *min;
+	double *max;
+	int64 *missing;
+	int64 *nonfinite; /* missing and infinite values */
+	int64 *bins;	  /* n x MD_STATS_BINS */
 } MdValueAccs;
 
 /*
@@ -97,14 +97,14 @@ typedef struct MdValueAccs
  */
 typedef struct MdEdges
 {
-	double		e[MD_STATS_EDGES];
+	double e[MD_STATS_EDGES];
 } MdEdges;
 
 /* The bin of a value: the number of edges below it. */
 static inline int
 md_bin_of(const MdEdges *edges, double v)
 {
-	int			b = 0;
+	int b = 0;
 
 	for (int i = 0; i < MD_STATS_EDGES; i++)
 		b += edges->e[i] < v;
@@ -114,39 +114,38 @@ md_bin_of(const MdEdges *edges, double v)
 /* Counters of a version, shared and pending alike. */
 typedef struct MdStatsCounters
 {
-	int64		calls;			/* scoring calls, failed ones included */
-	int64		rows;			/* rows scored */
-	int64		errors;			/* calls that failed */
-	int64		timed_rows;		/* rows whose scoring was timed */
-	double		timed_ms;		/* their scoring time */
+	int64 calls;	  /* scoring calls, failed ones included */
+	int64 rows;		  /* rows scored */
+	int64 errors;	  /* calls that failed */
+	int64 timed_rows; /* rows whose scoring was timed */
+	double timed_ms;  /* their scoring time */
 } MdStatsCounters;
 
 /* This backend's statistics of one version, not yet in shared memory. */
 typedef struct MdStatsPending
 {
-	int64		deploy_id;		/* hash key */
-	char		name[NAMEDATALEN];
-	int32		version;
-	int32		n_features;
-	char	   *feature_names;	/* n_features NUL-terminated names */
-	Size		names_size;
-	uint64		epoch;			/* md_registry_epoch of the baseline read */
-	int64		baseline_id;	/* 0: none; then feature edges are NULL */
-	int			n_prediction_edges;
-	MdEdges		prediction_edges;
-	MdEdges    *feature_edges;	/* n_features, or NULL */
-	int8		prediction_of[4];	/* by md_output: out[] index, or -1 */
-	bool		shifted;		/* shifts set from a first row */
-	bool		dirty;			/* on the dirty list */
-	uint32		time_clock;		/* rows seen, for sampling the time */
-	dlist_node	dirty_node;
+	int64 deploy_id; /* hash key */
+	char name[NAMEDATALEN];
+	int32 version;
+	int32 n_features;
+	char *feature_names; /* n_features NUL-terminated names */
+	Size names_size;
+	uint64 epoch;	   /* md_registry_epoch of the baseline read */
+	int64 baseline_id; /* 0: none; then feature edges are NULL */
+	int n_prediction_edges;
+	MdEdges prediction_edges;
+	MdEdges *feature_edges; /* n_features, or NULL */
+	int8 prediction_of[4];	/* by md_output: out[] index, or -1 */
+	bool shifted;			/* shifts set from a first row */
+	bool dirty;				/* on the dirty list */
+	uint32 time_clock;		/* rows seen, for sampling the time */
+	dlist_node dirty_node;
 	/* since the last flush */
 	MdStatsCounters counters;
 	TimestampTz first_call;
 	MdValueAccs prediction;
 	MdValueAccs features;
 } MdStatsPending;
-
 
 /*
  * A version's entry in shared memory, keyed by database and deploy_id (a
@@ -156,21 +155,21 @@ typedef struct MdStatsPending
  */
 typedef struct MdStatsKey
 {
-	Oid			dboid;
-	int32		pad;			/* always zero: keys are hashed as bytes */
-	int64		deploy_id;
+	Oid dboid;
+	int32 pad; /* always zero: keys are hashed as bytes */
+	int64 deploy_id;
 } MdStatsKey;
 
 typedef struct MdStatsRecord
 {
-	MdStatsKey	key;			/* first: the hash key */
-	char		name[NAMEDATALEN];
-	int32		version;
-	int32		n_features;
-	int32		names_size;		/* bytes of feature names */
-	int32		n_prediction_edges;
-	int64		baseline_id;
-	MdEdges		prediction_edges;
+	MdStatsKey key; /* first: the hash key */
+	char name[NAMEDATALEN];
+	int32 version;
+	int32 n_features;
+	int32 names_size; /* bytes of feature names */
+	int32 n_prediction_edges;
+	int64 baseline_id;
+	MdEdges prediction_edges;
 	MdStatsCounters counters;
 	TimestampTz first_call;
 	TimestampTz last_call;
@@ -181,9 +180,9 @@ typedef struct MdStatsRecord
 typedef struct MdStatsSnapshot
 {
 	MdStatsRecord rec;
-	bool		features_tracked;
-	MdValueStats *features;		/* n_features, if asked for and tracked */
-	char	   *feature_names;
+	bool features_tracked;
+	MdValueStats *features; /* n_features, if asked for and tracked */
+	char *feature_names;
 } MdStatsSnapshot;
 
 /* stats_shmem.c: whether this server keeps statistics */
@@ -211,7 +210,7 @@ md_stats_time_this_row(MdStatsPending *p)
 }
 
 /* stats_shmem.c */
-extern int	md_stats_max;
+extern int md_stats_max;
 extern void md_stats_shmem_init(void);
 extern void md_stats_shmem_request(void);
 extern bool md_stats_shmem_startup(void);
@@ -219,20 +218,20 @@ extern void md_stats_shmem_startup_done(void);
 extern void md_stats_shmem_attach(void);
 extern void md_stats_merge(MdStatsPending *p, TimestampTz now);
 extern List *md_stats_snapshots(bool with_features);
-extern int	md_stats_remove(const char *name);
+extern int md_stats_remove(const char *name);
 extern void md_stats_info(int *versions, int64 *evictions);
 extern bool md_stats_restore(const MdStatsRecord *rec,
 							 const MdValueStats *features, const char *names);
-typedef void (*MdStatsVisitor) (const MdStatsRecord *rec,
-								const MdValueStats *features,
-								const char *names, void *arg);
+typedef void (*MdStatsVisitor)(const MdStatsRecord *rec,
+							   const MdValueStats *features,
+							   const char *names, void *arg);
 extern void md_stats_visit_all(MdStatsVisitor visit, void *arg);
 
 /* stats_file.c: the entries come from a walker and go to a restorer */
-typedef void (*MdStatsWalker) (MdStatsVisitor visit, void *arg);
-typedef bool (*MdStatsRestorer) (const MdStatsRecord *rec,
-								 const MdValueStats *features,
-								 const char *names);
+typedef void (*MdStatsWalker)(MdStatsVisitor visit, void *arg);
+typedef bool (*MdStatsRestorer)(const MdStatsRecord *rec,
+								const MdValueStats *features,
+								const char *names);
 extern void md_stats_file_save(MdStatsWalker walk);
 extern void md_stats_file_load(MdStatsRestorer restore);
 
@@ -242,4 +241,4 @@ extern void md_stats_startup(void);
 /* stats_baseline.c */
 extern int64 md_baseline_edges(MdStatsPending *p, MemoryContext mcxt);
 
-#endif							/* MD_STATS_H */
+#endif /* MD_STATS_H */

@@ -17,16 +17,16 @@
  */
 typedef struct MdLoadedModel
 {
-	int64		deploy_id;		/* hash key */
-	char		name[NAMEDATALEN];
-	int32		version;
-	int			pins;
-	uint64		last_used;		/* for least-recently-used eviction */
-	struct MdSharedEntry *shared;	/* pinned while pins > 0 */
-	void	   *blob;
-	Size		blob_size;
-	md_model	model;
-	md_info		info;
+	int64 deploy_id; /* hash key */
+	char name[NAMEDATALEN];
+	int32 version;
+	int pins;
+	uint64 last_used;			  /* for least-recently-used eviction */
+	struct MdSharedEntry *shared; /* pinned while pins > 0 */
+	void *blob;
+	Size blob_size;
+	md_model model;
+	md_info info;
 } MdLoadedModel;
 
 /* store.c */
@@ -39,4 +39,4 @@ extern void md_store_shmem_init(void);
 extern void md_store_shmem_request(void);
 extern void md_store_shmem_startup(void);
 
-#endif							/* MD_STORE_H */
+#endif /* MD_STORE_H */

@@ -48,17 +48,18 @@ put(MdMetrics *out, const char *name, double value)
 /* A score and whether its row is of the positive class. */
 typedef struct Scored
 {
-	double		score;
-	bool		positive;
+	double score;
+	bool positive;
 } Scored;
 
 static int
 by_score_descending(const void *a, const void *b)
 {
-	double		sa = ((const Scored *) a)->score;
-	double		sb = ((const Scored *) b)->score;
+	double sa = ((const Scored *) a)->score;
+	double sb = ((const Scored *) b)->score;
 
-	return sa > sb ? -1 : sa < sb ? 1 : 0;
+	return sa > sb ? -1 : sa < sb ? 1
+								  : 0;
 }
 
 /*
@@ -70,15 +71,15 @@ by_score_descending(const void *a, const void *b)
 static double
 roc_auc(Scored *rows, int64 n)
 {
-	uint64		positives = 0;
-	uint64		area2 = 0;
+	uint64 positives = 0;
+	uint64 area2 = 0;
 
 	qsort(rows, n, sizeof(Scored), by_score_descending);
 	for (int64 i = 0; i < n;)
 	{
-		uint64		pos = 0,
-					neg = 0;
-		int64		j = i;
+		uint64 pos = 0,
+			   neg = 0;
+		int64 j = i;
 
 		for (; j < n && rows[j].score == rows[i].score; j++)
 		{
@@ -93,8 +94,7 @@ roc_auc(Scored *rows, int64 n)
 	}
 	if (positives == 0 || positives == (uint64) n)
 		return NAN;
-	return (double) area2 / (2.0 * (double) positives *
-							 (double) ((uint64) n - positives));
+	return (double) area2 / (2.0 * (double) positives * (double) ((uint64) n - positives));
 }
 
 /*
@@ -104,9 +104,9 @@ roc_auc(Scored *rows, int64 n)
 static double
 auc(const int32 *labels, const double *proba, int64 n, int k)
 {
-	Scored	   *rows = palloc_extended(sizeof(Scored) * n, MCXT_ALLOC_HUGE);
-	int			first = k == 2 ? 1 : 0;
-	double		total = 0;
+	Scored *rows = palloc_extended(sizeof(Scored) * n, MCXT_ALLOC_HUGE);
+	int first = k == 2 ? 1 : 0;
+	double total = 0;
 
 	for (int c = first; c < k && !isnan(total); c++)
 	{
@@ -127,12 +127,12 @@ log_loss(const int32 *labels, const double *proba, int64 n, int k)
 {
 	const double lo = DBL_EPSILON;
 	const double hi = 1.0 - DBL_EPSILON;
-	MdSum		loss = {0, 0};
+	MdSum loss = {0, 0};
 
 	for (int64 i = 0; i < n; i++)
 	{
 		const double *p = proba + i * k;
-		double		row_sum = 0;
+		double row_sum = 0;
 
 		for (int c = 0; c < k; c++)
 			row_sum += Min(Max(p[c], lo), hi);
@@ -145,7 +145,7 @@ log_loss(const int32 *labels, const double *proba, int64 n, int k)
 static int32
 predicted_class(const double *p, int k)
 {
-	int32		best = 0;
+	int32 best = 0;
 
 	if (k == 2)
 		return p[1] > 0.5 ? 1 : 0;
@@ -160,7 +160,7 @@ static void
 class_scores(int64 tp, int64 predicted, int64 actual, double *precision,
 			 double *recall, double *f1)
 {
-	double		denom;
+	double denom;
 
 	*precision = predicted > 0 ? (double) tp / predicted : 0.0;
 	*recall = actual > 0 ? (double) tp / actual : 0.0;
@@ -170,20 +170,20 @@ class_scores(int64 tp, int64 predicted, int64 actual, double *precision,
 
 void
 md_classification_metrics(const int32 *labels, const double *proba, int64 n,
-						   int k, MdMetrics *out)
+						  int k, MdMetrics *out)
 {
-	int64	   *tp = palloc0(sizeof(int64) * k);
-	int64	   *predicted = palloc0(sizeof(int64) * k);
-	int64	   *actual = palloc0(sizeof(int64) * k);
-	int64		correct = 0;
-	double		precision = 0,
-				recall = 0,
-				f1 = 0;
-	int			classes = 0;
+	int64 *tp = palloc0(sizeof(int64) * k);
+	int64 *predicted = palloc0(sizeof(int64) * k);
+	int64 *actual = palloc0(sizeof(int64) * k);
+	int64 correct = 0;
+	double precision = 0,
+		   recall = 0,
+		   f1 = 0;
+	int classes = 0;
 
 	for (int64 i = 0; i < n; i++)
 	{
-		int32		guess = predicted_class(proba + i * k, k);
+		int32 guess = predicted_class(proba + i * k, k);
 
 		predicted[guess]++;
 		actual[labels[i]]++;
@@ -201,9 +201,9 @@ md_classification_metrics(const int32 *labels, const double *proba, int64 n,
 		/* macro average over the classes that occur at all */
 		for (int c = 0; c < k; c++)
 		{
-			double		p,
-						r,
-						f;
+			double p,
+				r,
+				f;
 
 			if (predicted[c] == 0 && actual[c] == 0)
 				continue;
@@ -235,18 +235,18 @@ void
 md_regression_metrics(const double *labels, const double *pred, int64 n,
 					  MdMetrics *out)
 {
-	MdSum		squared = {0, 0},
-				absolute = {0, 0},
-				label_sum = {0, 0},
-				spread = {0, 0};
-	double		mean,
-				ss_res,
-				ss_tot,
-				r2;
+	MdSum squared = {0, 0},
+		  absolute = {0, 0},
+		  label_sum = {0, 0},
+		  spread = {0, 0};
+	double mean,
+		ss_res,
+		ss_tot,
+		r2;
 
 	for (int64 i = 0; i < n; i++)
 	{
-		double		e = labels[i] - pred[i];
+		double e = labels[i] - pred[i];
 
 		md_sum_add(&squared, e * e);
 		md_sum_add(&absolute, fabs(e));

@@ -19,14 +19,14 @@
  * to the order of addition. */
 typedef struct MdSum
 {
-	double		sum;
-	double		carry;
+	double sum;
+	double carry;
 } MdSum;
 
 static inline void
 md_sum_add(MdSum *s, double v)
 {
-	double		t = s->sum + v;
+	double t = s->sum + v;
 
 	if (fabs(s->sum) >= fabs(v))
 		s->carry += (s->sum - t) + v;
@@ -44,9 +44,9 @@ md_sum_value(const MdSum *s)
 /* Named metric values, in reporting order; NaN means undefined. */
 typedef struct MdMetrics
 {
-	int			n;
+	int n;
 	const char *name[MD_MAX_METRICS];
-	double		value[MD_MAX_METRICS];
+	double value[MD_MAX_METRICS];
 } MdMetrics;
 
 /*
@@ -55,11 +55,11 @@ typedef struct MdMetrics
  * rows, auc, log_loss, accuracy, precision, recall, f1.
  */
 extern void md_classification_metrics(const int32 *labels,
-									   const double *proba, int64 n,
-									   int n_classes, MdMetrics *out);
+									  const double *proba, int64 n,
+									  int n_classes, MdMetrics *out);
 
 /* Regression: rows, rmse, mae, r2 of predictions against labels. */
 extern void md_regression_metrics(const double *labels, const double *pred,
 								  int64 n, MdMetrics *out);
 
-#endif							/* MD_METRICS_H */
+#endif /* MD_METRICS_H */

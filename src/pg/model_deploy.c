@@ -23,7 +23,7 @@
 
 MD_MODULE_MAGIC("0.2");
 
-void		_PG_init(void);
+void _PG_init(void);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;

@@ -47,12 +47,12 @@ read_exactly(FILE *file, const char *path, char *buf, Size len)
 Datum
 md_read_model_file(PG_FUNCTION_ARGS)
 {
-	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	md_limits	limits = md_current_limits();
-	md_error	err;
+	char *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	md_limits limits = md_current_limits();
+	md_error err;
 	struct stat st;
-	FILE	   *file;
-	text	   *result;
+	FILE *file;
+	text *result;
 
 	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
 		ereport(ERROR,

@@ -54,9 +54,9 @@ check_statement_version(const MdCallSite *site, int64 deploy_id)
 	ereport(ERROR,
 			errcode(ERRCODE_UNDEFINED_OBJECT),
 			errmsg("version %d of model \"%s\" is not the version this statement "
-				   "resolved", site->version, site->name),
-			errdetail("The statement was planned with version %d as deploy_id "
-					  INT64_FORMAT "; version %d here is deploy_id " INT64_FORMAT
+				   "resolved",
+				   site->version, site->name),
+			errdetail("The statement was planned with version %d as deploy_id " INT64_FORMAT "; version %d here is deploy_id " INT64_FORMAT
 					  ", deployed after that one was dropped.",
 					  site->version, deploy_id, site->version,
 					  site->loaded->deploy_id),
@@ -71,7 +71,7 @@ check_statement_version(const MdCallSite *site, int64 deploy_id)
 static MdCallSite *
 pinned_callsite(FunctionCallInfo fcinfo)
 {
-	int32		version = PG_GETARG_INT32(1);
+	int32 version = PG_GETARG_INT32(1);
 	MdCallSite *site;
 
 	md_check_version(version, false);
@@ -86,9 +86,9 @@ static Datum
 pinned_array(FunctionCallInfo fcinfo, md_output kind)
 {
 	MdCallSite *site = pinned_callsite(fcinfo);
-	int			width = md_score_array(site,
-									   md_feature_array_arg(site, fcinfo, 2),
-									   kind);
+	int width = md_score_array(site,
+							   md_feature_array_arg(site, fcinfo, 2),
+							   kind);
 
 	return md_output_datum(site, kind, (uint32) width);
 }
@@ -170,7 +170,6 @@ md_predict_class_pinned_row(PG_FUNCTION_ARGS)
 {
 	return pinned_row(fcinfo, MD_OUTPUT_CLASS);
 }
-
 
 Datum
 md_predict_pinned_text(PG_FUNCTION_ARGS)

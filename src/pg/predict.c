@@ -34,7 +34,7 @@ md_predict_array(PG_FUNCTION_ARGS)
 Datum
 md_predict_proba_array(PG_FUNCTION_ARGS)
 {
-	int			n = score_array(fcinfo, MD_OUTPUT_PROBA);
+	int n = score_array(fcinfo, MD_OUTPUT_PROBA);
 
 	PG_RETURN_DATUM(md_float8_array(((MdCallSite *) fcinfo->flinfo->fn_extra)->out, n));
 }
@@ -42,7 +42,7 @@ md_predict_proba_array(PG_FUNCTION_ARGS)
 Datum
 md_predict_raw_array(PG_FUNCTION_ARGS)
 {
-	int			n = score_array(fcinfo, MD_OUTPUT_RAW);
+	int n = score_array(fcinfo, MD_OUTPUT_RAW);
 
 	PG_RETURN_DATUM(md_float8_array(((MdCallSite *) fcinfo->flinfo->fn_extra)->out, n));
 }

@@ -34,19 +34,19 @@ PG_FUNCTION_INFO_V1(md_predict_class_jsonb);
 /* A call site's row type and how its columns map to the model. */
 typedef struct RowInput
 {
-	Oid			typid;
-	int32		typmod;
-	TypeCacheEntry *typentry;	/* a named row type's, else NULL */
-	uint64		desc_id;		/* its tupDesc_identifier when mapped */
-	MdRowMap   *map;
-	TupleTableSlot *slot;		/* over a copy of the row type's descriptor */
-	HeapTupleData tuple;		/* the row the slot holds */
+	Oid typid;
+	int32 typmod;
+	TypeCacheEntry *typentry; /* a named row type's, else NULL */
+	uint64 desc_id;			  /* its tupDesc_identifier when mapped */
+	MdRowMap *map;
+	TupleTableSlot *slot; /* over a copy of the row type's descriptor */
+	HeapTupleData tuple;  /* the row the slot holds */
 } RowInput;
 
 static void
 free_row_input(RowInput *in)
 {
-	TupleDesc	desc = in->slot->tts_tupleDescriptor;
+	TupleDesc desc = in->slot->tts_tupleDescriptor;
 
 	ExecDropSingleTupleTableSlot(in->slot);
 	FreeTupleDesc(desc);
@@ -59,10 +59,10 @@ static RowInput *
 bind_row_type(MdCallSite *site, Oid typid, int32 typmod)
 {
 	MemoryContext old;
-	RowInput   *in;
-	uint64		desc_id = 0;
-	TupleDesc	desc;
-	MdRowMap   *map;
+	RowInput *in;
+	uint64 desc_id = 0;
+	TupleDesc desc;
+	MdRowMap *map;
 
 	/* identifier first: if the type changes meanwhile, we map again */
 	if (typid != RECORDOID)
@@ -92,9 +92,9 @@ bind_row_type(MdCallSite *site, Oid typid, int32 typmod)
 void
 md_read_row_arg(MdCallSite *site, HeapTupleHeader row)
 {
-	RowInput   *in = site->input;
-	Oid			typid = HeapTupleHeaderGetTypeId(row);
-	int32		typmod = HeapTupleHeaderGetTypMod(row);
+	RowInput *in = site->input;
+	Oid typid = HeapTupleHeaderGetTypeId(row);
+	int32 typmod = HeapTupleHeaderGetTypMod(row);
 
 	if (in == NULL || in->typid != typid || in->typmod != typmod ||
 		(in->typentry != NULL &&
@@ -118,7 +118,7 @@ md_read_row_arg(MdCallSite *site, HeapTupleHeader row)
 Datum
 md_score_features(MdCallSite *site, md_output kind)
 {
-	uint32		width = md_check_output(site, kind);
+	uint32 width = md_check_output(site, kind);
 
 	md_score_row(site, kind, site->features, NULL);
 	return md_output_datum(site, kind, width);

@@ -50,7 +50,8 @@ report_not_features(const MdCallSite *site, const char *what)
 	ereport(ERROR,
 			errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			errmsg("features of model \"%s\" given as text must be an array "
-				   "literal or a JSON object: %s", site->name, what),
+				   "literal or a JSON object: %s",
+				   site->name, what),
 			errhint("Pass {1.5,2,NULL} or [1.5, 2, null] (one value per "
 					"feature, in the model's order) or "
 					"{\"feature name\": value, ...}."));
@@ -91,9 +92,9 @@ static const char *
 read_element(const MdCallSite *site, const char *p, char close, int i,
 			 double *value)
 {
-	bool		quoted = *p == '"';
-	bool		bad = false;
-	char	   *end = (char *) p;
+	bool quoted = *p == '"';
+	bool bad = false;
+	char *end = (char *) p;
 
 	if (!quoted && is_null_element(p, close))
 	{
@@ -130,21 +131,21 @@ read_element(const MdCallSite *site, const char *p, char close, int i,
 static void
 read_array(MdCallSite *site, const char *p, char close)
 {
-	int			n_features = (int) site->loaded->info.n_features;
-	int			n = 0;
-	double		scratch;
+	int n_features = (int) site->loaded->info.n_features;
+	int n = 0;
+	double scratch;
 
 	p = skip_space(p);
 	if (*p != close)
 		for (;;)
 		{
-			double	   *value = n < n_features ? &site->features[n] : &scratch;
+			double *value = n < n_features ? &site->features[n] : &scratch;
 
 			p = skip_space(read_element(site, skip_space(p), close, n, value));
 			n++;
 			if (*p == close)
 				break;
-			p++;				/* the comma read_element saw */
+			p++; /* the comma read_element saw */
 		}
 	if (*skip_space(p + 1) != '\0')
 		report_not_features(site, "text follows the end of the array");
@@ -155,12 +156,12 @@ read_array(MdCallSite *site, const char *p, char close)
 void
 md_read_text_features(MdCallSite *site, text *features)
 {
-	char	   *s = text_to_cstring(features);
+	char *s = text_to_cstring(features);
 	const char *p = skip_space(s);
 
 	if (*p == '{' && is_json_object(p + 1))
 	{
-		Datum		object = DirectFunctionCall1(jsonb_in, CStringGetDatum(s));
+		Datum object = DirectFunctionCall1(jsonb_in, CStringGetDatum(s));
 
 		md_read_jsonb(site, DatumGetJsonbP(object));
 	}
@@ -169,8 +170,7 @@ md_read_text_features(MdCallSite *site, text *features)
 	else if (*p == '[')
 		read_array(site, p + 1, ']');
 	else
-		report_not_features(site, *p == '\0' ? "it is empty"
-							: "it starts with neither \"{\" nor \"[\"");
+		report_not_features(site, *p == '\0' ? "it is empty" : "it starts with neither \"{\" nor \"[\"");
 	pfree(s);
 }
 

@@ -35,18 +35,18 @@
 static bool
 is_plain_select(SPIPlanPtr plan)
 {
-	List	   *sources = SPI_plan_get_plan_sources(plan);
+	List *sources = SPI_plan_get_plan_sources(plan);
 	CachedPlanSource *source;
-	ListCell   *lc;
+	ListCell *lc;
 
 	if (list_length(sources) != 1)
 		return false;
 	source = linitial(sources);
 	if (source->commandTag != CMDTAG_SELECT)
 		return false;
-	foreach(lc, source->query_list)
+	foreach (lc, source->query_list)
 	{
-		Query	   *query = lfirst_node(Query, lc);
+		Query *query = lfirst_node(Query, lc);
 
 		if (query->commandType != CMD_SELECT || query->hasModifyingCTE)
 			return false;
@@ -62,7 +62,7 @@ is_plain_select(SPIPlanPtr plan)
 Portal
 md_rows_open(const char *query, const char *what, const char *hint)
 {
-	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
+	SPIPlanPtr plan = SPI_prepare(query, 0, NULL);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s",
@@ -71,7 +71,8 @@ md_rows_open(const char *query, const char *what, const char *hint)
 		ereport(ERROR,
 				errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				errmsg("the %s query must be a single SELECT that changes no "
-					   "data", what),
+					   "data",
+					   what),
 				errhint("%s", hint));
 	return SPI_cursor_open(NULL, plan, NULL, NULL, true);
 }
@@ -82,10 +83,10 @@ md_rows_open(const char *query, const char *what, const char *hint)
  */
 int
 md_rows_column(TupleDesc desc, const char *name, const char *what,
-			   bool (*accepts) (Oid type), const char *wanted)
+			   bool (*accepts)(Oid type), const char *wanted)
 {
-	int			col = SPI_fnumber(desc, name);
-	Oid			type;
+	int col = SPI_fnumber(desc, name);
+	Oid type;
 
 	if (col <= 0)
 		return 0;
@@ -117,7 +118,7 @@ void
 md_rows_init(MdQueryRows *rows, Portal portal, const char *what,
 			 const char *model)
 {
-	TupleDesc	desc = portal->tupDesc;
+	TupleDesc desc = portal->tupDesc;
 
 	memset(rows, 0, sizeof(*rows));
 	rows->portal = portal;
@@ -137,8 +138,8 @@ md_rows_init(MdQueryRows *rows, Portal portal, const char *what,
 void
 md_rows_take(MdQueryRows *rows, HeapTuple tuple)
 {
-	bool		isnull;
-	Datum		d;
+	bool isnull;
+	Datum d;
 
 	if (rows->features_col == 0)
 	{

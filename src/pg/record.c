@@ -25,9 +25,9 @@
 static Oid
 table_owner(const char *relname)
 {
-	Oid			relid = md_catalog_relid(relname, false);
-	HeapTuple	tuple;
-	Oid			owner;
+	Oid relid = md_catalog_relid(relname, false);
+	HeapTuple tuple;
+	Oid owner;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
@@ -54,14 +54,13 @@ uint64
 md_write_as_owner(const char *relname, const char *sql, int nargs,
 				  Oid *types, Datum *args, const char *nulls)
 {
-	Oid			owner = table_owner(relname);
-	Oid			caller;
-	int			sec_context;
-	int			ret;
+	Oid owner = table_owner(relname);
+	Oid caller;
+	int sec_context;
+	int ret;
 
 	GetUserIdAndSecContext(&caller, &sec_context);
-	SetUserIdAndSecContext(owner, sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	SetUserIdAndSecContext(owner, sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	ret = SPI_execute_with_args(sql, nargs, types, args, nulls, false, 0);
 	SetUserIdAndSecContext(caller, sec_context);
 	if (ret < 0)

@@ -33,14 +33,14 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 
-uint64		md_registry_epoch = 1;
+uint64 md_registry_epoch = 1;
 
 /* OIDs of the registry table and the indexes we read it by. */
 typedef struct RegistryRelids
 {
-	Oid			relid;
-	Oid			pkey;			/* (name, version) */
-	Oid			by_deploy_id;	/* deploy_id */
+	Oid relid;
+	Oid pkey;		  /* (name, version) */
+	Oid by_deploy_id; /* deploy_id */
 } RegistryRelids;
 
 /* looked up lazily, reset by any invalidation of the table */
@@ -49,13 +49,13 @@ static RegistryRelids registry_relids;
 /* Cached resolutions: (name, version or 0 for active) -> version. */
 typedef struct ResolutionKey
 {
-	char		name[NAMEDATALEN];
-	int32		version;
+	char name[NAMEDATALEN];
+	int32 version;
 } ResolutionKey;
 
 typedef struct Resolution
 {
-	bool		found;
+	bool found;
 	MdVersionRef ref;
 } Resolution;
 
@@ -159,10 +159,10 @@ static bool
 match_version(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	MdVersionRef *ref = arg;
-	int32		version = DatumGetInt32(column(tuple, desc, "version"));
+	int32 version = DatumGetInt32(column(tuple, desc, "version"));
 
 	if (ref->version == 0 ? !DatumGetBool(column(tuple, desc, "active"))
-		: version != ref->version)
+						  : version != ref->version)
 		return false;
 	ref->version = version;
 	ref->deploy_id = DatumGetInt64(column(tuple, desc, "deploy_id"));
@@ -208,8 +208,8 @@ md_resolve(const char *name, int32 version, MdVersionRef *ref)
 {
 	ResolutionKey key;
 	const Resolution *cached;
-	Resolution	r;
-	uint64		epoch;
+	Resolution r;
+	uint64 epoch;
 
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, sizeof(key.name));
@@ -239,7 +239,7 @@ md_resolve(const char *name, int32 version, MdVersionRef *ref)
 static bool
 collect_version(HeapTuple tuple, TupleDesc desc, void *arg)
 {
-	List	  **versions = arg;
+	List **versions = arg;
 
 	*versions = lappend_int(*versions,
 							DatumGetInt32(column(tuple, desc, "version")));
@@ -250,7 +250,7 @@ collect_version(HeapTuple tuple, TupleDesc desc, void *arg)
 List *
 md_registry_versions(const char *name)
 {
-	List	   *versions = NIL;
+	List *versions = NIL;
 
 	scan_versions(name, collect_version, &versions);
 	return versions;
@@ -262,16 +262,16 @@ md_registry_versions(const char *name)
  */
 typedef struct SourceRequest
 {
-	text	   *source;
-	md_format	format;
+	text *source;
+	md_format format;
 } SourceRequest;
 
 static bool
 copy_source(HeapTuple tuple, TupleDesc desc, void *arg)
 {
 	SourceRequest *req = arg;
-	Datum		source;
-	char	   *format;
+	Datum source;
+	char *format;
 
 	/* model bytes (0.2's deploy(name, bytea)) have no source text */
 	if (!md_column_if_any(tuple, desc, "source", &source))

@@ -54,11 +54,11 @@ element_storage(Oid elemtype, int16 *typlen, char *typalign)
 static void
 convert_elements(MdCallSite *site, ArrayType *arr, int n)
 {
-	Oid			elemtype = ARR_ELEMTYPE(arr);
-	bits8	   *nulls = ARR_NULLBITMAP(arr);
-	char	   *p = ARR_DATA_PTR(arr);
-	int16		typlen;
-	char		typalign;
+	Oid elemtype = ARR_ELEMTYPE(arr);
+	bits8 *nulls = ARR_NULLBITMAP(arr);
+	char *p = ARR_DATA_PTR(arr);
+	int16 typlen;
+	char typalign;
 	MdValueKind kind;
 
 	if (!md_value_kind(elemtype, &kind))
@@ -97,7 +97,7 @@ md_check_feature_count(const MdCallSite *site, int n)
 static int
 check_feature_shape(const MdCallSite *site, int ndim, const int *dims)
 {
-	int			n;
+	int n;
 
 	if (ndim > 1)
 		ereport(ERROR,
@@ -119,7 +119,7 @@ ArrayType *
 md_feature_array_arg(const MdCallSite *site, FunctionCallInfo fcinfo,
 					 int argno)
 {
-	Datum		d = PG_GETARG_DATUM(argno);
+	Datum d = PG_GETARG_DATUM(argno);
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
 	if (VARATT_IS_EXTERNAL_EXPANDED(v))
@@ -131,7 +131,7 @@ md_feature_array_arg(const MdCallSite *site, FunctionCallInfo fcinfo,
 	else if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
 	{
 		/* ndim, dataoffset, elemtype and the first dimension */
-		ArrayType  *head = (ArrayType *)
+		ArrayType *head = (ArrayType *)
 			PG_DETOAST_DATUM_SLICE(d, 0, ARR_OVERHEAD_NONULLS(1) - VARHDRSZ);
 
 		if (VARSIZE(head) < sizeof(ArrayType) ||
@@ -151,7 +151,7 @@ void
 md_read_feature_array(MdCallSite *site, ArrayType *arr, const double **x,
 					  const float **x32)
 {
-	int			n = check_feature_shape(site, ARR_NDIM(arr), ARR_DIMS(arr));
+	int n = check_feature_shape(site, ARR_NDIM(arr), ARR_DIMS(arr));
 
 	*x = NULL;
 	*x32 = NULL;
@@ -170,8 +170,8 @@ md_read_feature_array(MdCallSite *site, ArrayType *arr, const double **x,
 Datum
 md_float8_array(const double *values, int n)
 {
-	Size		size = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * n;
-	ArrayType  *a;
+	Size size = ARR_OVERHEAD_NONULLS(1) + sizeof(double) * n;
+	ArrayType *a;
 
 	if (n == 0)
 		return PointerGetDatum(construct_empty_array(FLOAT8OID));
@@ -181,8 +181,10 @@ md_float8_array(const double *values, int n)
 	a->ndim = 1;
 	a->dataoffset = 0;
 	a->elemtype = FLOAT8OID;
-	ARR_DIMS(a)[0] = n;
-	ARR_LBOUND(a)[0] = 1;
+	ARR_DIMS(a)
+	[0] = n;
+	ARR_LBOUND(a)
+	[0] = 1;
 	memcpy(ARR_DATA_PTR(a), values, sizeof(double) * n);
 	return PointerGetDatum(a);
 }
@@ -194,13 +196,14 @@ md_float8_array(const double *values, int n)
 uint32
 md_check_output(MdCallSite *site, md_output kind)
 {
-	uint32		width = md_output_width(&site->loaded->model, kind);
+	uint32 width = md_output_width(&site->loaded->model, kind);
 
 	if (kind == MD_OUTPUT_PREDICT && width > 1)
 		ereport(ERROR,
 				errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				errmsg("model \"%s\" (%s) predicts %u targets, and "
-					   "predict() returns one value", site->name,
+					   "predict() returns one value",
+					   site->name,
 					   site->loaded->info.objective, width),
 				errhint("model_deploy.predict_raw() returns a float8[] of "
 						"one value per target, before the model's output "
@@ -236,7 +239,7 @@ md_row_as_doubles(MdCallSite *site, const double *x, const float *x32)
 static void
 report_refused_row(MdCallSite *site, const double *x, const float *x32)
 {
-	md_error	err;
+	md_error err;
 
 	md_check_row(&site->loaded->model, md_row_as_doubles(site, x, x32),
 				 site->workspace, &err);
@@ -255,9 +258,9 @@ md_score_row(MdCallSite *site, md_output kind, const double *x,
 {
 	const md_model *model = &site->loaded->model;
 	MdStatsPending *stats = site->stats;
-	bool		timed = md_stats_time_this_row(stats);
-	instr_time	start;
-	md_status	st;
+	bool timed = md_stats_time_this_row(stats);
+	instr_time start;
+	md_status st;
 
 	/* one value where the model has several targets: refused */
 	if (unlikely(kind == MD_OUTPUT_PREDICT &&
@@ -281,7 +284,7 @@ md_score_row(MdCallSite *site, md_output kind, const double *x,
 int
 md_score_array(MdCallSite *site, ArrayType *features, md_output kind)
 {
-	uint32		width = md_check_output(site, kind);
+	uint32 width = md_check_output(site, kind);
 	const double *x;
 	const float *x32;
 
@@ -298,7 +301,7 @@ md_score_array(MdCallSite *site, ArrayType *features, md_output kind)
 Datum
 md_class_label_text(MdCallSite *site)
 {
-	uint32		k = (uint32) site->out[0];
+	uint32 k = (uint32) site->out[0];
 	const char *label = md_class_label(&site->loaded->model, k);
 
 	if (label != NULL)

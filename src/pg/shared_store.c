@@ -73,8 +73,8 @@
 
 /* The pins this backend holds (a backend pins a few entries at a time). */
 static MdSharedEntry **held = NULL;
-static int	n_held = 0;
-static int	max_held = 0;
+static int n_held = 0;
+static int max_held = 0;
 
 /* A blob reserved but not yet inserted, freed if we exit before. */
 static dsa_pointer in_flight = InvalidDsaPointer;
@@ -226,16 +226,17 @@ md_shared_find(int64 deploy_id, const void **blob)
 typedef struct Victim
 {
 	MdSharedKey key;
-	uint64		last_used;
+	uint64 last_used;
 } Victim;
 
 static int
 older_first(const void *a, const void *b)
 {
-	uint64		x = ((const Victim *) a)->last_used;
-	uint64		y = ((const Victim *) b)->last_used;
+	uint64 x = ((const Victim *) a)->last_used;
+	uint64 y = ((const Victim *) b)->last_used;
 
-	return x < y ? -1 : x > y ? 1 : 0;
+	return x < y ? -1 : x > y ? 1
+							  : 0;
 }
 
 /*
@@ -247,8 +248,8 @@ unpinned_by_age(MdSharedStore *s, int *n_victims, int *n_entries)
 {
 	dshash_seq_status it;
 	MdSharedEntry *entry;
-	int			max = 16;
-	Victim	   *victims = palloc(sizeof(Victim) * max);
+	int max = 16;
+	Victim *victims = palloc(sizeof(Victim) * max);
 
 	*n_victims = *n_entries = 0;
 	dshash_seq_init(&it, s->index, false);
@@ -306,7 +307,7 @@ debug_sleep_in_lock(void)
 {
 	static uint32 wait_event = 0;
 	TimestampTz end;
-	long		ms;
+	long ms;
 
 	if (md_debug_sleep_in_lock_ms <= 0)
 		return;
@@ -347,11 +348,11 @@ allocate_blob(MdSharedStore *s, const MdSharedKey *key, Size size,
 			  bool *too_large)
 {
 	dsa_pointer dp;
-	bool		others_reserved;
-	Victim	   *victims;
-	int			n_victims;
-	int			n_entries;
-	int			evicted = 0;
+	bool others_reserved;
+	Victim *victims;
+	int n_victims;
+	int n_entries;
+	int evicted = 0;
 
 	*existing = NULL;
 	*too_large = size > s->shmem->blob_area_size;
@@ -407,7 +408,7 @@ md_shared_publish(const MdVersionRef *ref, const void *blob, Size blob_size,
 	MdSharedKey key = key_of(ref->deploy_id);
 	TimestampTz now = GetCurrentTimestamp();
 	MdSharedEntry *entry;
-	bool		found;
+	bool found;
 	dsa_pointer dp;
 
 	*too_large = false;
@@ -489,8 +490,8 @@ md_shared_list(MdSharedEntry **copies)
 	MdSharedStore *s = store();
 	dshash_seq_status it;
 	MdSharedEntry *entry;
-	int			n = 0;
-	int			max = 16;
+	int n = 0;
+	int max = 16;
 
 	*copies = palloc(sizeof(MdSharedEntry) * max);
 	if (s == NULL)

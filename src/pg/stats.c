@@ -31,7 +31,7 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
-bool		md_track_stats = true;
+bool md_track_stats = true;
 
 /* The pending entry whose current call has not scored its row yet. */
 MdStatsPending *md_stats_inflight = NULL;
@@ -46,7 +46,7 @@ static HTAB *pending = NULL;
 static MemoryContext stats_context = NULL;
 #define MAX_IDLE_PENDING 32
 
-uint64		md_stats_generation = 0;
+uint64 md_stats_generation = 0;
 
 /* Entries with something to flush. */
 static dlist_head dirty = DLIST_STATIC_INIT(dirty);
@@ -55,9 +55,9 @@ static dlist_head dirty = DLIST_STATIC_INIT(dirty);
 static void
 accs_init(MdValueAccs *a, int n)
 {
-	Size		m = Max(n, 1);
-	double	   *d = palloc0(sizeof(double) * 5 * m);
-	int64	   *i = palloc0(sizeof(int64) * (2 + MD_STATS_BINS) * m);
+	Size m = Max(n, 1);
+	double *d = palloc0(sizeof(double) * 5 * m);
+	int64 *i = palloc0(sizeof(int64) * (2 + MD_STATS_BINS) * m);
 
 	a->n = n;
 	a->shift = d;
@@ -224,7 +224,7 @@ set_prediction_of(MdStatsPending *p, const md_info *info)
 static void
 default_prediction_edges(MdStatsPending *p, const md_info *info)
 {
-	int			n = 0;
+	int n = 0;
 
 	if (info->task == MD_TASK_BINARY)
 		for (n = 0; n < MD_STATS_EDGES; n++)
@@ -232,8 +232,7 @@ default_prediction_edges(MdStatsPending *p, const md_info *info)
 	else if (info->task == MD_TASK_MULTICLASS ||
 			 info->task == MD_TASK_CLUSTER)
 	{
-		uint32		classes = info->task == MD_TASK_CLUSTER ?
-			info->n_outputs : info->n_classes;
+		uint32 classes = info->task == MD_TASK_CLUSTER ? info->n_outputs : info->n_classes;
 
 		for (n = 0; n + 1 < (int) Min(classes, MD_STATS_BINS); n++)
 			p->prediction_edges.e[n] = n;
@@ -299,7 +298,7 @@ new_pending(const MdLoadedModel *m)
 static void
 refresh_baseline(MdStatsPending *p)
 {
-	uint64		epoch = md_registry_epoch;
+	uint64 epoch = md_registry_epoch;
 	MdStatsPending next = *p;
 
 	next.feature_edges = NULL;
@@ -330,7 +329,7 @@ md_stats_attach(const MdLoadedModel *m)
 
 	if (pending == NULL)
 	{
-		HASHCTL		ctl;
+		HASHCTL ctl;
 
 		if (stats_context == NULL)
 			stats_context = AllocSetContextCreate(TopMemoryContext,
@@ -364,20 +363,20 @@ add_values(MdValueAccs *a, const double *x, const float *x32,
 {
 	/* the arrays in registers: they overlap nothing */
 	const double *pg_restrict shift = a->shift;
-	double	   *pg_restrict s1 = a->s1;
-	double	   *pg_restrict s2 = a->s2;
-	double	   *pg_restrict min = a->min;
-	double	   *pg_restrict max = a->max;
-	int64	   *pg_restrict missing = a->missing;
-	int64	   *pg_restrict nonfinite = a->nonfinite;
-	int64	   *pg_restrict bins = a->bins;
-	int			n = a->n;
+	double *pg_restrict s1 = a->s1;
+	double *pg_restrict s2 = a->s2;
+	double *pg_restrict min = a->min;
+	double *pg_restrict max = a->max;
+	int64 *pg_restrict missing = a->missing;
+	int64 *pg_restrict nonfinite = a->nonfinite;
+	int64 *pg_restrict bins = a->bins;
+	int n = a->n;
 
 	for (int f = 0; f < n; f++)
 	{
-		double		v = x != NULL ? x[f] : (double) x32[f];
-		bool		finite = fabs(v) <= DBL_MAX;
-		double		d = finite ? v - shift[f] : 0.0;
+		double v = x != NULL ? x[f] : (double) x32[f];
+		bool finite = fabs(v) <= DBL_MAX;
+		double d = finite ? v - shift[f] : 0.0;
 
 		s1[f] += d;
 		s2[f] += d * d;
@@ -401,7 +400,7 @@ pick_shifts(MdStatsPending *p, const double *x, const float *x32)
 {
 	for (int f = 0; f < p->n_features; f++)
 	{
-		double		v = x32 != NULL ? x32[f] : x[f];
+		double v = x32 != NULL ? x32[f] : x[f];
 
 		if (isfinite(v))
 			p->features.shift[f] = v;
@@ -419,11 +418,11 @@ md_stats_count_row(MdStatsPending *p, md_output kind, const double *out,
 				   const double *x, const float *x32, instr_time *start)
 {
 	const MdEdges *edges = p->feature_edges;
-	int			pred = p->prediction_of[kind];
+	int pred = p->prediction_of[kind];
 
 	if (start != NULL)
 	{
-		instr_time	now;
+		instr_time now;
 
 		INSTR_TIME_SET_CURRENT(now);
 		INSTR_TIME_SUBTRACT(now, *start);

@@ -24,17 +24,17 @@
 typedef struct EdgesRead
 {
 	MdStatsPending *p;
-	MdEdges    *features;		/* n_features, in the caller's context */
-	bool	   *seen;			/* positions 0..n_features */
-	int64		id;
-	const char *problem;		/* why the baseline cannot be used */
+	MdEdges *features; /* n_features, in the caller's context */
+	bool *seen;		   /* positions 0..n_features */
+	int64 id;
+	const char *problem; /* why the baseline cannot be used */
 } EdgesRead;
 
 /* An edges array as MdEdges: 0 to MD_STATS_EDGES increasing numbers. */
 static int
 read_edges(ArrayType *a, MdEdges *edges)
 {
-	int			n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	int n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
 	const double *v = (const double *) ARR_DATA_PTR(a);
 
 	if (ARR_ELEMTYPE(a) != FLOAT8OID || ARR_HASNULL(a) || ARR_NDIM(a) > 1 ||
@@ -55,7 +55,7 @@ read_edges(ArrayType *a, MdEdges *edges)
 static Datum
 attribute(HeapTuple tuple, TupleDesc desc, const char *colname, bool *isnull)
 {
-	Datum		value = (Datum) 0;
+	Datum value = (Datum) 0;
 
 	*isnull = !md_column_if_any(tuple, desc, colname, &value);
 	return value;
@@ -64,17 +64,17 @@ attribute(HeapTuple tuple, TupleDesc desc, const char *colname, bool *isnull)
 static bool
 visit_edges(HeapTuple tuple, TupleDesc desc, void *arg)
 {
-	EdgesRead  *r = arg;
-	bool		n1,
-				n2,
-				n3,
-				n4;
-	int32		version = DatumGetInt32(attribute(tuple, desc, "version", &n1));
-	int32		position = DatumGetInt32(attribute(tuple, desc, "position", &n2));
-	int64		id = DatumGetInt64(attribute(tuple, desc, "baseline_id", &n3));
-	Datum		edges = attribute(tuple, desc, "edges", &n4);
-	MdEdges		e;
-	int			n;
+	EdgesRead *r = arg;
+	bool n1,
+		n2,
+		n3,
+		n4;
+	int32 version = DatumGetInt32(attribute(tuple, desc, "version", &n1));
+	int32 position = DatumGetInt32(attribute(tuple, desc, "position", &n2));
+	int64 id = DatumGetInt64(attribute(tuple, desc, "baseline_id", &n3));
+	Datum edges = attribute(tuple, desc, "edges", &n4);
+	MdEdges e;
+	int n;
 
 	if (n1 || version != r->p->version)
 		return false;
@@ -112,9 +112,9 @@ visit_edges(HeapTuple tuple, TupleDesc desc, void *arg)
 int64
 md_baseline_edges(MdStatsPending *p, MemoryContext mcxt)
 {
-	Oid			relid = md_catalog_relid(MD_BASELINE_FEATURES_TABLE, true);
-	Oid			pkey = md_catalog_relid(MD_BASELINE_FEATURES_PKEY, true);
-	EdgesRead	r;
+	Oid relid = md_catalog_relid(MD_BASELINE_FEATURES_TABLE, true);
+	Oid pkey = md_catalog_relid(MD_BASELINE_FEATURES_PKEY, true);
+	EdgesRead r;
 	MdStatsPending copy = *p;
 
 	if (!OidIsValid(relid) || !OidIsValid(pkey))
@@ -131,7 +131,8 @@ md_baseline_edges(MdStatsPending *p, MemoryContext mcxt)
 	if (r.problem != NULL)
 		ereport(WARNING,
 				errmsg("ignoring the baseline of version %d of model \"%s\": "
-					   "%s", p->version, p->name, r.problem),
+					   "%s",
+					   p->version, p->name, r.problem),
 				errhint("Set it again with model_deploy.set_baseline()."));
 	if (r.problem != NULL || r.id == 0)
 	{

@@ -30,7 +30,7 @@
 
 #define STATS_FILE PGSTAT_STAT_PERMANENT_DIRECTORY "/model_deploy.stat"
 #define STATS_FILE_TMP STATS_FILE ".tmp"
-#define STATS_MAGIC 0x4d445354	/* "MDST" */
+#define STATS_MAGIC 0x4d445354 /* "MDST" */
 #define STATS_FORMAT 1
 
 /* Largest file read back (it is read whole). */
@@ -38,23 +38,23 @@
 
 typedef struct StatsFileHeader
 {
-	uint32		magic;
-	uint32		format;
-	uint32		record_size;
-	uint32		value_size;
-	uint32		bins;
-	uint32		reserved;
-	int64		entries;
+	uint32 magic;
+	uint32 format;
+	uint32 record_size;
+	uint32 value_size;
+	uint32 bins;
+	uint32 reserved;
+	int64 entries;
 } StatsFileHeader;
 
 /* --- writing ------------------------------------------------------------ */
 
 typedef struct Writer
 {
-	FILE	   *file;
-	pg_crc32c	crc;
-	int64		entries;
-	bool		failed;
+	FILE *file;
+	pg_crc32c crc;
+	int64 entries;
+	bool failed;
 } Writer;
 
 static void
@@ -71,8 +71,8 @@ static void
 put_entry(const MdStatsRecord *rec, const MdValueStats *features,
 		  const char *names, void *arg)
 {
-	Writer	   *w = arg;
-	int32		has_features = features != NULL;
+	Writer *w = arg;
+	int32 has_features = features != NULL;
 
 	put(w, rec, sizeof(*rec));
 	put(w, &has_features, sizeof(has_features));
@@ -97,7 +97,7 @@ void
 md_stats_file_save(MdStatsWalker walk)
 {
 	StatsFileHeader h;
-	Writer		w;
+	Writer w;
 
 	memset(&w, 0, sizeof(w));
 	memset(&h, 0, sizeof(h));
@@ -158,7 +158,7 @@ take(Reader *r, Size size)
 static bool
 names_ok(const char *names, Size size, int32 n)
 {
-	int32		count = 0;
+	int32 count = 0;
 
 	if (size == 0 || names[size - 1] != '\0')
 		return n == 0 && size == 0;
@@ -218,9 +218,9 @@ restore_from(const char *data, Size size, MdStatsRestorer restore,
 			 int64 *restored, int64 *dropped)
 {
 	StatsFileHeader h;
-	pg_crc32c	crc;
-	pg_crc32c	stored;
-	Reader		r;
+	pg_crc32c crc;
+	pg_crc32c stored;
+	Reader r;
 	const char *problem;
 
 	if (size < sizeof(h) + sizeof(crc))
@@ -258,12 +258,12 @@ restore_from(const char *data, Size size, MdStatsRestorer restore,
 void
 md_stats_file_load(MdStatsRestorer restore)
 {
-	FILE	   *file;
+	FILE *file;
 	struct stat st;
-	char	   *data;
+	char *data;
 	const char *problem = NULL;
-	int64		restored = 0;
-	int64		dropped = 0;
+	int64 restored = 0;
+	int64 dropped = 0;
 
 	file = AllocateFile(STATS_FILE, PG_BINARY_R);
 	if (file == NULL)
@@ -296,7 +296,8 @@ md_stats_file_load(MdStatsRestorer restore)
 	if (problem != NULL)
 		ereport(LOG,
 				errmsg("model_deploy: ignoring the saved serving statistics "
-					   "in \"%s\": %s", STATS_FILE, problem));
+					   "in \"%s\": %s",
+					   STATS_FILE, problem));
 	else if (dropped > 0)
 		ereport(LOG,
 				errmsg("model_deploy: restored the serving statistics of %lld "

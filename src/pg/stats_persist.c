@@ -39,7 +39,7 @@ save_at_exit(int code, Datum arg pg_attribute_unused())
 void
 md_stats_startup(void)
 {
-	bool		fresh = md_stats_shmem_startup();
+	bool fresh = md_stats_shmem_startup();
 
 	if (!IsUnderPostmaster)
 	{

@@ -52,23 +52,23 @@
 
 typedef struct MdStatsShared
 {
-	LWLock	   *lock;			/* the table */
-	int			tranche_id;		/* of the entries' locks */
+	LWLock *lock;	/* the table */
+	int tranche_id; /* of the entries' locks */
 	pg_atomic_uint64 evictions;
-	Size		area_size;
+	Size area_size;
 } MdStatsShared;
 
 typedef struct MdStatsEntry
 {
-	MdStatsRecord rec;			/* first: its key is the hash key */
-	LWLock		lock;
-	dsa_pointer features;		/* MdValueStats[n_features], then names */
+	MdStatsRecord rec; /* first: its key is the hash key */
+	LWLock lock;
+	dsa_pointer features; /* MdValueStats[n_features], then names */
 } MdStatsEntry;
 
-int			md_stats_max = 1000;
+int md_stats_max = 1000;
 
 /* Whether this server keeps statistics (set in the postmaster). */
-bool		md_stats_ready = false;
+bool md_stats_ready = false;
 
 static MdStatsShared *shared = NULL;
 static HTAB *table = NULL;
@@ -124,8 +124,8 @@ md_stats_shmem_request(void)
 bool
 md_stats_shmem_startup(void)
 {
-	HASHCTL		info;
-	bool		found;
+	HASHCTL info;
+	bool found;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	shared = ShmemInitStruct(MD_STATS_SHMEM, shared_size(), &found);
@@ -228,7 +228,7 @@ new_entry(const MdStatsRecord *rec, const MdValueStats *features,
 		  const char *names)
 {
 	MdStatsEntry *e;
-	Size		size;
+	Size size;
 
 	if (hash_get_num_entries(table) >= md_stats_max)
 		evict_one();
@@ -264,8 +264,8 @@ reset_value(MdValueStats *s)
 static void
 merge_value(MdValueStats *s, const MdValueAccs *a, int i, bool bins)
 {
-	int64		count = a->rows - a->missing[i];
-	int64		nb = a->rows - a->nonfinite[i];
+	int64 count = a->rows - a->missing[i];
+	int64 nb = a->rows - a->nonfinite[i];
 
 	s->missing += a->missing[i];
 	if (count == 0)
@@ -275,10 +275,10 @@ merge_value(MdValueStats *s, const MdValueAccs *a, int i, bool bins)
 	s->count += count;
 	if (nb > 0)
 	{
-		double		mean_b = a->shift[i] + a->s1[i] / nb;
-		double		m2_b = Max(a->s2[i] - a->s1[i] * a->s1[i] / nb, 0.0);
-		int64		n = s->finite + nb;
-		double		delta = mean_b - s->mean;
+		double mean_b = a->shift[i] + a->s1[i] / nb;
+		double m2_b = Max(a->s2[i] - a->s1[i] * a->s1[i] / nb, 0.0);
+		int64 n = s->finite + nb;
+		double delta = mean_b - s->mean;
 
 		s->m2 += m2_b + delta * delta * ((double) s->finite * nb / n);
 		s->mean += delta * ((double) nb / n);
@@ -369,7 +369,7 @@ record_of(const MdStatsPending *p, MdStatsRecord *rec)
 void
 md_stats_merge(MdStatsPending *p, TimestampTz now)
 {
-	MdStatsKey	key;
+	MdStatsKey key;
 	MdStatsEntry *e;
 
 	if (shared == NULL || area == NULL)
@@ -434,7 +434,7 @@ md_stats_snapshots(bool with_features)
 {
 	HASH_SEQ_STATUS seq;
 	MdStatsEntry *e;
-	List	   *list = NIL;
+	List *list = NIL;
 
 	if (shared == NULL)
 		return NIL;
@@ -463,7 +463,7 @@ md_stats_remove(const char *name)
 {
 	HASH_SEQ_STATUS seq;
 	MdStatsEntry *e;
-	int			removed = 0;
+	int removed = 0;
 
 	if (shared == NULL)
 		return 0;

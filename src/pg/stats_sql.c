@@ -61,7 +61,7 @@ put_double(Datum *values, bool *nulls, int i, double v)
 static Datum
 bigint_array(const int64 *values, int n)
 {
-	Datum	   *d = palloc(sizeof(Datum) * n);
+	Datum *d = palloc(sizeof(Datum) * n);
 
 	for (int i = 0; i < n; i++)
 		d[i] = Int64GetDatum(values[i]);
@@ -78,7 +78,7 @@ static int
 put_value_stats(Datum *values, bool *nulls, int at, const MdValueStats *s,
 				int n_edges)
 {
-	bool		none = s->count == 0;
+	bool none = s->count == 0;
 
 	values[at] = Int64GetDatum(s->count);
 	values[at + 1] = Int64GetDatum(s->missing);
@@ -111,20 +111,20 @@ Datum
 md_stats_versions(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ListCell   *lc;
+	ListCell *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (!statistics_kept())
 		return (Datum) 0;
-	foreach(lc, md_stats_snapshots(false))
+	foreach (lc, md_stats_snapshots(false))
 	{
 		MdStatsSnapshot *s = lfirst(lc);
 		const MdStatsRecord *r = &s->rec;
 		const MdStatsCounters *c = &r->counters;
-		double		mean_ms = c->timed_rows > 0 ? c->timed_ms / c->timed_rows : NAN;
-		Datum		values[20];
-		bool		nulls[20] = {false};
-		int			i;
+		double mean_ms = c->timed_rows > 0 ? c->timed_ms / c->timed_rows : NAN;
+		Datum values[20];
+		bool nulls[20] = {false};
+		int i;
 
 		values[0] = Int64GetDatum(r->key.deploy_id);
 		values[1] = CStringGetTextDatum(r->name);
@@ -162,12 +162,12 @@ Datum
 md_stats_values(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ListCell   *lc;
+	ListCell *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (!statistics_kept())
 		return (Datum) 0;
-	foreach(lc, md_stats_snapshots(true))
+	foreach (lc, md_stats_snapshots(true))
 	{
 		MdStatsSnapshot *s = lfirst(lc);
 		const MdStatsRecord *r = &s->rec;
@@ -175,11 +175,10 @@ md_stats_values(PG_FUNCTION_ARGS)
 
 		for (int p = 0; p <= (s->features ? r->n_features : 0); p++)
 		{
-			Datum		values[13];
-			bool		nulls[13] = {false};
+			Datum values[13];
+			bool nulls[13] = {false};
 			const MdValueStats *v = p == 0 ? &r->prediction : &s->features[p - 1];
-			int			n_edges = p == 0 ? r->n_prediction_edges :
-				(r->baseline_id != 0 ? MD_STATS_EDGES : 0);
+			int n_edges = p == 0 ? r->n_prediction_edges : (r->baseline_id != 0 ? MD_STATS_EDGES : 0);
 
 			values[0] = Int64GetDatum(r->key.deploy_id);
 			values[1] = CStringGetTextDatum(r->name);
@@ -201,7 +200,7 @@ md_stats_values(PG_FUNCTION_ARGS)
 Datum
 md_stats_reset(PG_FUNCTION_ARGS)
 {
-	char	   *name = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char *name = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	if (statistics_kept())
 		md_stats_remove(name);
@@ -213,10 +212,10 @@ Datum
 md_stats_info_sql(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		values[3];
-	bool		nulls[3] = {false};
-	int			versions;
-	int64		evictions;
+	Datum values[3];
+	bool nulls[3] = {false};
+	int versions;
+	int64 evictions;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (!statistics_kept())

@@ -35,7 +35,7 @@
 #include "utils/memutils.h"
 
 /* model_deploy.local_cache_size: budget of our own copies, in kB. */
-static int	local_cache_kb;
+static int local_cache_kb;
 
 static HTAB *loaded_models = NULL;
 static MemoryContext store_context = NULL;
@@ -62,7 +62,7 @@ md_store_init(void)
 static void
 store_init(void)
 {
-	HASHCTL		ctl;
+	HASHCTL ctl;
 
 	store_context = AllocSetContextCreate(TopMemoryContext,
 										  "model_deploy compiled models",
@@ -121,7 +121,7 @@ notice_not_shared(void)
 static void
 warn_not_in_shared(const MdVersionRef *ref, Size blob_size, bool too_large)
 {
-	bool		found;
+	bool found;
 
 	hash_search(warned, &ref->deploy_id, HASH_ENTER, &found);
 	if (found)
@@ -132,7 +132,8 @@ warn_not_in_shared(const MdVersionRef *ref, Size blob_size, bool too_large)
 					   "memory: this connection keeps its own copy",
 					   ref->version, ref->name),
 				errdetail("It takes %zu bytes compiled; model_deploy.shared_memory "
-						  "is %d kB.", blob_size, md_shared_memory_kb),
+						  "is %d kB.",
+						  blob_size, md_shared_memory_kb),
 				errhint("Raise model_deploy.shared_memory and restart the "
 						"server."));
 	else
@@ -141,7 +142,8 @@ warn_not_in_shared(const MdVersionRef *ref, Size blob_size, bool too_large)
 					   "\"%s\": this connection keeps its own copy",
 					   ref->version, ref->name),
 				errdetail("The models in use fill model_deploy.shared_memory "
-						  "(%d kB).", md_shared_memory_kb),
+						  "(%d kB).",
+						  md_shared_memory_kb),
 				errhint("Raise model_deploy.shared_memory and restart the "
 						"server."));
 }
@@ -152,16 +154,15 @@ warn_not_in_shared(const MdVersionRef *ref, Size blob_size, bool too_large)
 static void *
 compile_version(const MdVersionRef *ref, size_t *blob_len)
 {
-	md_format	format;
-	text	   *source = md_registry_source(ref, &format);
-	md_limits	limits = md_current_limits();
-	void	   *blob;
-	md_error	err;
+	md_format format;
+	text *source = md_registry_source(ref, &format);
+	md_limits limits = md_current_limits();
+	void *blob;
+	md_error err;
 
 	if (md_compile(VARDATA_ANY(source), VARSIZE_ANY_EXHDR(source), format,
 				   &limits, &blob, blob_len, &err) != MD_OK)
-		md_report_error(&err, psprintf("compiling version %d of model \"%s\"",
-									   ref->version, ref->name));
+		md_report_error(&err, psprintf("compiling version %d of model \"%s\"", ref->version, ref->name));
 	pfree(source);
 	counters.compiles++;
 	return blob;
@@ -171,7 +172,7 @@ compile_version(const MdVersionRef *ref, size_t *blob_len)
 static void
 open_blob(MdLoadedModel *entry, const void *blob, Size blob_size)
 {
-	md_error	err;
+	md_error err;
 
 	entry->blob = (void *) blob;
 	entry->blob_size = blob_size;
@@ -189,14 +190,14 @@ open_blob(MdLoadedModel *entry, const void *blob, Size blob_size)
 static void
 evict_for(Size incoming)
 {
-	Size		budget = (Size) local_cache_kb * 1024;
+	Size budget = (Size) local_cache_kb * 1024;
 
 	for (;;)
 	{
 		HASH_SEQ_STATUS it;
 		MdLoadedModel *entry;
 		MdLoadedModel *oldest = NULL;
-		Size		total = incoming;
+		Size total = incoming;
 
 		hash_seq_init(&it, loaded_models);
 		while ((entry = hash_seq_search(&it)) != NULL)
@@ -220,7 +221,7 @@ evict_for(Size incoming)
 static void
 keep_own_copy(MdLoadedModel *fresh, const void *blob, Size blob_len)
 {
-	void	   *copy;
+	void *copy;
 
 	evict_for(blob_len);
 	copy = MemoryContextAllocHuge(store_context, blob_len);
@@ -239,9 +240,9 @@ static void
 load(MdLoadedModel *fresh, const MdVersionRef *ref)
 {
 	const void *shared_blob;
-	void	   *blob;
-	size_t		blob_len;
-	bool		too_large;
+	void *blob;
+	size_t blob_len;
+	bool too_large;
 
 	fresh->shared = md_shared_find(ref->deploy_id, &shared_blob);
 	if (fresh->shared != NULL)
@@ -280,7 +281,7 @@ MdLoadedModel *
 md_store_acquire(const MdVersionRef *ref)
 {
 	MdLoadedModel *entry;
-	bool		found;
+	bool found;
 
 	if (loaded_models == NULL)
 		store_init();

@@ -48,8 +48,8 @@
 /* Smallest non-zero model_deploy.shared_memory, in kB. */
 #define MD_MIN_SHARED_MEMORY_KB 128
 
-int			md_shared_memory_kb;
-int			md_debug_sleep_in_lock_ms;
+int md_shared_memory_kb;
+int md_debug_sleep_in_lock_ms;
 
 static MdShmem *md_shmem = NULL;
 static bool preloaded = false;
@@ -91,7 +91,8 @@ check_shared_memory(int *newval, void **extra pg_attribute_unused(),
 	if (*newval != 0 && *newval < MD_MIN_SHARED_MEMORY_KB)
 	{
 		GUC_check_errdetail("model_deploy.shared_memory must be 0 (off) or "
-							"at least %d kB.", MD_MIN_SHARED_MEMORY_KB);
+							"at least %d kB.",
+							MD_MIN_SHARED_MEMORY_KB);
 		return false;
 	}
 	return true;
@@ -112,7 +113,7 @@ md_store_shmem_request(void)
 static dshash_table_handle
 create_index(void *place, int tranche_id)
 {
-	dsa_area   *area;
+	dsa_area *area;
 	dshash_table *index;
 	dshash_parameters params = index_parameters(tranche_id);
 	dshash_table_handle handle;
@@ -132,7 +133,7 @@ create_index(void *place, int tranche_id)
 static void
 create_blob_area(void *place, Size size, int tranche_id)
 {
-	dsa_area   *area;
+	dsa_area *area;
 
 	area = dsa_create_in_place(place, size, tranche_id, NULL);
 	dsa_pin(area);
@@ -150,8 +151,8 @@ create_blob_area(void *place, Size size, int tranche_id)
 void
 md_store_shmem_startup(void)
 {
-	bool		found;
-	char	   *p;
+	bool found;
+	char *p;
 
 	if (md_shared_memory_kb == 0)
 		return;
@@ -160,7 +161,7 @@ md_store_shmem_startup(void)
 	md_shmem = ShmemInitStruct(MD_SHMEM_NAME, shmem_size(), &found);
 	if (!found)
 	{
-		MdShmem    *s = md_shmem;
+		MdShmem *s = md_shmem;
 
 		s->evict_lock = &GetNamedLWLockTranche(MD_TRANCHE_NAME)[0].lock;
 		s->tranche_id = s->evict_lock->tranche;

@@ -32,15 +32,15 @@ md_shared_models(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MdSharedEntry *entries;
-	int			n;
+	int n;
 
 	InitMaterializedSRF(fcinfo, 0);
 	n = md_shared_list(&entries);
 	for (int i = 0; i < n; i++)
 	{
 		MdSharedEntry *e = &entries[i];
-		Datum		values[8];
-		bool		nulls[8] = {false};
+		Datum values[8];
+		bool nulls[8] = {false};
 
 		values[0] = CStringGetTextDatum(e->name);
 		values[1] = Int32GetDatum(e->version);
@@ -50,7 +50,7 @@ md_shared_models(PG_FUNCTION_ARGS)
 		values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&e->uses));
 		values[6] = TimestampTzGetDatum(e->loaded_at);
 		values[7] = TimestampTzGetDatum((TimestampTz)
-										pg_atomic_read_u64(&e->last_used));
+											pg_atomic_read_u64(&e->last_used));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
 							 nulls);
 	}
@@ -61,8 +61,8 @@ static void
 put_counters(ReturnSetInfo *rsinfo, const char *scope,
 			 const MdStoreCounters *c)
 {
-	Datum		values[5];
-	bool		nulls[5] = {false};
+	Datum values[5];
+	bool nulls[5] = {false};
 
 	values[0] = CStringGetTextDatum(scope);
 	values[1] = Int64GetDatum((int64) c->compiles);

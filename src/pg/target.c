@@ -68,7 +68,7 @@ md_target_kind(Oid base_type, const char *column)
 void
 md_target_column(Relation rel, const char *column, MdTarget *target)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
+	TupleDesc desc = RelationGetDescr(rel);
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -141,7 +141,7 @@ class_index(MdCallSite *site)
 static Datum
 class_label(MdCallSite *site, MdTargetKind kind, int32 typmod)
 {
-	Datum		label;
+	Datum label;
 
 	md_score_row(site, MD_OUTPUT_CLASS, site->features, NULL);
 	label = md_class_label_text(site);
@@ -160,8 +160,8 @@ Datum
 md_score_target(MdCallSite *site, MdTargetKind kind, int32 typmod)
 {
 	const md_model *model = &site->loaded->model;
-	Datum		value;
-	int64		class;
+	Datum value;
+	int64 class;
 
 	md_check_target_model(site, kind);
 	switch (kind)
@@ -180,7 +180,8 @@ md_score_target(MdCallSite *site, MdTargetKind kind, int32 typmod)
 				ereport(ERROR,
 						errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						errmsg("class " INT64_FORMAT " of model \"%s\" is out "
-							   "of range for type smallint", class, site->name));
+							   "of range for type smallint",
+							   class, site->name));
 			return Int16GetDatum((int16) class);
 		case MD_TARGET_TEXT:
 		case MD_TARGET_VARCHAR:
@@ -209,8 +210,8 @@ md_score_target(MdCallSite *site, MdTargetKind kind, int32 typmod)
 Datum
 md_score_into_column(MdCallSite *site, MdTarget *target, MemoryContext mcxt)
 {
-	Datum		value = md_score_target(site, target->kind,
-										target->base_typmod);
+	Datum value = md_score_target(site, target->kind,
+								  target->base_typmod);
 
 	if (target->type != target->base_type)
 		domain_check(value, false, target->type, &target->domain_cache, mcxt);

@@ -39,15 +39,15 @@ PG_FUNCTION_INFO_V1(md_score_trigger);
 /* What one trigger keeps for the statement (fn_extra). */
 typedef struct TriggerInput
 {
-	Oid			relid;			/* the relation it was resolved for */
-	TupleDesc	desc;
+	Oid relid; /* the relation it was resolved for */
+	TupleDesc desc;
 	MemoryContext mcxt;
-	text	   *model;
-	MdTarget	target;
-	bool		errors_to_null; /* on_error=null */
-	int			errors_reported;
-	MdRowMap   *map;
-	FmgrInfo	site_flinfo;	/* holds the model's call site */
+	text *model;
+	MdTarget target;
+	bool errors_to_null; /* on_error=null */
+	int errors_reported;
+	MdRowMap *map;
+	FmgrInfo site_flinfo; /* holds the model's call site */
 } TriggerInput;
 
 static void
@@ -92,8 +92,8 @@ static TriggerInput *
 trigger_input(FunctionCallInfo fcinfo)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
-	Relation	rel = td->tg_relation;
-	Trigger    *trigger = td->tg_trigger;
+	Relation rel = td->tg_relation;
+	Trigger *trigger = td->tg_trigger;
 	TriggerInput *in = fcinfo->flinfo->fn_extra;
 	MemoryContext old;
 
@@ -122,7 +122,7 @@ trigger_input(FunctionCallInfo fcinfo)
 		in->site_flinfo.fn_extra = NULL;
 		fcinfo->flinfo->fn_extra = in;
 	}
-	in->relid = InvalidOid;		/* until resolved */
+	in->relid = InvalidOid; /* until resolved */
 	md_target_column(rel, trigger->tgargs[1], &in->target);
 	in->errors_to_null = trigger->tgnargs == 3 &&
 		parse_on_error(trigger->tgargs[2]);
@@ -152,7 +152,7 @@ score_row(TriggerInput *in, TupleTableSlot *slot)
 	site = md_callsite(site_fcinfo, in->model, 0);
 	if (in->map == NULL || in->map->deploy_id != site->loaded->deploy_id)
 	{
-		MdRowMap   *map = md_row_map(site, in->desc, in->mcxt);
+		MdRowMap *map = md_row_map(site, in->desc, in->mcxt);
 
 		if (in->map != NULL)
 			pfree(in->map);
@@ -170,7 +170,7 @@ score_row(TriggerInput *in, TupleTableSlot *slot)
 static bool
 must_propagate(int sqlerrcode)
 {
-	int			category = ERRCODE_TO_CATEGORY(sqlerrcode);
+	int category = ERRCODE_TO_CATEGORY(sqlerrcode);
 
 	return category == ERRCODE_TRANSACTION_ROLLBACK ||
 		category == ERRCODE_INSUFFICIENT_RESOURCES ||
@@ -191,10 +191,11 @@ warn_stored_null(TriggerInput *in, Relation rel, ErrorData *edata)
 				   RelationGetRelationName(rel), edata->message),
 			errdetail("Stored NULL in column \"%s\" (on_error=null).%s",
 					  NameStr(TupleDescAttr(in->desc,
-											in->target.attnum - 1)->attname),
-					  in->errors_reported == MAX_REPORTED_ERRORS ?
-					  "  Further rows that fail in this statement are not "
-					  "reported." : ""),
+											in->target.attnum - 1)
+								  ->attname),
+					  in->errors_reported == MAX_REPORTED_ERRORS ? "  Further rows that fail in this statement are not "
+																   "reported."
+																 : ""),
 			edata->hint ? errhint("%s", edata->hint) : 0);
 }
 
@@ -221,7 +222,7 @@ score_or_null(TriggerInput *in, Relation rel, TupleTableSlot *slot,
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData *edata;
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
@@ -248,12 +249,12 @@ md_score_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	TriggerInput *in;
-	bool		update;
-	HeapTuple	tuple;
+	bool update;
+	HeapTuple tuple;
 	TupleTableSlot *slot;
-	int			attnum;
-	Datum		value;
-	bool		isnull = false;
+	int attnum;
+	Datum value;
+	bool isnull = false;
 
 	check_trigger_event(fcinfo);
 	in = trigger_input(fcinfo);

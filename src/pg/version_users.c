@@ -41,24 +41,24 @@ PG_FUNCTION_INFO_V1(md_version_users);
 /* What a walk looks for: a model, and a version or every version (0). */
 typedef struct PinnedSearch
 {
-	Oid			schema;
+	Oid schema;
 	const char *name;
-	int32		version;
+	int32 version;
 } PinnedSearch;
 
 /* Is funcid one of the extension's *_pinned() functions? */
 static bool
 is_pinned_function(Oid funcid, Oid schema)
 {
-	HeapTuple	tup;
-	bool		result = false;
+	HeapTuple tup;
+	bool result = false;
 
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (HeapTupleIsValid(tup))
 	{
 		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
 		const char *fname = NameStr(proc->proname);
-		size_t		len = strlen(fname);
+		size_t len = strlen(fname);
 
 		result = proc->pronamespace == schema &&
 			len > 7 && strcmp(fname + len - 7, "_pinned") == 0;
@@ -85,13 +85,13 @@ calls_pinned_walker(Node *node, PinnedSearch *search)
 		return false;
 	if (IsA(node, FuncExpr))
 	{
-		FuncExpr   *f = (FuncExpr *) node;
+		FuncExpr *f = (FuncExpr *) node;
 
 		if (list_length(f->args) >= 2 &&
 			is_pinned_function(f->funcid, search->schema))
 		{
-			Const	   *name = constant_arg(linitial(f->args));
-			Const	   *version = constant_arg(lsecond(f->args));
+			Const *name = constant_arg(linitial(f->args));
+			Const *version = constant_arg(lsecond(f->args));
 
 			if (name && version &&
 				name->consttype == TEXTOID && version->consttype == INT4OID &&
@@ -108,7 +108,7 @@ calls_pinned_walker(Node *node, PinnedSearch *search)
 static bool
 expression_uses(Datum exprtext, PinnedSearch *search)
 {
-	Node	   *expr = stringToNode(TextDatumGetCString(exprtext));
+	Node *expr = stringToNode(TextDatumGetCString(exprtext));
 
 	CHECK_FOR_INTERRUPTS();
 	return calls_pinned_walker(expr, search);
@@ -120,16 +120,16 @@ expression_uses(Datum exprtext, PinnedSearch *search)
  */
 static void
 scan_catalog(Oid catalog, AttrNumber exprcol, PinnedSearch *search,
-			 char *(*describe) (HeapTuple tup), ArrayBuildState *out)
+			 char *(*describe)(HeapTuple tup), ArrayBuildState *out)
 {
-	Relation	rel = table_open(catalog, AccessShareLock);
+	Relation rel = table_open(catalog, AccessShareLock);
 	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
-	HeapTuple	tup;
+	HeapTuple tup;
 
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		bool		isnull;
-		Datum		expr = heap_getattr(tup, exprcol, RelationGetDescr(rel), &isnull);
+		bool isnull;
+		Datum expr = heap_getattr(tup, exprcol, RelationGetDescr(rel), &isnull);
 
 		if (!isnull && expression_uses(expr, search))
 			accumArrayResult(out, CStringGetTextDatum(describe(tup)), false,
@@ -150,7 +150,7 @@ static char *
 describe_attrdef(HeapTuple tup)
 {
 	Form_pg_attrdef def = (Form_pg_attrdef) GETSTRUCT(tup);
-	char		generated = get_attgenerated(def->adrelid, def->adnum);
+	char generated = get_attgenerated(def->adrelid, def->adnum);
 
 	return psprintf("%s %s of table %s",
 					generated ? "generated column" : "default of column",

@@ -23,17 +23,17 @@
 
 typedef struct csv
 {
-	size_t		n_cols;
-	size_t		n_rows;
-	char	  **header;
-	double	   *values;			/* row-major; empty field = NaN */
+	size_t n_cols;
+	size_t n_rows;
+	char **header;
+	double *values; /* row-major; empty field = NaN */
 } csv;
 
 /* Split one line in place at commas; returns the field count. */
 static size_t
 split_line(char *line, char **fields, size_t max)
 {
-	size_t		n = 0;
+	size_t n = 0;
 
 	fields[n++] = line;
 	for (char *p = line; *p; p++)
@@ -48,12 +48,12 @@ split_line(char *line, char **fields, size_t max)
 static int
 read_csv(const char *path, csv *out)
 {
-	size_t		len;
-	char	   *text = read_file(path, &len);
-	char	   *save = NULL;
-	char	   *line;
-	char	   *fields[4096];
-	size_t		cap = 1024;
+	size_t len;
+	char *text = read_file(path, &len);
+	char *save = NULL;
+	char *line;
+	char *fields[4096];
+	size_t cap = 1024;
 
 	memset(out, 0, sizeof(*out));
 	if (text == NULL)
@@ -66,7 +66,7 @@ read_csv(const char *path, csv *out)
 	out->values = malloc(sizeof(double) * cap * out->n_cols);
 	while ((line = strtok_r(NULL, "\r\n", &save)) != NULL)
 	{
-		size_t		n = split_line(line, fields, 4096);
+		size_t n = split_line(line, fields, 4096);
 
 		if (n != out->n_cols)
 			return 0;
@@ -98,7 +98,7 @@ free_csv(csv *c)
 static long
 column(const csv *c, char prefix, unsigned k)
 {
-	char		name[16];
+	char name[16];
 
 	snprintf(name, sizeof(name), "%c%u", prefix, k);
 	for (size_t i = 0; i < c->n_cols; i++)
@@ -111,11 +111,11 @@ column(const csv *c, char prefix, unsigned k)
 static double *
 model_order_rows(const md_model *m, const csv *in, unsigned n_features)
 {
-	double	   *x = malloc(sizeof(double) * in->n_rows * n_features);
+	double *x = malloc(sizeof(double) * in->n_rows * n_features);
 
 	for (unsigned f = 0; f < n_features; f++)
 	{
-		long		col = f;
+		long col = f;
 
 		if (md_has_feature_names(m))
 		{
@@ -150,10 +150,10 @@ compare_names(const void *a, const void *b)
 static long
 fixture_names(const char *dir, const char *suffix, char **names, size_t max)
 {
-	DIR		   *d = opendir(dir);
+	DIR *d = opendir(dir);
 	struct dirent *e;
-	size_t		n = 0;
-	size_t		suffix_len = strlen(suffix);
+	size_t n = 0;
+	size_t suffix_len = strlen(suffix);
 
 	if (d == NULL)
 	{
@@ -162,7 +162,7 @@ fixture_names(const char *dir, const char *suffix, char **names, size_t max)
 	}
 	while ((e = readdir(d)) != NULL && n < max)
 	{
-		size_t		len = strlen(e->d_name);
+		size_t len = strlen(e->d_name);
 
 		if (len > suffix_len &&
 			strcmp(e->d_name + len - suffix_len, suffix) == 0)
@@ -173,4 +173,4 @@ fixture_names(const char *dir, const char *suffix, char **names, size_t max)
 	return (long) n;
 }
 
-#endif							/* MD_FIXTURE_CSV_H */
+#endif /* MD_FIXTURE_CSV_H */

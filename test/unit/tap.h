@@ -14,14 +14,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static int	tap_count;
-static int	tap_failed;
+static int tap_count;
+static int tap_failed;
 
-__attribute__((format(printf, 2, 3)))
-static int
+__attribute__((format(printf, 2, 3))) static int
 tap_ok(int cond, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	tap_count++;
 	if (!cond)
@@ -35,11 +34,10 @@ tap_ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-__attribute__((format(printf, 1, 2)))
-static inline void
+__attribute__((format(printf, 1, 2))) static inline void
 tap_diag(const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	printf("# ");
 	va_start(ap, fmt);
@@ -55,4 +53,4 @@ tap_done(void)
 	return tap_failed ? 1 : 0;
 }
 
-#endif							/* MD_TAP_H */
+#endif /* MD_TAP_H */

@@ -27,15 +27,15 @@
 #include "testutil.h"
 
 static const char *const models[] = {"obj_squaredlogerror", "cat_multi",
-"linear_multi"};
+									 "linear_multi"};
 
 /* md_open() on a private, exactly sized copy (so ASan sees overreads). */
 static md_status
 open_copy(const unsigned char *bytes, size_t len, md_error *err)
 {
 	unsigned char *copy = malloc(len ? len : 1);
-	md_model	m;
-	md_status	st;
+	md_model m;
+	md_status st;
 
 	memcpy(copy, bytes, len);
 	st = md_open(&m, copy, len, MD_OPEN_VALIDATE, err);
@@ -54,20 +54,21 @@ refresh_checksum(unsigned char *blob, size_t len)
 static void
 check_truncated(const char *name, const unsigned char *blob, size_t len)
 {
-	size_t		accepted = 0;
+	size_t accepted = 0;
 	unsigned char *longer;
-	md_error	err;
+	md_error err;
 
 	for (size_t l = 0; l < len; l++)
 		if (open_copy(blob, l, &err) == MD_OK)
 			accepted++;
 	tap_ok(accepted == 0, "%s: refused when truncated at each of %zu lengths "
-		   "(%zu accepted)", name, len, accepted);
+						  "(%zu accepted)",
+		   name, len, accepted);
 
 	longer = calloc(1, len + 16);
 	memcpy(longer, blob, len);
 	tap_ok(open_copy(longer, len + 16, &err) == MD_ERR_BLOB &&
-		   strstr(err.message, "truncated or padded") != NULL,
+			   strstr(err.message, "truncated or padded") != NULL,
 		   "%s: refused with 16 bytes appended: %s", name, err.message);
 	free(longer);
 }
@@ -80,17 +81,16 @@ static void
 check_flips(const char *name, const unsigned char *blob, size_t len)
 {
 	unsigned char *copy = malloc(len);
-	size_t		accepted = 0,
-				tried = 0;
-	md_model	m;
-	md_error	err;
+	size_t accepted = 0,
+		   tried = 0;
+	md_model m;
+	md_error err;
 
 	memcpy(copy, blob, len);
 	for (size_t i = 0; i < len; i++)
 		for (int bit = 0; bit < 8; bit++)
 		{
-			unsigned char mask = i < sizeof(md_blob_header) ?
-				(unsigned char) (1 << bit) : 0xff;
+			unsigned char mask = i < sizeof(md_blob_header) ? (unsigned char) (1 << bit) : 0xff;
 
 			if (i >= sizeof(md_blob_header) && bit > 0)
 				break;
@@ -99,11 +99,13 @@ check_flips(const char *name, const unsigned char *blob, size_t len)
 			if (md_open(&m, copy, len, MD_OPEN_VALIDATE, &err) == MD_OK &&
 				accepted++ == 0)
 				tap_diag("%s: flipping byte %zu with mask 0x%02x went "
-						 "unnoticed", name, i, mask);
+						 "unnoticed",
+						 name, i, mask);
 			copy[i] ^= mask;
 		}
 	tap_ok(accepted == 0, "%s: each of %zu flipped header bits and body "
-		   "bytes refused (%zu accepted)", name, tried, accepted);
+						  "bytes refused (%zu accepted)",
+		   name, tried, accepted);
 	free(copy);
 }
 
@@ -112,24 +114,24 @@ check_foreign(const char *name, const unsigned char *blob, size_t len)
 {
 	unsigned char *copy = malloc(len);
 	md_blob_header *h = (md_blob_header *) copy;
-	md_error	err;
+	md_error err;
 
 	memcpy(copy, blob, len);
 	h->layout_version = MD_BLOB_LAYOUT_VERSION + 1;
 	tap_ok(open_copy(copy, len, &err) == MD_ERR_BLOB &&
-		   strstr(err.message, "layout version") != NULL,
+			   strstr(err.message, "layout version") != NULL,
 		   "%s: a newer layout version is refused: %s", name, err.message);
 
 	memcpy(copy, blob, len);
 	h->byte_order = __builtin_bswap32(h->byte_order);
 	tap_ok(open_copy(copy, len, &err) == MD_ERR_BLOB &&
-		   strstr(err.message, "byte order") != NULL,
+			   strstr(err.message, "byte order") != NULL,
 		   "%s: the other byte order is refused: %s", name, err.message);
 
 	memcpy(copy, blob, len);
 	memcpy(h->magic, "MDSCORE", 8);
 	tap_ok(open_copy(copy, len, &err) == MD_ERR_BLOB &&
-		   strstr(err.message, "magic") != NULL,
+			   strstr(err.message, "magic") != NULL,
 		   "%s: a bad magic number is refused: %s", name, err.message);
 	free(copy);
 }
@@ -138,13 +140,13 @@ check_foreign(const char *name, const unsigned char *blob, size_t len)
 static int
 scores_safely(const unsigned char *blob, size_t len)
 {
-	md_model	m;
-	md_info		info;
-	md_error	err;
-	double	   *x,
-			   *out;
-	void	   *ws;
-	int			ok = 1;
+	md_model m;
+	md_info info;
+	md_error err;
+	double *x,
+		*out;
+	void *ws;
+	int ok = 1;
 
 	if (md_open(&m, blob, len, MD_OPEN_VALIDATE, &err) != MD_OK)
 		return 1;
@@ -173,11 +175,11 @@ check_hostile(const char *name, const unsigned char *blob, size_t len)
 {
 	static const unsigned char masks[] = {0x01, 0x80, 0xff};
 	unsigned char *copy = malloc(len);
-	size_t		refused = 0,
-				accepted = 0,
-				unsafe = 0;
-	md_model	m;
-	md_error	err;
+	size_t refused = 0,
+		   accepted = 0,
+		   unsafe = 0;
+	md_model m;
+	md_error err;
 
 	memcpy(copy, blob, len);
 	/* the mask cycles, so each field of repeated records sees all three */
@@ -200,7 +202,8 @@ check_hostile(const char *name, const unsigned char *blob, size_t len)
 	refresh_checksum(copy, len);
 	tap_ok(memcmp(copy, blob, len) == 0 && unsafe == 0,
 		   "%s: %zu hostile edits with a valid checksum: %zu refused, %zu "
-		   "accepted and scored safely", name, refused + accepted, refused,
+		   "accepted and scored safely",
+		   name, refused + accepted, refused,
 		   accepted);
 	free(copy);
 }
@@ -208,18 +211,18 @@ check_hostile(const char *name, const unsigned char *blob, size_t len)
 static void
 check_model(const char *dir, const char *name)
 {
-	char		path[1024];
-	size_t		len = 0,
-				blob_len;
-	char	   *text;
-	void	   *blob;
-	md_error	err;
+	char path[1024];
+	size_t len = 0,
+		   blob_len;
+	char *text;
+	void *blob;
+	md_error err;
 
 	snprintf(path, sizeof(path), "%s/%s.model.json", dir, name);
 	text = read_file(path, &len);
 	if (!tap_ok(text != NULL &&
-				md_compile(text, len, MD_FORMAT_AUTO, NULL, &blob, &blob_len,
-						   &err) == MD_OK,
+					md_compile(text, len, MD_FORMAT_AUTO, NULL, &blob, &blob_len,
+							   &err) == MD_OK,
 				"%s compiles", name))
 	{
 		free(text);
@@ -239,17 +242,18 @@ check_model(const char *dir, const char *name)
 static void
 check_arguments(void)
 {
-	uint64_t	words[8] = {0};
-	md_model	m;
-	md_error	err;
+	uint64_t words[8] = {0};
+	md_model m;
+	md_error err;
 
 	tap_ok(md_open(&m, NULL, 64, MD_OPEN_VALIDATE, &err) == MD_ERR_ARGUMENT,
 		   "a NULL blob is refused: %s", err.message);
 	tap_ok(md_open(&m, (char *) words + 4, 32, MD_OPEN_VALIDATE, &err) ==
-		   MD_ERR_ARGUMENT && strstr(err.message, "8-byte") != NULL,
+				   MD_ERR_ARGUMENT &&
+			   strstr(err.message, "8-byte") != NULL,
 		   "a misaligned blob is refused: %s", err.message);
 	tap_ok(md_open(&m, words, sizeof(words), MD_OPEN_TRUSTED, &err) ==
-		   MD_ERR_BLOB,
+			   MD_ERR_BLOB,
 		   "even a trusted open checks the header: %s", err.message);
 }
 

@@ -42,9 +42,9 @@ rnd(uint32_t n)
 static void *
 copy_without_fast(const md_model *m, size_t *len)
 {
-	md_builder	b;
-	void	   *blob = NULL;
-	md_error	err;
+	md_builder b;
+	void *blob = NULL;
+	md_error err;
 
 	md_builder_init(&b);
 	for (uint32_t k = 0; k < MD_SEC__COUNT; k++)
@@ -66,7 +66,7 @@ edge_value(const md_dforest *f, uint32_t feature)
 {
 	static const double special[] = {NAN, 0.0, -0.0, 1e-36, -1e-36,
 									 INFINITY, -INFINITY, 1.0, -1.0};
-	uint32_t	pick = rnd(4);
+	uint32_t pick = rnd(4);
 
 	if (pick == 0 || f->h->n_nodes == 0)
 		return special[rnd(sizeof(special) / sizeof(special[0]))];
@@ -89,22 +89,23 @@ edge_value(const md_dforest *f, uint32_t feature)
 static void
 compare_with_walk(const char *name, const md_model *fast)
 {
-	md_dforest	f = md_dforest_of(fast);
-	uint32_t	nf = md_model_meta(fast)->n_features;
-	uint32_t	no = md_model_meta(fast)->n_outputs;
-	size_t		len;
-	void	   *walk_blob = copy_without_fast(fast, &len);
-	md_model	walk;
-	md_error	err;
-	double	   *x = malloc(sizeof(double) * ROWS * nf);
-	double	   *a = malloc(sizeof(double) * ROWS * no);
-	double	   *b = malloc(sizeof(double) * ROWS * no);
-	void	   *ws_a = malloc(md_workspace_size(fast));
-	void	   *ws_b;
-	size_t		differ = 0;
+	md_dforest f = md_dforest_of(fast);
+	uint32_t nf = md_model_meta(fast)->n_features;
+	uint32_t no = md_model_meta(fast)->n_outputs;
+	size_t len;
+	void *walk_blob = copy_without_fast(fast, &len);
+	md_model walk;
+	md_error err;
+	double *x = malloc(sizeof(double) * ROWS * nf);
+	double *a = malloc(sizeof(double) * ROWS * no);
+	double *b = malloc(sizeof(double) * ROWS * no);
+	void *ws_a = malloc(md_workspace_size(fast));
+	void *ws_b;
+	size_t differ = 0;
 
 	if (!tap_ok(md_open(&walk, walk_blob, len, MD_OPEN_VALIDATE, &err) ==
-				MD_OK, "%s: the blob without its fast section opens", name))
+					MD_OK,
+				"%s: the blob without its fast section opens", name))
 		return;
 	ws_b = malloc(md_workspace_size(&walk));
 	for (size_t i = 0; i < (size_t) ROWS * nf; i++)
@@ -114,7 +115,8 @@ compare_with_walk(const char *name, const md_model *fast)
 	for (size_t i = 0; i < (size_t) ROWS * no; i++)
 		differ += memcmp(&a[i], &b[i], sizeof(double)) != 0;
 	tap_ok(differ == 0, "%s: fast layout and node walk agree bit for bit "
-		   "on %d edge rows (%zu outputs differ)", name, ROWS, differ);
+						"on %d edge rows (%zu outputs differ)",
+		   name, ROWS, differ);
 	free(x);
 	free(a);
 	free(b);
@@ -127,23 +129,29 @@ compare_with_walk(const char *name, const md_model *fast)
 
 typedef enum damage
 {
-	DAMAGE_SLOT,				/* a split reads past the slots */
-	DAMAGE_RULE,				/* a slot of a rule not computed */
-	DAMAGE_THRESHOLD,			/* a NaN threshold */
-	DAMAGE_LEAF,				/* an infinite leaf */
-	DAMAGE_GROUP_KIND,			/* unknown group kind */
-	DAMAGE_NEXT,				/* a complete group with steps */
-	DAMAGE_RULES,				/* an unknown rule */
-	DAMAGE_NEXT_OFFSET,			/* the step array past the section end */
-	DAMAGE_NODE_STEP,			/* a node-stepped tree steps out of it */
-	DAMAGE_NODE_LEAF			/* a leaf of one that a row can leave */
+	DAMAGE_SLOT,		/* a split reads past the slots */
+	DAMAGE_RULE,		/* a slot of a rule not computed */
+	DAMAGE_THRESHOLD,	/* a NaN threshold */
+	DAMAGE_LEAF,		/* an infinite leaf */
+	DAMAGE_GROUP_KIND,	/* unknown group kind */
+	DAMAGE_NEXT,		/* a complete group with steps */
+	DAMAGE_RULES,		/* an unknown rule */
+	DAMAGE_NEXT_OFFSET, /* the step array past the section end */
+	DAMAGE_NODE_STEP,	/* a node-stepped tree steps out of it */
+	DAMAGE_NODE_LEAF	/* a leaf of one that a row can leave */
 } damage;
 
 static const char *const damage_names[] = {
-	"slot out of range", "slot of a rule not computed", "NaN threshold",
-	"infinite leaf", "unknown group kind", "step in a complete group",
-	"unknown rule", "step array past the section",
-	"node step out of its tree", "node-stepped leaf that can be left",
+	"slot out of range",
+	"slot of a rule not computed",
+	"NaN threshold",
+	"infinite leaf",
+	"unknown group kind",
+	"step in a complete group",
+	"unknown rule",
+	"step array past the section",
+	"node step out of its tree",
+	"node-stepped leaf that can be left",
 };
 
 static void
@@ -152,11 +160,11 @@ apply_damage(md_model *m, damage d)
 	md_dfast_header *h = (md_dfast_header *) md_section_ptr(m, MD_SEC_DTREES_FAST);
 	unsigned char *base = (unsigned char *) h;
 	md_fast_group *g = (md_fast_group *) (base + h->groups_offset);
-	double	   *thresholds = (double *) (base + h->thresholds_offset);
-	uint16_t   *slots = (uint16_t *) (base + h->slots_offset);
-	double	   *leaves = (double *) (base + h->leaves_offset);
-	uint32_t   *next = (uint32_t *) (base + h->next_offset);
-	uint32_t	nf = md_model_meta(m)->n_features;
+	double *thresholds = (double *) (base + h->thresholds_offset);
+	uint16_t *slots = (uint16_t *) (base + h->slots_offset);
+	double *leaves = (double *) (base + h->leaves_offset);
+	uint32_t *next = (uint32_t *) (base + h->next_offset);
+	uint32_t nf = md_model_meta(m)->n_features;
 
 	switch (d)
 	{
@@ -190,14 +198,14 @@ apply_damage(md_model *m, damage d)
 		case DAMAGE_NODE_LEAF:
 			for (uint32_t i = 0; i < h->n_groups; i++)
 			{
-				uint64_t	last = g[i].first_node + g[i].width - 1;
+				uint64_t last = g[i].first_node + g[i].width - 1;
 
 				if (g[i].kind != MD_FAST_NODES)
 					continue;
 				if (d == DAMAGE_NODE_STEP)
 					next[g[i].first_node] = g[i].width - 1;
 				else
-					thresholds[last] = 1.0;		/* next[last] is last */
+					thresholds[last] = 1.0; /* next[last] is last */
 				break;
 			}
 			break;
@@ -208,14 +216,14 @@ static void
 check_validator(const char *name, const void *blob, size_t blob_len,
 				damage first, damage last)
 {
-	md_error	err;
+	md_error err;
 
 	for (damage d = first; d <= last; d++)
 	{
 		unsigned char *copy = malloc(blob_len);
 		md_blob_header *hdr = (md_blob_header *) copy;
-		md_model	view;
-		md_status	st;
+		md_model view;
+		md_status st;
 
 		memcpy(copy, blob, blob_len);
 		md_open(&view, copy, blob_len, MD_OPEN_TRUSTED, &err);
@@ -235,7 +243,7 @@ check_validator(const char *name, const void *blob, size_t blob_len,
 static void
 put(char **at, const char *fmt, ...)
 {
-	va_list		ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	*at += vsprintf(*at, fmt, ap);
@@ -252,15 +260,15 @@ static char *
 chain_model(uint32_t n_trees)
 {
 	static const int decision[] = {8, 10, 4, 6, 0, 2};
-	char	   *text = malloc(64 * 1024 * (size_t) n_trees);
-	char	   *at = text;
+	char *text = malloc(64 * 1024 * (size_t) n_trees);
+	char *at = text;
 
 	put(&at, "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\n"
-		"label_index=0\nmax_feature_idx=2\nobjective=regression\n"
-		"feature_names=a b c\nfeature_infos=[-5:5] [-5:5] [-5:5]\n\n");
+			 "label_index=0\nmax_feature_idx=2\nobjective=regression\n"
+			 "feature_names=a b c\nfeature_infos=[-5:5] [-5:5] [-5:5]\n\n");
 	for (uint32_t t = 0; t < n_trees; t++)
 	{
-		uint32_t	depth = 11 + t % 6;
+		uint32_t depth = 11 + t % 6;
 
 		put(&at, "Tree=%u\nnum_leaves=%u\nnum_cat=0\nsplit_feature=", t,
 			depth + 1);
@@ -280,8 +288,8 @@ chain_model(uint32_t n_trees)
 		put(&at, "\nright_child=");
 		for (uint32_t i = 0; i < depth; i++)
 			put(&at, "%s%d", i ? " " : "",
-				i + 1 == depth ? -(int) depth - 1 :
-				i % 2 == 0 ? (int) i + 1 : -(int) i - 1);
+				i + 1 == depth ? -(int) depth - 1 : i % 2 == 0 ? (int) i + 1
+															   : -(int) i - 1);
 		put(&at, "\nleaf_value=");
 		for (uint32_t i = 0; i <= depth; i++)
 			put(&at, "%s%.17g", i ? " " : "", (i + 1) * 0.1 + t * 1e-4);
@@ -295,18 +303,18 @@ chain_model(uint32_t n_trees)
 static void
 check_deep_trees(void)
 {
-	char	   *text = chain_model(40);
-	void	   *blob;
-	size_t		blob_len;
-	md_model	m;
-	md_error	err;
+	char *text = chain_model(40);
+	void *blob;
+	size_t blob_len;
+	md_model m;
+	md_error err;
 	const md_dfast_header *h;
 	const md_fast_group *g;
-	uint32_t	nodes = 0;
+	uint32_t nodes = 0;
 
 	if (!tap_ok(md_compile(text, strlen(text), MD_FORMAT_AUTO, NULL, &blob,
 						   &blob_len, &err) == MD_OK &&
-				md_open(&m, blob, blob_len, MD_OPEN_VALIDATE, &err) == MD_OK,
+					md_open(&m, blob, blob_len, MD_OPEN_VALIDATE, &err) == MD_OK,
 				"a model of chains 11 to 16 deep compiles (%s)",
 				err.message))
 	{
@@ -328,20 +336,20 @@ check_deep_trees(void)
 static void
 check_model(const char *dir, const char *file, bool damage)
 {
-	char		path[4096];
-	size_t		len;
-	char	   *text;
-	void	   *blob;
-	size_t		blob_len;
-	md_model	m;
-	md_error	err;
+	char path[4096];
+	size_t len;
+	char *text;
+	void *blob;
+	size_t blob_len;
+	md_model m;
+	md_error err;
 
 	snprintf(path, sizeof(path), "%s/../../fuzz/seeds/%s", dir, file);
 	text = read_file(path, &len);
 	if (!tap_ok(text != NULL &&
-				md_compile(text, len, MD_FORMAT_AUTO, NULL, &blob, &blob_len,
-						   &err) == MD_OK &&
-				md_open(&m, blob, blob_len, MD_OPEN_VALIDATE, &err) == MD_OK,
+					md_compile(text, len, MD_FORMAT_AUTO, NULL, &blob, &blob_len,
+							   &err) == MD_OK &&
+					md_open(&m, blob, blob_len, MD_OPEN_VALIDATE, &err) == MD_OK,
 				"%s compiles", file))
 		return;
 	tap_ok(md_section_ptr(&m, MD_SEC_DTREES_FAST) != NULL,
@@ -357,13 +365,20 @@ int
 main(int argc, char **argv)
 {
 	static const char *const models[] = {
-		"lightgbm/binary_nan.txt", "lightgbm/binary_zero.txt",
-		"lightgbm/categorical.txt", "lightgbm/linear.txt",
-		"lightgbm/multiclass.txt", "lightgbm/regression_none.txt",
-		"lightgbm/rf.txt", "lightgbm/single_leaf.txt",
-		"catboost/depthwise.json", "catboost/lossguide.json",
-		"catboost/logloss_max.json", "catboost/logloss_min.json",
-		"catboost/multiclass.json", "catboost/onehot.json",
+		"lightgbm/binary_nan.txt",
+		"lightgbm/binary_zero.txt",
+		"lightgbm/categorical.txt",
+		"lightgbm/linear.txt",
+		"lightgbm/multiclass.txt",
+		"lightgbm/regression_none.txt",
+		"lightgbm/rf.txt",
+		"lightgbm/single_leaf.txt",
+		"catboost/depthwise.json",
+		"catboost/lossguide.json",
+		"catboost/logloss_max.json",
+		"catboost/logloss_min.json",
+		"catboost/multiclass.json",
+		"catboost/onehot.json",
 		"catboost/scaled.json",
 	};
 

@@ -43,17 +43,16 @@ rnd(uint32_t n)
 
 typedef struct text
 {
-	char	   *s;
-	size_t		len;
-	size_t		cap;
+	char *s;
+	size_t len;
+	size_t cap;
 } text;
 
-__attribute__((format(printf, 2, 3)))
-static void
+__attribute__((format(printf, 2, 3))) static void
 put(text *t, const char *fmt, ...)
 {
-	va_list		ap;
-	int			n;
+	va_list ap;
+	int n;
 
 	if (t->s == NULL)
 	{
@@ -79,9 +78,9 @@ put(text *t, const char *fmt, ...)
 static void *
 copy_without(const md_model *m, md_section_kind drop, size_t *len)
 {
-	md_builder	b;
-	void	   *blob = NULL;
-	md_error	err;
+	md_builder b;
+	void *blob = NULL;
+	md_error err;
 
 	md_builder_init(&b);
 	for (uint32_t k = 0; k < MD_SEC__COUNT; k++)
@@ -116,9 +115,9 @@ fast_groups(const md_model *m)
 /* Thresholds of numeric splits on each feature, and whether any is categorical. */
 typedef struct split_values
 {
-	float	  **values;
-	size_t	   *count;
-	bool		categorical;
+	float **values;
+	size_t *count;
+	bool categorical;
 } split_values;
 
 static split_values
@@ -127,7 +126,7 @@ collect_splits(const md_model *m)
 	const md_forest_header *fh = md_section_ptr(m, MD_SEC_FOREST);
 	const md_node *nodes = (const md_node *) ((const unsigned char *) fh +
 											  fh->nodes_offset);
-	uint32_t	nf = md_model_meta(m)->n_features;
+	uint32_t nf = md_model_meta(m)->n_features;
 	split_values sv;
 
 	sv.values = calloc(nf, sizeof(float *));
@@ -154,8 +153,8 @@ collect_splits(const md_model *m)
 static float
 edge_value(const split_values *sv, uint32_t f)
 {
-	uint32_t	pick = rnd(100);
-	float		t;
+	uint32_t pick = rnd(100);
+	float t;
 
 	if (pick < 8)
 		return NAN;
@@ -164,7 +163,7 @@ edge_value(const split_values *sv, uint32_t f)
 	if (pick < 16)
 		return -INFINITY;
 	if (sv->categorical && pick < 40)
-		return (float) rnd(40) - 1.0f;	/* categories, unseen and negative */
+		return (float) rnd(40) - 1.0f; /* categories, unseen and negative */
 	if (sv->count[f] == 0)
 		return (float) rnd(2001) / 100.0f - 10.0f;
 	t = sv->values[f][rnd(sv->count[f])];
@@ -176,9 +175,9 @@ edge_value(const split_values *sv, uint32_t f)
 static float *
 edge_rows(const md_model *m, size_t n_rows)
 {
-	uint32_t	nf = md_model_meta(m)->n_features;
+	uint32_t nf = md_model_meta(m)->n_features;
 	split_values sv = collect_splits(m);
-	float	   *x = malloc(sizeof(float) * n_rows * nf);
+	float *x = malloc(sizeof(float) * n_rows * nf);
 
 	for (size_t r = 0; r < n_rows; r++)
 		for (uint32_t f = 0; f < nf; f++)
@@ -195,7 +194,7 @@ edge_rows(const md_model *m, size_t n_rows)
 static size_t
 count_differences(const double *a, const double *b, size_t n)
 {
-	size_t		bad = 0;
+	size_t bad = 0;
 
 	for (size_t i = 0; i < n; i++)
 		if (memcmp(&a[i], &b[i], sizeof(double)) != 0)
@@ -210,23 +209,23 @@ count_differences(const double *a, const double *b, size_t n)
 static void
 compare_with_walk(const char *name, const md_model *fast, size_t n_rows)
 {
-	md_model	walk;
-	md_error	err;
-	size_t		walk_len;
-	void	   *walk_blob = copy_without(fast, MD_SEC_FOREST_FAST, &walk_len);
-	uint32_t	nf = md_model_meta(fast)->n_features;
-	uint32_t	no = md_model_meta(fast)->n_outputs;
-	float	   *x = edge_rows(fast, n_rows);
-	double	   *xd = malloc(sizeof(double) * n_rows * nf);
-	double	   *want = malloc(sizeof(double) * n_rows * no);
-	double	   *batch = malloc(sizeof(double) * n_rows * no);
-	double	   *single = malloc(sizeof(double) * n_rows * no);
-	double	   *from_double = malloc(sizeof(double) * n_rows * no);
-	void	   *ws_walk,
-			   *ws_fast;
+	md_model walk;
+	md_error err;
+	size_t walk_len;
+	void *walk_blob = copy_without(fast, MD_SEC_FOREST_FAST, &walk_len);
+	uint32_t nf = md_model_meta(fast)->n_features;
+	uint32_t no = md_model_meta(fast)->n_outputs;
+	float *x = edge_rows(fast, n_rows);
+	double *xd = malloc(sizeof(double) * n_rows * nf);
+	double *want = malloc(sizeof(double) * n_rows * no);
+	double *batch = malloc(sizeof(double) * n_rows * no);
+	double *single = malloc(sizeof(double) * n_rows * no);
+	double *from_double = malloc(sizeof(double) * n_rows * no);
+	void *ws_walk,
+		*ws_fast;
 
 	if (!tap_ok(md_open(&walk, walk_blob, walk_len, MD_OPEN_VALIDATE, &err) == MD_OK &&
-				md_section_ptr(&walk, MD_SEC_FOREST_FAST) == NULL,
+					md_section_ptr(&walk, MD_SEC_FOREST_FAST) == NULL,
 				"%s: opens without its fast layout", name))
 		tap_diag("%s", err.message);
 	ws_walk = malloc(md_workspace_size(&walk));
@@ -243,7 +242,8 @@ compare_with_walk(const char *name, const md_model *fast, size_t n_rows)
 
 	tap_ok(count_differences(want, batch, n_rows * no) == 0,
 		   "%s: %zu edge rows in blocks: margins bit-identical to the node "
-		   "walk", name, n_rows);
+		   "walk",
+		   name, n_rows);
 	tap_ok(count_differences(want, single, n_rows * no) == 0,
 		   "%s: one row per call: margins bit-identical to the node walk",
 		   name);
@@ -277,19 +277,19 @@ check_groups(const char *name, const md_model *m)
 	const md_node *nodes = (const md_node *) (base + fh->nodes_offset);
 	const md_fast_header *h = fast_header(m);
 	const md_fast_group *groups = fast_groups(m);
-	uint32_t	walked = 0,
-				wrong = 0;
+	uint32_t walked = 0,
+			 wrong = 0;
 
 	for (uint32_t i = 0; i < h->n_groups; i++)
 	{
 		const md_fast_group *g = &groups[i];
-		uint32_t	deepest = 0;
+		uint32_t deepest = 0;
 
 		for (uint32_t t = g->first_tree; t < g->first_tree + g->n_trees; t++)
 		{
 			const md_tree *tree = &trees[t];
-			bool		categorical = false;
-			bool		fits;
+			bool categorical = false;
+			bool fits;
 
 			for (uint32_t k = 0; k < tree->n_nodes; k++)
 				categorical |= (nodes[tree->first_node + k].flags &
@@ -308,7 +308,8 @@ check_groups(const char *name, const md_model *m)
 			wrong++;
 	}
 	tap_ok(wrong == 0, "%s: %u trees in %u groups, %u left to the walk, "
-		   "each where it belongs", name, fh->n_trees, h->n_groups, walked);
+					   "each where it belongs",
+		   name, fh->n_trees, h->n_groups, walked);
 	return walked;
 }
 
@@ -318,7 +319,7 @@ static bool
 compile(const char *text, size_t len, void **blob, size_t *blob_len,
 		md_model *m)
 {
-	md_error	err;
+	md_error err;
 
 	if (md_compile(text, len, MD_FORMAT_AUTO, NULL, blob, blob_len, &err) != MD_OK)
 	{
@@ -333,10 +334,10 @@ static bool
 compile_fixture(const char *dir, const char *name, void **blob,
 				size_t *blob_len, md_model *m)
 {
-	char		path[1024];
-	size_t		len;
-	char	   *src;
-	bool		ok;
+	char path[1024];
+	size_t len;
+	char *src;
+	bool ok;
 
 	snprintf(path, sizeof(path), "%s/%s.model.json", dir, name);
 	src = read_file(path, &len);
@@ -348,9 +349,9 @@ compile_fixture(const char *dir, const char *name, void **blob,
 static void
 check_fixture(const char *dir, const char *name)
 {
-	size_t		blob_len;
-	void	   *blob;
-	md_model	m;
+	size_t blob_len;
+	void *blob;
+	md_model m;
 
 	if (!tap_ok(compile_fixture(dir, name, &blob, &blob_len, &m),
 				"%s compiles", name))
@@ -360,13 +361,13 @@ check_fixture(const char *dir, const char *name)
 	else
 	{
 		const md_forest_header *fh = md_section_ptr(&m, MD_SEC_FOREST);
-		uint32_t	walked = check_groups(name, &m);
+		uint32_t walked = check_groups(name, &m);
 
 		/* XGBoost's usual trees (numeric, depth <= 6) are all laid out */
 		tap_ok(walked == 0 || (fh->flags & MD_FOREST_CATEGORICAL) ||
-			   fh->max_depth > 6, "%s: %s", name,
-			   walked ? "categorical or sparse deep trees walk" :
-			   "every tree in the fast layout");
+				   fh->max_depth > 6,
+			   "%s: %s", name,
+			   walked ? "categorical or sparse deep trees walk" : "every tree in the fast layout");
 		compare_with_walk(name, &m, 3000);
 	}
 	md_blob_free(blob);
@@ -381,17 +382,17 @@ compare_names(const void *a, const void *b)
 static void
 check_fixtures(const char *dir)
 {
-	DIR		   *d = opendir(dir);
+	DIR *d = opendir(dir);
 	struct dirent *e;
-	char	   *names[256];
-	size_t		n = 0;
+	char *names[256];
+	size_t n = 0;
 	const char *suffix = ".model.json";
 
 	if (!tap_ok(d != NULL, "fixture directory %s opens", dir))
 		return;
 	while ((e = readdir(d)) != NULL && n < 256)
 	{
-		size_t		l = strlen(e->d_name);
+		size_t l = strlen(e->d_name);
 
 		if (l > strlen(suffix) &&
 			strcmp(e->d_name + l - strlen(suffix), suffix) == 0)
@@ -414,14 +415,14 @@ check_fixtures(const char *dir)
 /* Tree shapes the layout treats differently. */
 typedef enum shape
 {
-	SHAPE_LEAF,					/* a single leaf: depth 0 */
-	SHAPE_FULL,					/* complete to its depth */
-	SHAPE_RANDOM,				/* branches end at random */
-	SHAPE_CHAIN					/* one long branch: too sparse to pad */
+	SHAPE_LEAF,	  /* a single leaf: depth 0 */
+	SHAPE_FULL,	  /* complete to its depth */
+	SHAPE_RANDOM, /* branches end at random */
+	SHAPE_CHAIN	  /* one long branch: too sparse to pad */
 } shape;
 
 static const float syn_thresholds[] = {-1.0f, -0.5f, 0.0f, 0.25f, 0.5f,
-1.0f, 2.5f, 1e-30f};
+									   1.0f, 2.5f, 1e-30f};
 
 /*
  * Append one tree in XGBoost's JSON form, nodes numbered as created, its
@@ -430,17 +431,17 @@ static const float syn_thresholds[] = {-1.0f, -0.5f, 0.0f, 0.25f, 0.5f,
 static void
 put_tree(text *t, uint32_t id, shape sh, uint32_t depth, uint32_t n_features)
 {
-	static int	left[SYN_MAX_NODES],
-				right[SYN_MAX_NODES],
-				level[SYN_MAX_NODES];
-	int			n = 1;
+	static int left[SYN_MAX_NODES],
+		right[SYN_MAX_NODES],
+		level[SYN_MAX_NODES];
+	int n = 1;
 	const char *keys[] = {"left_children", "right_children", "split_indices",
-	"split_conditions", "default_left"};
+						  "split_conditions", "default_left"};
 
 	level[0] = 0;
 	for (int i = 0; i < n; i++)
 	{
-		bool		split = level[i] < (int) depth &&
+		bool split = level[i] < (int) depth &&
 			(sh == SHAPE_FULL ||
 			 (sh == SHAPE_RANDOM && (level[i] < 2 || rnd(10) < 7)) ||
 			 (sh == SHAPE_CHAIN && (i == 0 || left[i - 1] != i)));
@@ -467,12 +468,9 @@ put_tree(text *t, uint32_t id, shape sh, uint32_t depth, uint32_t n_features)
 			else if (k == 1)
 				put(t, "%s%d", sep, right[i]);
 			else if (k == 2)
-				put(t, "%s%u", sep, left[i] < 0 ? 0 :
-					n_features - SYN_FEATURES + rnd(SYN_FEATURES));
+				put(t, "%s%u", sep, left[i] < 0 ? 0 : n_features - SYN_FEATURES + rnd(SYN_FEATURES));
 			else if (k == 3)
-				put(t, "%s%.9g", sep, left[i] < 0
-					? (double) ((float) rnd(2001) / 1000.0f - 1.0f)
-					: (double) syn_thresholds[rnd(8)]);
+				put(t, "%s%.9g", sep, left[i] < 0 ? (double) ((float) rnd(2001) / 1000.0f - 1.0f) : (double) syn_thresholds[rnd(8)]);
 			else
 				put(t, "%s%u", sep, rnd(2));
 		}
@@ -490,15 +488,16 @@ static char *
 synthetic_model(uint32_t n_trees, const shape *shapes, const uint32_t *depths,
 				uint32_t n_shapes, uint32_t n_classes, uint32_t n_features)
 {
-	text		t = {0};
-	uint32_t   *outputs = malloc(sizeof(uint32_t) * n_trees);
+	text t = {0};
+	uint32_t *outputs = malloc(sizeof(uint32_t) * n_trees);
 
 	put(&t, "{\"version\":[1,7,4],\"learner\":{\"feature_names\":[],"
-		"\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":"
-		"\"%u\",\"num_feature\":\"%d\",\"num_target\":\"1\"},"
-		"\"objective\":{\"name\":\"%s\"},\"gradient_booster\":{\"name\":"
-		"\"gbtree\",\"model\":{\"gbtree_model_param\":{\"num_parallel_tree\":"
-		"\"1\",\"num_trees\":\"%u\"},\"trees\":[", n_classes, n_features,
+			"\"learner_model_param\":{\"base_score\":\"5E-1\",\"num_class\":"
+			"\"%u\",\"num_feature\":\"%d\",\"num_target\":\"1\"},"
+			"\"objective\":{\"name\":\"%s\"},\"gradient_booster\":{\"name\":"
+			"\"gbtree\",\"model\":{\"gbtree_model_param\":{\"num_parallel_tree\":"
+			"\"1\",\"num_trees\":\"%u\"},\"trees\":[",
+		n_classes, n_features,
 		n_classes ? "multi:softprob" : "reg:squarederror", n_trees);
 	for (uint32_t i = 0; i < n_trees; i++)
 	{
@@ -519,11 +518,11 @@ check_synthetic(const char *name, uint32_t n_trees, const shape *shapes,
 				const uint32_t *depths, uint32_t n_shapes, uint32_t n_classes,
 				bool expect_walk)
 {
-	char	   *src = synthetic_model(n_trees, shapes, depths, n_shapes,
-									  n_classes, SYN_FEATURES);
-	void	   *blob;
-	size_t		blob_len;
-	md_model	m;
+	char *src = synthetic_model(n_trees, shapes, depths, n_shapes,
+								n_classes, SYN_FEATURES);
+	void *blob;
+	size_t blob_len;
+	md_model m;
 
 	if (tap_ok(compile(src, strlen(src), &blob, &blob_len, &m),
 			   "%s compiles", name))
@@ -541,12 +540,12 @@ check_synthetic_forests(void)
 {
 	/* every depth the layout holds, and the two ways out of it */
 	const shape mixed[] = {SHAPE_FULL, SHAPE_RANDOM, SHAPE_LEAF, SHAPE_CHAIN,
-		SHAPE_FULL, SHAPE_RANDOM, SHAPE_FULL, SHAPE_RANDOM, SHAPE_CHAIN,
-	SHAPE_FULL, SHAPE_RANDOM};
+						   SHAPE_FULL, SHAPE_RANDOM, SHAPE_FULL, SHAPE_RANDOM, SHAPE_CHAIN,
+						   SHAPE_FULL, SHAPE_RANDOM};
 	const uint32_t mixed_depth[] = {6, 8, 0, 12, 1, 3, 10, 10, 10, 11, 5};
 	/* only layout trees (depth <= 6), with depths varying inside groups */
 	const shape padded[] = {SHAPE_RANDOM, SHAPE_FULL, SHAPE_RANDOM,
-	SHAPE_LEAF, SHAPE_CHAIN};
+							SHAPE_LEAF, SHAPE_CHAIN};
 	const uint32_t padded_depth[] = {6, 2, 4, 0, 5};
 
 	check_synthetic("mixed shapes", 150, mixed, mixed_depth, 11, 0, true);
@@ -572,17 +571,17 @@ check_wide_forests(void)
 
 	for (uint32_t n = MD_FAST_MAX_FEATURES; n <= MD_FAST_MAX_FEATURES + 1; n++)
 	{
-		char	   *src = synthetic_model(20, full, depths, 2, 0, n);
-		void	   *blob;
-		size_t		blob_len;
-		md_model	m;
-		char		name[64];
+		char *src = synthetic_model(20, full, depths, 2, 0, n);
+		void *blob;
+		size_t blob_len;
+		md_model m;
+		char name[64];
 
 		snprintf(name, sizeof(name), "%u features", n);
 		if (tap_ok(compile(src, strlen(src), &blob, &blob_len, &m),
 				   "%s compiles", name))
 		{
-			bool		fast = md_section_ptr(&m, MD_SEC_FOREST_FAST) != NULL;
+			bool fast = md_section_ptr(&m, MD_SEC_FOREST_FAST) != NULL;
 
 			tap_ok(fast == (n <= MD_FAST_MAX_FEATURES), "%s: %s", name,
 				   fast ? "fast layout" : "no fast layout");
@@ -597,24 +596,31 @@ check_wide_forests(void)
 
 typedef enum damage
 {
-	DAMAGE_FEATURE,				/* a split reads outside the row */
-	DAMAGE_THRESHOLD,			/* an infinite threshold */
-	DAMAGE_GROUP_SIZE,			/* more trees than the scorer's block */
-	DAMAGE_GROUP_DEPTH,			/* deeper than the layout allows */
-	DAMAGE_GROUP_TILING,		/* a group's nodes overlap its neighbour's */
-	DAMAGE_NODE_COUNT,			/* counts disagree with the arrays */
-	DAMAGE_TREE_COUNT,			/* the groups do not cover the forest */
-	DAMAGE_LEAF,				/* a NaN leaf */
-	DAMAGE_GROUP_KIND,			/* unknown group kind */
-	DAMAGE_THRESHOLDS_OFFSET,	/* the threshold array past the section end */
-	DAMAGE_FEATURES_OFFSET		/* the feature array past the section end */
+	DAMAGE_FEATURE,			  /* a split reads outside the row */
+	DAMAGE_THRESHOLD,		  /* an infinite threshold */
+	DAMAGE_GROUP_SIZE,		  /* more trees than the scorer's block */
+	DAMAGE_GROUP_DEPTH,		  /* deeper than the layout allows */
+	DAMAGE_GROUP_TILING,	  /* a group's nodes overlap its neighbour's */
+	DAMAGE_NODE_COUNT,		  /* counts disagree with the arrays */
+	DAMAGE_TREE_COUNT,		  /* the groups do not cover the forest */
+	DAMAGE_LEAF,			  /* a NaN leaf */
+	DAMAGE_GROUP_KIND,		  /* unknown group kind */
+	DAMAGE_THRESHOLDS_OFFSET, /* the threshold array past the section end */
+	DAMAGE_FEATURES_OFFSET	  /* the feature array past the section end */
 } damage;
 
 static const char *const damage_names[] = {
-	"split feature out of range", "infinite threshold", "group of 17 trees",
-	"group depth 11", "overlapping groups", "node count off by one",
-	"trees not covered", "NaN leaf", "unknown group kind",
-	"threshold array past the section", "feature array past the section",
+	"split feature out of range",
+	"infinite threshold",
+	"group of 17 trees",
+	"group depth 11",
+	"overlapping groups",
+	"node count off by one",
+	"trees not covered",
+	"NaN leaf",
+	"unknown group kind",
+	"threshold array past the section",
+	"feature array past the section",
 };
 
 static void
@@ -623,9 +629,9 @@ apply_damage(md_model *m, damage d)
 	md_fast_header *h = fast_header(m);
 	md_fast_group *g = fast_groups(m);
 	unsigned char *base = (unsigned char *) h;
-	float	   *thresholds = (float *) (base + h->thresholds_offset);
-	uint16_t   *features = (uint16_t *) (base + h->features_offset);
-	float	   *leaves = (float *) (base + h->leaves_offset);
+	float *thresholds = (float *) (base + h->thresholds_offset);
+	uint16_t *features = (uint16_t *) (base + h->features_offset);
+	float *leaves = (float *) (base + h->leaves_offset);
 
 	switch (d)
 	{
@@ -669,21 +675,21 @@ apply_damage(md_model *m, damage d)
 static void
 check_validator(const char *dir)
 {
-	size_t		blob_len;
-	void	   *blob;
-	md_model	m;
-	md_error	err;
+	size_t blob_len;
+	void *blob;
+	md_model m;
+	md_error err;
 
 	if (!tap_ok(compile_fixture(dir, "bc_logistic", &blob, &blob_len, &m) &&
-				fast_header(&m)->n_groups > 2,
+					fast_header(&m)->n_groups > 2,
 				"bc_logistic compiles with several groups"))
 		return;
 	for (damage d = DAMAGE_FEATURE; d <= DAMAGE_FEATURES_OFFSET; d++)
 	{
 		unsigned char *copy = malloc(blob_len);
 		md_blob_header *hdr = (md_blob_header *) copy;
-		md_model	view;
-		md_status	st;
+		md_model view;
+		md_status st;
 
 		memcpy(copy, blob, blob_len);
 		md_open(&view, copy, blob_len, MD_OPEN_TRUSTED, &err);

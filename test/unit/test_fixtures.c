@@ -22,28 +22,29 @@
 static void
 check_fixture(const char *dir, const char *name)
 {
-	char		path[1024];
-	size_t		len,
-				blob_len;
-	char	   *text;
-	void	   *blob;
-	md_error	err;
-	md_model	m;
-	md_info		info;
-	csv			in,
-				exp;
-	double	   *x,
-			   *raw,
-			   *pred;
-	void	   *ws;
-	size_t		bad_margin = 0,
-				bad_pred = 0;
-	double		worst = 0;
+	char path[1024];
+	size_t len,
+		blob_len;
+	char *text;
+	void *blob;
+	md_error err;
+	md_model m;
+	md_info info;
+	csv in,
+		exp;
+	double *x,
+		*raw,
+		*pred;
+	void *ws;
+	size_t bad_margin = 0,
+		   bad_pred = 0;
+	double worst = 0;
 
 	snprintf(path, sizeof(path), "%s/%s.model.json", dir, name);
 	text = read_file(path, &len);
 	if (!tap_ok(md_compile(text, len, MD_FORMAT_AUTO, NULL, &blob, &blob_len,
-						   &err) == MD_OK, "%s compiles", name))
+						   &err) == MD_OK,
+				"%s compiles", name))
 	{
 		tap_diag("%s", err.message);
 		free(text);
@@ -76,7 +77,7 @@ check_fixture(const char *dir, const char *name)
 		/* multi:softprob's p columns are probabilities, checked below */
 		if (column(&exp, 'p', 1) < 0)
 		{
-			double		d = fabs(pred[r] - exp.values[r * exp.n_cols + column(&exp, 'p', 0)]);
+			double d = fabs(pred[r] - exp.values[r * exp.n_cols + column(&exp, 'p', 0)]);
 
 			if (!(d <= 1e-6))
 				bad_pred++;
@@ -84,18 +85,19 @@ check_fixture(const char *dir, const char *name)
 		}
 	}
 	tap_ok(bad_margin == 0, "%s: %zu rows x %u margins bit-identical to "
-		   "XGBoost (%zu differ)", name, in.n_rows, info.n_outputs,
+							"XGBoost (%zu differ)",
+		   name, in.n_rows, info.n_outputs,
 		   bad_margin);
 	if (column(&exp, 'p', 1) >= 0)
 	{
-		double	   *proba = malloc(sizeof(double) * in.n_rows * info.n_classes);
+		double *proba = malloc(sizeof(double) * in.n_rows * info.n_classes);
 
 		md_predict_proba(&m, x, in.n_rows, proba, ws);
 		for (size_t r = 0; r < in.n_rows; r++)
 			for (unsigned k = 0; k < info.n_classes; k++)
 			{
-				double		d = fabs(proba[r * info.n_classes + k] -
-									 exp.values[r * exp.n_cols + column(&exp, 'p', k)]);
+				double d = fabs(proba[r * info.n_classes + k] -
+								exp.values[r * exp.n_cols + column(&exp, 'p', k)]);
 
 				if (!(d <= 1e-6))
 					bad_pred++;
@@ -104,7 +106,8 @@ check_fixture(const char *dir, const char *name)
 		free(proba);
 	}
 	tap_ok(bad_pred == 0, "%s: predictions within 1e-6 of XGBoost (worst "
-		   "%.3g, %zu outside)", name, worst, bad_pred);
+						  "%.3g, %zu outside)",
+		   name, worst, bad_pred);
 
 	free(ws);
 	free(raw);
@@ -119,8 +122,8 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "test/fixtures/xgboost";
-	char	   *names[512];
-	long		n = fixture_names(dir, ".model.json", names, 512);
+	char *names[512];
+	long n = fixture_names(dir, ".model.json", names, 512);
 
 	if (n < 0)
 		return 2;

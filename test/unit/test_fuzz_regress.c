@@ -49,11 +49,11 @@ outcome_ok(const char *name, md_status st)
 static void
 replay_one(const char *kind, const char *dir, const char *name)
 {
-	char		path[4096 + 512];
+	char path[4096 + 512];
 	unsigned char *data;
-	size_t		len = 0;
-	md_error	err;
-	md_status	st;
+	size_t len = 0;
+	md_error err;
+	md_status st;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	data = fuzz_read_file(path, &len);
@@ -77,10 +77,10 @@ replay_one(const char *kind, const char *dir, const char *name)
 static int
 replay(const char *root, const char *kind)
 {
-	char		dir[4096];
+	char dir[4096];
 	struct dirent **names;
-	int			n;
-	int			files = 0;
+	int n;
+	int files = 0;
 
 	snprintf(dir, sizeof(dir), "%s/%s", root, kind);
 	n = scandir(dir, &names, NULL, by_name);
@@ -103,7 +103,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const kinds[] = {"compile", "blob", "blob-fixed"};
-	char		root[2048];
+	char root[2048];
 
 	if (argc < 2)
 	{

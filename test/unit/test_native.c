@@ -28,20 +28,20 @@
 
 typedef struct compiled
 {
-	void	   *blob;
-	size_t		len;
-	md_model	m;
-	md_info		info;
-	void	   *ws;
+	void *blob;
+	size_t len;
+	md_model m;
+	md_info info;
+	void *ws;
 } compiled;
 
 static char *
 read_text(const char *dir, const char *name, size_t *len)
 {
-	char		path[1024];
-	FILE	   *f;
-	char	   *buf;
-	long		n;
+	char path[1024];
+	FILE *f;
+	char *buf;
+	long n;
 
 	snprintf(path, sizeof(path), "%s/../native/%s", dir, name);
 	f = fopen(path, "rb");
@@ -62,10 +62,10 @@ read_text(const char *dir, const char *name, size_t *len)
 static int
 load(const char *dir, const char *name, compiled *c)
 {
-	size_t		len;
-	char	   *text = read_text(dir, name, &len);
-	md_error	err;
-	int			ok;
+	size_t len;
+	char *text = read_text(dir, name, &len);
+	md_error err;
+	int ok;
 
 	memset(c, 0, sizeof(*c));
 	ok = text != NULL &&
@@ -95,7 +95,7 @@ unload(compiled *c)
 static double
 score1(compiled *c, md_output kind, const double *x, uint32_t k)
 {
-	double		out[16];
+	double out[16];
 
 	if (md_score(&c->m, kind, x, 1, out, c->ws) != MD_OK)
 		return NAN;
@@ -114,10 +114,10 @@ check_mixed(const char *dir)
 {
 	static const struct
 	{
-		double		x[3];
-		double		p_fails;
+		double x[3];
+		double p_fails;
 		const char *why;
-	}			rows[] = {
+	} rows[] = {
 		{{30, 2, 0}, 0.125, "low load, flat roof: (0.25 + 0) / 2"},
 		{{80, 1, 1}, 0.875, "high load, gable roof: (0.75 + 1) / 2"},
 		{{30, NAN, NAN}, 0.625, "missing roof encodes as 9: (0.25 + 1) / 2"},
@@ -125,37 +125,37 @@ check_mixed(const char *dir)
 		{{30, 7, 0}, 0.125, "unknown floors 7 is ignored: as row 1"},
 		{{30, NAN, 0}, 0.375, "missing floors is a category: (0.25 + 0.5) / 2"},
 	};
-	compiled	c;
-	md_error	err;
-	double		code;
+	compiled c;
+	md_error err;
+	double code;
 
 	if (!load(dir, "mixed.json", &c))
 		return;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 	{
-		double		p = score1(&c, MD_OUTPUT_PREDICT, rows[i].x, 0);
+		double p = score1(&c, MD_OUTPUT_PREDICT, rows[i].x, 0);
 
 		tap_ok(p == rows[i].p_fails && score1(&c, MD_OUTPUT_PROBA, rows[i].x, 0) == 1 - p &&
-			   score1(&c, MD_OUTPUT_CLASS, rows[i].x, 0) == (p > 0.5),
+				   score1(&c, MD_OUTPUT_CLASS, rows[i].x, 0) == (p > 0.5),
 			   "mixed: P(fails) = %g, %s (got %g)", rows[i].p_fails,
 			   rows[i].why, p);
 	}
 	tap_ok(c.info.n_classes == 2 && c.info.n_trees == 2 &&
-		   strcmp(c.info.objective, "native:averaged_trees") == 0 &&
-		   strcmp(md_class_label(&c.m, 1), "fails") == 0 &&
-		   md_class_label(&c.m, 2) == NULL,
+			   strcmp(c.info.objective, "native:averaged_trees") == 0 &&
+			   strcmp(md_class_label(&c.m, 1), "fails") == 0 &&
+			   md_class_label(&c.m, 2) == NULL,
 		   "mixed: info and class labels");
 	tap_ok(md_feature_kind_of(&c.m, 2) == MD_FEATURE_CATEGORICAL &&
-		   md_feature_kind_of(&c.m, 0) == MD_FEATURE_NUMERIC &&
-		   md_category_count(&c.m, 2) == 3 &&
-		   strcmp(md_category_name(&c.m, 2, 2), "hip") == 0 &&
-		   md_category_name(&c.m, 2, 3) == NULL,
+			   md_feature_kind_of(&c.m, 0) == MD_FEATURE_NUMERIC &&
+			   md_category_count(&c.m, 2) == 3 &&
+			   strcmp(md_category_name(&c.m, 2, 2), "hip") == 0 &&
+			   md_category_name(&c.m, 2, 3) == NULL,
 		   "mixed: feature kinds and categories");
 	tap_ok(md_category_code(&c.m, 2, "gable", 5, &code, &err) == MD_OK &&
-		   code == 1 &&
-		   md_category_code(&c.m, 2, "gables", 6, &code, &err) == MD_OK &&
-		   code == MD_UNKNOWN_CATEGORY &&
-		   md_category_code(&c.m, 0, "1", 1, &code, &err) == MD_ERR_ARGUMENT,
+			   code == 1 &&
+			   md_category_code(&c.m, 2, "gables", 6, &code, &err) == MD_OK &&
+			   code == MD_UNKNOWN_CATEGORY &&
+			   md_category_code(&c.m, 0, "1", 1, &code, &err) == MD_ERR_ARGUMENT,
 		   "mixed: category codes (an encoder that ignores unknowns: -1)");
 	unload(&c);
 }
@@ -164,19 +164,19 @@ check_mixed(const char *dir)
 static void
 check_price(const char *dir)
 {
-	double		at[2] = {0.1, 0};
-	double		below[2] = {0.09999999, 0};
-	compiled	c;
+	double at[2] = {0.1, 0};
+	double below[2] = {0.09999999, 0};
+	compiled c;
 
 	if (!load(dir, "price.json", &c))
 		return;
 	tap_ok(score1(&c, MD_OUTPUT_PREDICT, at, 0) == 12 &&
-		   score1(&c, MD_OUTPUT_PREDICT, below, 0) == 11,
+			   score1(&c, MD_OUTPUT_PREDICT, below, 0) == 11,
 		   "price: x = 0.1 goes right of threshold 0.1 (float32(0.1) > 0.1),"
 		   " 0.09999999 goes left");
 	tap_ok(md_output_width(&c.m, MD_OUTPUT_CLASS) == 0 &&
-		   md_output_width(&c.m, MD_OUTPUT_PROBA) == 0 &&
-		   md_score(&c.m, MD_OUTPUT_CLASS, at, 1, NULL, c.ws) == MD_ERR_ARGUMENT,
+			   md_output_width(&c.m, MD_OUTPUT_PROBA) == 0 &&
+			   md_score(&c.m, MD_OUTPUT_CLASS, at, 1, NULL, c.ws) == MD_ERR_ARGUMENT,
 		   "price: a regression has no classes");
 	unload(&c);
 }
@@ -191,10 +191,10 @@ check_hist(const char *dir)
 {
 	static const struct
 	{
-		double		x[2];
-		double		y;
+		double x[2];
+		double y;
 		const char *why;
-	}			rows[] = {
+	} rows[] = {
 		{{0.1, 0}, 1.5, "x = 0.1 goes left of 0.1 in double"},
 		{{0.10000000000000002, 0}, 100.5, "the next double goes right; c 0 is known"},
 		{{NAN, 0}, 1.5, "missing x goes left"},
@@ -208,14 +208,14 @@ check_hist(const char *dir)
 		{{1, -1}, 10.5, "a negative c is unknown"},
 		{{1, NAN}, 10.5, "missing c goes left"},
 	};
-	double		inf[2] = {INFINITY, 0};
-	compiled	c;
+	double inf[2] = {INFINITY, 0};
+	compiled c;
 
 	if (!load(dir, "hist.json", &c))
 		return;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 	{
-		double		y = score1(&c, MD_OUTPUT_PREDICT, rows[i].x, 0);
+		double y = score1(&c, MD_OUTPUT_PREDICT, rows[i].x, 0);
 
 		tap_ok(y == rows[i].y, "hist: %g, %s (got %g)", rows[i].y,
 			   rows[i].why, y);
@@ -233,21 +233,21 @@ check_hist(const char *dir)
 static void
 check_unknown_category(const char *dir)
 {
-	char		value[120];
-	char		want[160];
-	md_error	err;
-	double		code = 7;
-	compiled	c;
+	char value[120];
+	char want[160];
+	md_error err;
+	double code = 7;
+	compiled c;
 
 	if (!load(dir, "churn.json", &c))
 		return;
 	tap_ok(md_category_code(&c.m, 1, "gold", 4, &code, &err) == MD_ERR_INPUT &&
-		   code == 7 &&
-		   strcmp(err.message, "feature \"plan\": unknown category \"gold\"") == 0 &&
-		   strstr(err.hint, "\"basic\", \"premium\", \"pro\"") != NULL,
+			   code == 7 &&
+			   strcmp(err.message, "feature \"plan\": unknown category \"gold\"") == 0 &&
+			   strstr(err.hint, "\"basic\", \"premium\", \"pro\"") != NULL,
 		   "churn: an unknown plan is refused, naming it: %s", err.message);
 	tap_ok(md_category_code(&c.m, 1, "pro", 3, &code, &err) == MD_OK && code == 2 &&
-		   md_category_code(&c.m, 1, "pro ", 4, &code, &err) == MD_ERR_INPUT,
+			   md_category_code(&c.m, 1, "pro ", 4, &code, &err) == MD_ERR_INPUT,
 		   "churn: names match exactly (\"pro \" is not \"pro\")");
 	/* 99 'a', then U+00E9 in bytes 99-100: the quote stops before it */
 	memset(value, 'a', 99);
@@ -255,14 +255,14 @@ check_unknown_category(const char *dir)
 	snprintf(want, sizeof(want), "feature \"plan\": unknown category \"%.99s...\"",
 			 value);
 	tap_ok(md_category_code(&c.m, 1, value, 104, &code, &err) == MD_ERR_INPUT &&
-		   strcmp(err.message, want) == 0,
+			   strcmp(err.message, want) == 0,
 		   "churn: a long unknown value is quoted to 99 bytes, not into a "
 		   "character");
 	memcpy(value + 99, "z\xc3\xa9", 3);
 	snprintf(want, sizeof(want), "feature \"plan\": unknown category \"%.100s...\"",
 			 value);
 	tap_ok(md_category_code(&c.m, 1, value, 102, &code, &err) == MD_ERR_INPUT &&
-		   strcmp(err.message, want) == 0,
+			   strcmp(err.message, want) == 0,
 		   "churn: ... and to 100 bytes when the cut falls between characters");
 	unload(&c);
 }
@@ -272,7 +272,7 @@ static void
 awkward_row(double *x, uint32_t n, unsigned seed)
 {
 	static const double values[] = {0, 1, 2, -1, 7, 0.5, NAN, INFINITY,
-	-INFINITY, 1e300, -1e300, 3.5e38, 1e-310, 42};
+									-INFINITY, 1e300, -1e300, 3.5e38, 1e-310, 42};
 
 	for (uint32_t f = 0; f < n; f++)
 		x[f] = values[(seed * 7 + f * 13 + f * seed) % (sizeof(values) / sizeof(values[0]))];
@@ -282,11 +282,11 @@ awkward_row(double *x, uint32_t n, unsigned seed)
 static void
 score_everything(md_model *m)
 {
-	md_info		info;
-	md_error	err;
-	double	   *x,
-			   *out;
-	void	   *ws = malloc(md_workspace_size(m));
+	md_info info;
+	md_error err;
+	double *x,
+		*out;
+	void *ws = malloc(md_workspace_size(m));
 
 	md_get_info(m, &info);
 	x = malloc(sizeof(double) * info.n_features);
@@ -308,11 +308,11 @@ static void
 corrupt_sweep(const char *dir, const char *name)
 {
 	static const int changes[] = {0x01, 0x80, -1, -2};
-	compiled	c;
+	compiled c;
 	unsigned char *copy;
-	size_t		accepted = 0,
-				tried = 0,
-				oversized = 0;
+	size_t accepted = 0,
+		   tried = 0,
+		   oversized = 0;
 
 	if (!load(dir, name, &c))
 		return;
@@ -325,12 +325,12 @@ corrupt_sweep(const char *dir, const char *name)
 		for (size_t k = 0; k < sizeof(changes) / sizeof(changes[0]); k++)
 		{
 			md_blob_header *h = (md_blob_header *) copy;
-			md_model	m;
-			md_error	err;
+			md_model m;
+			md_error err;
 
 			memcpy(copy, c.blob, c.len);
 			copy[i] = changes[k] > 0 ? copy[i] ^ changes[k]
-				: (unsigned char) (changes[k] == -1 ? 0x00 : 0xff);
+									 : (unsigned char) (changes[k] == -1 ? 0x00 : 0xff);
 			if (copy[i] == ((unsigned char *) c.blob)[i])
 				continue;
 			h->checksum = md_checksum(copy + sizeof(md_blob_header),
@@ -351,11 +351,12 @@ corrupt_sweep(const char *dir, const char *name)
 	tap_ok(tried > 0 && oversized == 0,
 		   "%s: %zu corrupted blobs (checksum fixed up) refused or scored "
 		   "safely; %zu accepted (changes to values), %zu wanting a "
-		   "workspace out of proportion", name, tried, accepted, oversized);
+		   "workspace out of proportion",
+		   name, tried, accepted, oversized);
 	for (size_t cut = 0; cut < c.len; cut += 1 + c.len / 50)
 	{
-		md_model	m;
-		md_error	err;
+		md_model m;
+		md_error err;
 
 		if (md_open(&m, c.blob, cut, MD_OPEN_VALIDATE, &err) == MD_OK)
 		{
@@ -376,12 +377,12 @@ static void
 text_sweep(const char *dir, const char *name)
 {
 	static const char changes[] = "\"[]{},:-019eE.n ";
-	size_t		len,
-				tried = 0,
-				compiled_ok = 0,
-				unexplained = 0;
-	char	   *text = read_text(dir, name, &len);
-	char	   *copy;
+	size_t len,
+		tried = 0,
+		compiled_ok = 0,
+		unexplained = 0;
+	char *text = read_text(dir, name, &len);
+	char *copy;
 
 	if (!tap_ok(text != NULL, "%s can be read", name))
 		return;
@@ -390,10 +391,10 @@ text_sweep(const char *dir, const char *name)
 	{
 		for (const char *ch = changes; *ch; ch++)
 		{
-			void	   *blob;
-			size_t		blob_len;
-			md_error	err;
-			md_model	m;
+			void *blob;
+			size_t blob_len;
+			md_error err;
+			md_model m;
 
 			if (text[i] == *ch)
 				continue;
@@ -413,7 +414,8 @@ text_sweep(const char *dir, const char *name)
 		}
 	}
 	tap_ok(unexplained == 0, "%s: %zu changed texts refused with a message "
-		   "or compiled and scored (%zu compiled)", name, tried, compiled_ok);
+							 "or compiled and scored (%zu compiled)",
+		   name, tried, compiled_ok);
 	free(copy);
 	free(text);
 }
@@ -423,7 +425,7 @@ main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "test/fixtures/xgboost";
 	static const char *const fixtures[] = {"churn.json", "price.json",
-	"species.json", "segments.json", "mixed.json", "hist.json"};
+										   "species.json", "segments.json", "mixed.json", "hist.json"};
 
 	check_mixed(dir);
 	check_price(dir);

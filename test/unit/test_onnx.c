@@ -24,7 +24,7 @@
 typedef struct bytes
 {
 	unsigned char *p;
-	size_t		len;
+	size_t len;
 } bytes;
 
 static void
@@ -62,7 +62,7 @@ put_len(bytes *b, unsigned field, const bytes *inner)
 static void
 put_str(bytes *b, unsigned field, const char *s)
 {
-	bytes		inner = {(unsigned char *) s, strlen(s)};
+	bytes inner = {(unsigned char *) s, strlen(s)};
 
 	put_len(b, field, &inner);
 }
@@ -71,8 +71,8 @@ put_str(bytes *b, unsigned field, const char *s)
 static bytes
 model_of(const bytes *graph, int64_t ml_version)
 {
-	bytes		m = {NULL, 0};
-	bytes		opset = {NULL, 0};
+	bytes m = {NULL, 0};
+	bytes opset = {NULL, 0};
 
 	put_varint(&m, 0x08);
 	put_varint(&m, 8);
@@ -89,11 +89,11 @@ model_of(const bytes *graph, int64_t ml_version)
 static void
 expect(const bytes *b, md_status want, const char *needle, const char *what)
 {
-	md_error	err;
-	void	   *blob;
-	size_t		len;
-	md_status	st = md_compile((const char *) b->p, b->len, MD_FORMAT_AUTO,
-								NULL, &blob, &len, &err);
+	md_error err;
+	void *blob;
+	size_t len;
+	md_status st = md_compile((const char *) b->p, b->len, MD_FORMAT_AUTO,
+							  NULL, &blob, &len, &err);
 
 	if (!tap_ok(st == want && strstr(err.message, needle) != NULL,
 				"%s: refused (status %d), naming it", what, (int) want))
@@ -104,7 +104,7 @@ expect(const bytes *b, md_status want, const char *needle, const char *what)
 static void
 test_framing(void)
 {
-	bytes		b = {NULL, 0};
+	bytes b = {NULL, 0};
 	unsigned char huge[] = {0x08, 0x08, 0x3a, 0xff, 0xff, 0xff, 0xff, 0x07};
 	unsigned char endless[16] = {0x08, 0x08, 0x28};
 	unsigned char cut[] = {0x08, 0x08, 0x3a, 0x10, 0x0a};
@@ -125,8 +125,8 @@ test_framing(void)
 static void
 test_budget(void)
 {
-	bytes		graph = {NULL, 0};
-	bytes		m;
+	bytes graph = {NULL, 0};
+	bytes m;
 	unsigned char empty_node[] = {0x0a, 0x00};
 
 	for (int i = 0; i < 300000; i++)
@@ -141,16 +141,16 @@ test_budget(void)
 static bytes
 one_node(const char *op, const char *domain, int64_t ml_version)
 {
-	bytes		node = {NULL, 0};
-	bytes		attr = {NULL, 0};
-	bytes		sub = {NULL, 0};
-	bytes		graph = {NULL, 0};
-	bytes		m;
+	bytes node = {NULL, 0};
+	bytes attr = {NULL, 0};
+	bytes sub = {NULL, 0};
+	bytes graph = {NULL, 0};
+	bytes m;
 
 	/* AttributeProto.g (6): 2,000 levels of GraphProto.node.attribute.g */
 	for (int i = 0; i < 2000; i++)
 	{
-		bytes		wrap = {NULL, 0};
+		bytes wrap = {NULL, 0};
 
 		put_len(&wrap, 6, &sub);
 		free(sub.p);
@@ -174,10 +174,10 @@ one_node(const char *op, const char *domain, int64_t ml_version)
 static void
 test_graphs(void)
 {
-	bytes		m = one_node("Loop", NULL, 3);
+	bytes m = one_node("Loop", NULL, 3);
 
 	expect(&m, MD_ERR_UNSUPPORTED, "Loop", "an unknown operator with a "
-		   "nested subgraph");
+										   "nested subgraph");
 	free(m.p);
 	m = one_node("TreeEnsembleRegressor", "ai.onnx.ml", 7);
 	expect(&m, MD_ERR_UNSUPPORTED, "ai.onnx.ml version 7",

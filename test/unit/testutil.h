@@ -18,9 +18,9 @@
 static char *
 read_file(const char *path, size_t *len)
 {
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf = NULL;
-	long		n;
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
 
 	if (f == NULL)
 		return NULL;
@@ -40,4 +40,4 @@ read_file(const char *path, size_t *len)
 	return buf;
 }
 
-#endif							/* MD_TESTUTIL_H */
+#endif /* MD_TESTUTIL_H */
